@@ -1,0 +1,229 @@
+package compliance
+
+import (
+	"sort"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/glob"
+)
+
+// DueDate is the day a refresher falls due: the completion's anniversary
+// after the given number of years. A 29 February completion falls due on
+// 28 February when the due year is not a leap year.
+func DueDate(completed time.Time, years int) time.Time {
+	y, m, d := completed.Date()
+	ty := y + years
+	if m == time.February && d == 29 && !isLeap(ty) {
+		d = 28
+	}
+	return Date(ty, m, d)
+}
+
+func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
+
+// StatusOn classifies a due date on the as-of date.
+func StatusOn(due, asOf time.Time, dueSoonDays int) Status {
+	switch {
+	case due.Before(asOf):
+		return Expired
+	case !due.After(asOf.AddDate(0, 0, dueSoonDays)):
+		return DueSoon
+	}
+	return Compliant
+}
+
+// Person is one member of the workforce on the as-of date with their
+// requirement and training position.
+type Person struct {
+	EmployeeNumber string
+	Name           string
+	Organisation   string
+	StaffGroup     string
+	JobRole        string
+	Email          string
+	ManagerEmail   string
+	Requirement    Level
+	// RequirementRule is the index in Policy.Requirements of the rule that
+	// set the requirement, or -1 when it fell to the default (basic).
+	RequirementRule int
+	// RequirementRow is the extract row of the assignment that set it.
+	RequirementRow int
+	Status         Status
+	CompletedOn    time.Time // zero when Never
+	Course         string    // the course that counted, "" when Never
+	DueDate        time.Time // zero when Never
+	Assignments    int       // counted assignments
+}
+
+// Compliant reports whether the person counts as compliant for the
+// threshold figures.
+func (p *Person) Compliant() bool { return p.Status.Counts() }
+
+// Requirement returns the level an assignment requires and the index of the
+// rule that set it (-1 for the default, basic).
+func (p *Policy) Requirement(a *Assignment) (Level, int) {
+	for i, r := range p.Requirements {
+		if r.Matches(a) {
+			return r.Level, i
+		}
+	}
+	return Basic, -1
+}
+
+// CourseLevel returns the level a course counts for, LevelNone when no
+// course rule matches it.
+func (p *Policy) CourseLevel(course string) Level {
+	v := glob.Normalize(course)
+	for _, r := range p.Courses {
+		if r.Match.MatchNormalized(v) {
+			return r.Level
+		}
+	}
+	return LevelNone
+}
+
+// Counted reports whether an assignment counts towards the workforce.
+func (p *Policy) Counted(a *Assignment) bool {
+	return len(p.Exclude) == 0 || !p.Exclude.Match(a.AssignmentStatus)
+}
+
+// Workforce groups a snapshot's assignments into people: those with at least
+// one counted assignment, each with organisation and name from the primary
+// counted assignment (else the first counted one in file order) and the
+// highest requirement over their counted assignments. The result is sorted
+// by employee number as text. Training status is not yet set.
+func (p *Policy) Workforce(assignments []Assignment) []Person {
+	rows := make([]*Assignment, 0, len(assignments))
+	for i := range assignments {
+		if p.Counted(&assignments[i]) {
+			rows = append(rows, &assignments[i])
+		}
+	}
+	// Stable by employee number, then file order.
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].EmployeeNumber != rows[j].EmployeeNumber {
+			return rows[i].EmployeeNumber < rows[j].EmployeeNumber
+		}
+		return rows[i].Row < rows[j].Row
+	})
+	people := make([]Person, 0, len(rows))
+	for i := 0; i < len(rows); {
+		j := i
+		for j < len(rows) && rows[j].EmployeeNumber == rows[i].EmployeeNumber {
+			j++
+		}
+		people = append(people, p.person(rows[i:j]))
+		i = j
+	}
+	return people
+}
+
+// person builds one person from their counted assignments in file order.
+func (p *Policy) person(rows []*Assignment) Person {
+	main := rows[0]
+	for _, a := range rows {
+		if a.Primary {
+			main = a
+			break
+		}
+	}
+	per := Person{
+		EmployeeNumber:  main.EmployeeNumber,
+		Name:            main.Name,
+		Organisation:    main.Organisation,
+		StaffGroup:      main.StaffGroup,
+		JobRole:         main.JobRole,
+		Email:           main.Email,
+		ManagerEmail:    main.ManagerEmail,
+		Requirement:     LevelNone,
+		RequirementRule: -1,
+		Assignments:     len(rows),
+	}
+	for _, a := range rows {
+		if per.Email == "" && a.Email != "" {
+			per.Email = a.Email
+		}
+		if per.ManagerEmail == "" && a.ManagerEmail != "" {
+			per.ManagerEmail = a.ManagerEmail
+		}
+		lvl, rule := p.Requirement(a)
+		if lvl > per.Requirement {
+			per.Requirement, per.RequirementRule, per.RequirementRow = lvl, rule, a.Row
+		}
+	}
+	return per
+}
+
+// Training is a person's Prevent completions, each mapped to its level.
+type Training struct {
+	Level       Level
+	Course      string
+	CompletedOn time.Time
+}
+
+// TrainingIndex maps completions to people by employee number, keeping only
+// courses that map to a Prevent level. Completions with no employee number
+// (unresolved emails) are left out.
+func (p *Policy) TrainingIndex(completions []Completion) map[string][]Training {
+	idx := make(map[string][]Training)
+	levels := make(map[string]Level) // course name -> level, computed once per name
+	for _, c := range completions {
+		if c.EmployeeNumber == "" {
+			continue
+		}
+		lvl, ok := levels[c.Course]
+		if !ok {
+			lvl = p.CourseLevel(c.Course)
+			levels[c.Course] = lvl
+		}
+		if lvl == LevelNone {
+			continue
+		}
+		idx[c.EmployeeNumber] = append(idx[c.EmployeeNumber], Training{Level: lvl, Course: c.Course, CompletedOn: Day(c.CompletedOn)})
+	}
+	return idx
+}
+
+// Assess sets a person's training position on the as-of date: the latest
+// completion dated on or before it at or above the required level, its due
+// date and the status.
+func (p *Policy) Assess(per *Person, training []Training, asOf time.Time) {
+	asOf = Day(asOf)
+	var best *Training
+	for i := range training {
+		t := &training[i]
+		if t.Level < per.Requirement || t.CompletedOn.After(asOf) {
+			continue
+		}
+		if best == nil || t.CompletedOn.After(best.CompletedOn) {
+			best = t
+		}
+	}
+	if best == nil {
+		per.Status, per.CompletedOn, per.DueDate, per.Course = Never, time.Time{}, time.Time{}, ""
+		return
+	}
+	per.CompletedOn = best.CompletedOn
+	per.Course = best.Course
+	per.DueDate = DueDate(best.CompletedOn, p.years())
+	per.Status = StatusOn(per.DueDate, asOf, p.DueSoonDays)
+}
+
+func (p *Policy) years() int {
+	if p.RefresherYears <= 0 {
+		return 3
+	}
+	return p.RefresherYears
+}
+
+// Evaluate computes every person's status on the as-of date from the
+// snapshot in force and the completions (already resolved to employee
+// numbers). People are sorted by employee number as text.
+func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, asOf time.Time) []Person {
+	people := p.Workforce(assignments)
+	idx := p.TrainingIndex(completions)
+	for i := range people {
+		p.Assess(&people[i], idx[people[i].EmployeeNumber], asOf)
+	}
+	return people
+}
