@@ -1,0 +1,114 @@
+package importers
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"02/11/2023", "1/1/29", "2023-11-02T14:30:00Z", "02-Nov-2023", "2 November 2023 9:15 PM",
+		"45231.5", "60", "31/02/2026", "12/31/2020", "2023-11-02T00:00:00+01:00", "", " ", "29/02/2024 23:59:59.999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			if d != (time.Time{}) {
+				t.Fatalf("ParseDate(%q) failed but returned %v", s, d)
+			}
+			return
+		}
+		if d != compliance.Day(d) || d.Location() != time.UTC || d.Year() < 1900 || d.Year() > 9999 {
+			t.Fatalf("ParseDate(%q) = %v, not a calendar day from 1900", s, d)
+		}
+	})
+}
+
+func FuzzReadCompletionsCSV(f *testing.F) {
+	for _, s := range []string{
+		"Employee Number,Course,Completion Date\n1,Prevent,02/11/2023\n",
+		"\xef\xbb\xbfEmployee Number;Email;Course;Completed\r\n;a@b;\"Pre\nvent\";45231\r\n",
+		"title\n\nEmp No\tCourse Name\tDate Completed\n1\tPrevent\t31/02/2026\n\"unterminated",
+		"\xff\xfeE\x00m\x00p\x00",
+		"PK\x03\x04junk",
+		"Employee Number,Staff Group\n1,Nursing\n",
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "fuzz.csv")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := ReadCompletions(p, Options{}, func(c CompletionRow) error {
+			if c.Course == "" || (c.EmployeeNumber == "" && c.Email == "") || c.CompletedOn.IsZero() || c.Row < 1 {
+				t.Fatalf("emitted a bad completion %+v", c)
+			}
+			return nil
+		})
+		if err == nil && sum.RowsOK+len(sum.Errors) != sum.RowsRead {
+			t.Fatalf("summary does not add up: %+v", sum)
+		}
+		_, _ = ReadStaff(p, Options{}, func(compliance.Assignment) error { return nil })
+		_, _ = Classify(p, Options{})
+	})
+}
+
+func BenchmarkParseDate(b *testing.B) {
+	in := []string{"02/11/2023", "2/3/24", "2023-11-02", "2023-11-02T14:30:00", "02-Nov-2023", "02 November 2023", "45231", "02/11/2023 09:15:00"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		if _, err := ParseDate(in[i%len(in)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// writeCompletionsCSV writes an LMS-style completions extract of n rows.
+func writeCompletionsCSV(tb testing.TB, path string, n int) int64 {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintf(w, "Employee Number,Full Name,Email,Course Name,Completion Date,Status\r\n")
+	courses := []string{"Prevent Awareness", "Prevent Level 3", "Fire Safety", "Infection Prevention and Control"}
+	for i := range n {
+		emp := fmt.Sprint(10000000 + i/3)
+		if i%10 == 9 {
+			emp = ""
+		}
+		fmt.Fprintf(w, "%s,\"Smith, Jane %d\",jane.smith%d@example.nhs.net,%s,%02d/%02d/%d,Complete\r\n",
+			emp, i, i, courses[i%len(courses)], 1+i%28, 1+i%12, 2019+i%7)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	st, _ := f.Stat()
+	_ = f.Close()
+	return st.Size()
+}
+
+func BenchmarkReadCompletionsCSV(b *testing.B) {
+	const rows = 100_000
+	path := filepath.Join(b.TempDir(), "completions.csv")
+	size := writeCompletionsCSV(b, path, rows)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		sum, err := ReadCompletions(path, Options{}, func(CompletionRow) error { n++; return nil })
+		if err != nil || n != rows || len(sum.Errors) != 0 {
+			b.Fatalf("read %d rows, %v, %d errors", n, err, len(sum.Errors))
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}

@@ -1,0 +1,407 @@
+// Package importers reads NHS ESR staff extracts and LMS course-completion
+// extracts into typed records.
+//
+// An extract is a CSV file or an XLSX workbook, told apart by its content
+// rather than its name. A CSV may carry a UTF-8 byte-order mark (or be
+// Excel's UTF-16 "Unicode text"), use commas, semicolons or tabs, quote
+// fields holding new lines and end lines Windows-style; cells that are not
+// valid UTF-8 are read as Windows-1252, the code page Excel saves CSV in. A
+// workbook is read from the first sheet that has a header row; numeric
+// cells are read raw, so a date cell is its Excel serial number and an
+// employee number its digits. In both, the header row is searched for
+// within the first 20 non-blank rows (title and blank rows above it are
+// skipped) and its columns are recognised case-, space- and
+// punctuation-insensitively by their usual ESR and LMS headers, or by the
+// extra aliases of the config `columns:` block, which win.
+//
+// Rows stream to a callback one at a time, so an extract of millions of rows
+// is read in constant memory. A row with a bad value is skipped and reported
+// as a RowError in the Summary; a file that cannot be read at all, or lacks
+// a required column, is rejected whole with a *FileError.
+package importers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+// Kind is the kind of an extract.
+type Kind string
+
+const (
+	Staff       Kind = "staff"       // an ESR staff (assignment) extract
+	Completions Kind = "completions" // a course-completion extract
+)
+
+// Options configure a read.
+type Options struct {
+	// Aliases are extra header names per field from the config `columns:`
+	// block, e.g. {"employee_number": {"Person Number"}}; they win over the
+	// built-in headers. Keys are the names FieldNames lists (a few synonyms
+	// such as "completion_date" are accepted too; see CanonicalField);
+	// unknown keys are ignored.
+	Aliases map[string][]string
+	// Progress, when set, is called every few thousand rows and at the end
+	// with rows read so far and bytes read / total bytes. For xlsx, done is
+	// estimated from the sheet's row count (its dimension, which Excel
+	// always writes), or 0 until the end when the workbook does not say.
+	Progress func(rows int, done, total int64)
+}
+
+// RowError is a row skipped for a bad value.
+type RowError struct {
+	File   string // base name of the file
+	Row    int    // row number as the user sees it: spreadsheet row, or CSV line
+	Column string // the header text of the offending column
+	Value  string // the cell value, "" when blank
+	Reason string // what is wrong, a predicate: `is not a date (want ...)`
+}
+
+// Error is one sentence naming the file, row and column, e.g.
+// `staff.csv row 14, column "Completion Date": "31/02/2026" is not a date
+// (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`.
+func (e RowError) Error() string {
+	switch {
+	case e.Column == "":
+		return fmt.Sprintf("%s row %d: %s", e.File, e.Row, e.Reason)
+	case e.Value == "":
+		return fmt.Sprintf("%s row %d, column %q %s", e.File, e.Row, e.Column, e.Reason)
+	}
+	return fmt.Sprintf("%s row %d, column %q: %s %s", e.File, e.Row, e.Column, quote(e.Value), e.Reason)
+}
+
+// FileError is a structural problem: the whole file is rejected (it cannot
+// be read, is not CSV or XLSX, has no recognisable header row within its
+// first 20 rows, or lacks a required column). The read functions return it
+// as a *FileError.
+type FileError struct {
+	File   string // base name of the file
+	Reason string // e.g. `no column for the employee number (looked for ...)`
+	Err    error  // the underlying error, if any
+}
+
+// Error is one sentence: `staff.xlsx: no column for the employee number
+// (looked for Employee Number, Emp No, ...)` or `staff.xls is an old-style
+// .xls workbook ...`.
+func (e *FileError) Error() string {
+	for _, verb := range []string{"is ", "does ", "cannot ", "has ", "looks "} {
+		if strings.HasPrefix(e.Reason, verb) {
+			return e.File + " " + e.Reason
+		}
+	}
+	return e.File + ": " + e.Reason
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Summary reports a read.
+type Summary struct {
+	Sheet     string            // xlsx sheet used ("" for csv)
+	HeaderRow int               // row number of the header row
+	Columns   map[string]string // field -> header text used
+	RowsRead  int               // data rows read (blank rows not counted)
+	RowsOK    int               // rows emitted
+	Errors    []RowError        // rows skipped, in file order
+}
+
+// CompletionRow is a completion with its row in the extract.
+type CompletionRow struct {
+	compliance.Completion
+	Row int
+}
+
+// ReadStaff streams the rows of a staff extract, calling emit for each good
+// row in file order (Assignment.Row is the row number). Bad rows go to
+// Summary.Errors and are not emitted. If emit returns an error, reading
+// stops and that error is returned as is. A file that cannot be read, has no
+// header row, lacks a required column or is a completions extract is a
+// *FileError.
+//
+// The employee number falls back to the assignment number up to its "-"
+// suffix; a name given as first name and last name is joined with one
+// space; emails are lower-cased; the primary flag is true for Yes, Y, True
+// or 1 in any case.
+func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error) (Summary, error) {
+	m := newMatcher(opt.Aliases)
+	t, best, err := openTable(path, m, (*header).isStaff)
+	if err != nil {
+		return Summary{}, err
+	}
+	if t == nil {
+		return Summary{}, noHeaderError(filepath.Base(path), m, best, Staff)
+	}
+	defer t.close()
+	sum := t.summary()
+	h := t.hdr
+	if h.looksLikeCompletions() {
+		return sum, fileError(t.in.name, fmt.Sprintf("looks like a completions extract (it has %q and %q columns), not a staff extract",
+			h.text[fCourse], h.text[fCompleted]), nil)
+	}
+	name := t.in.name
+	err = t.each(opt, &sum, func(cells []string, row int) error {
+		emp := normID(cell(cells, h.col[fEmployee]))
+		asg := normID(cell(cells, h.col[fAssignment]))
+		if emp == "" {
+			emp = employeeFromAssignment(asg)
+		}
+		if emp == "" {
+			sum.Errors = append(sum.Errors, blankPersonError(name, row, h, false))
+			return nil
+		}
+		a := compliance.Assignment{
+			EmployeeNumber:     text(emp),
+			AssignmentNumber:   text(asg),
+			Name:               text(personName(cells, h)),
+			Organisation:       text(cell(cells, h.col[fOrganisation])),
+			StaffGroup:         text(cell(cells, h.col[fStaffGroup])),
+			OccupationCode:     text(normID(cell(cells, h.col[fOccupation]))),
+			JobRole:            text(cell(cells, h.col[fJobRole])),
+			PositionTitle:      text(cell(cells, h.col[fPosition])),
+			AssignmentCategory: text(cell(cells, h.col[fCategory])),
+			AssignmentStatus:   text(cell(cells, h.col[fStatus])),
+			Primary:            truthy(cell(cells, h.col[fPrimary])),
+			Email:              lowerASCII(text(cell(cells, h.col[fEmail]))),
+			ManagerEmail:       lowerASCII(text(cell(cells, h.col[fManagerEmail]))),
+			Row:                row,
+		}
+		if err := emit(a); err != nil {
+			return err
+		}
+		sum.RowsOK++
+		return nil
+	})
+	return sum, err
+}
+
+// ReadCompletions streams the rows of a completions extract, calling emit
+// for each good row in file order. A row names its person by employee
+// number (or assignment number up to its "-" suffix); when that is blank it
+// carries the email instead, lower-cased. Course names are kept trimmed as
+// written. Rows with nobody named, no course or a missing or unreadable
+// completion date go to Summary.Errors. Errors are as for ReadStaff.
+func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
+	m := newMatcher(opt.Aliases)
+	t, best, err := openTable(path, m, (*header).isCompletions)
+	if err != nil {
+		return Summary{}, err
+	}
+	if t == nil {
+		return Summary{}, noHeaderError(filepath.Base(path), m, best, Completions)
+	}
+	defer t.close()
+	sum := t.summary()
+	h := t.hdr
+	name := t.in.name
+	date1904 := t.in.date1904
+	err = t.each(opt, &sum, func(cells []string, row int) error {
+		emp := normID(cell(cells, h.col[fEmployee]))
+		if emp == "" {
+			emp = employeeFromAssignment(normID(cell(cells, h.col[fAssignment])))
+		}
+		var email string
+		if emp == "" {
+			if email = lowerASCII(text(cell(cells, h.col[fEmail]))); email == "" {
+				sum.Errors = append(sum.Errors, blankPersonError(name, row, h, true))
+				return nil
+			}
+		}
+		course := cell(cells, h.col[fCourse])
+		if course == "" {
+			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCourse],
+				Reason: "is blank (a completion needs a course name)"})
+			return nil
+		}
+		raw := cell(cells, h.col[fCompleted])
+		if raw == "" {
+			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
+				Reason: "is blank (a completion needs its completion date)"})
+			return nil
+		}
+		day, reason := parseDate(raw, date1904)
+		if reason != "" {
+			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
+				Value: text(raw), Reason: reason})
+			return nil
+		}
+		c := CompletionRow{Row: row, Completion: compliance.Completion{
+			EmployeeNumber: text(emp), Email: email, Course: text(course), CompletedOn: day}}
+		if err := emit(c); err != nil {
+			return err
+		}
+		sum.RowsOK++
+		return nil
+	})
+	return sum, err
+}
+
+// Classify opens a file and decides from its header row whether it is a
+// staff or a completions extract: completions have a course column and a
+// completion-date column (and an employee number or email); staff have an
+// employee number and a staff group, job role or position title, and no
+// course column. The first row (within the first 20) that is either
+// decides. A file that is neither is a *FileError.
+func Classify(path string, opt Options) (Kind, error) {
+	m := newMatcher(opt.Aliases)
+	t, _, err := openTable(path, m, func(h *header) bool {
+		return h.isCompletions() || (h.isStaff() && !h.has(fCourse))
+	})
+	if err != nil {
+		return "", err
+	}
+	if t == nil {
+		return "", fileError(filepath.Base(path), fmt.Sprintf("is neither a staff nor a completions extract: "+
+			"none of its first %d rows is a header row with an employee number and a staff group, job role or position title (staff), "+
+			"or with an employee number or email, a course and a completion date (completions)", headerScanRows), nil)
+	}
+	defer t.close()
+	if t.hdr.isCompletions() {
+		return Completions, nil
+	}
+	return Staff, nil
+}
+
+// FileHash returns the hex SHA-256 of the file content.
+func FileHash(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", openError(filepath.Base(path), err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", openError(filepath.Base(path), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// cell is a row's trimmed cell at a column index (-1: no such column).
+func cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return strings.TrimSpace(cells[i])
+}
+
+// personName is the Full Name cell, else First Name + Last Name joined
+// with one space.
+func personName(cells []string, h *header) string {
+	if n := cell(cells, h.col[fName]); n != "" || (!h.has(fFirstName) && !h.has(fLastName)) {
+		return n
+	}
+	first, last := cell(cells, h.col[fFirstName]), cell(cells, h.col[fLastName])
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}
+
+// blankPersonError reports a row that names nobody.
+func blankPersonError(file string, row int, h *header, completions bool) RowError {
+	var cols []string
+	for _, f := range []field{fEmployee, fAssignment, fEmail} {
+		if h.has(f) && (f != fEmail || completions) {
+			cols = append(cols, h.text[f])
+		}
+	}
+	need := "(every row needs an employee number)"
+	if completions {
+		need = "(a completion needs an employee number or email to name its person)"
+	}
+	if len(cols) == 0 {
+		return RowError{File: file, Row: row, Reason: "names nobody " + need}
+	}
+	e := RowError{File: file, Row: row, Column: cols[0], Reason: "is blank " + need}
+	if len(cols) > 1 {
+		var also []string
+		for _, c := range cols[1:] {
+			also = append(also, fmt.Sprintf("%q", c))
+		}
+		e.Reason = "is blank, and so is " + strings.Join(also, " and ") + " " + need
+	}
+	return e
+}
+
+// noHeaderError explains why no header row of a kind was found.
+func noHeaderError(name string, m *matcher, best *header, k Kind) *FileError {
+	if best == nil || best.found == 0 {
+		return fileError(name, fmt.Sprintf("has no recognisable header row in its first %d rows (%s)",
+			headerScanRows, m.needs(k)), nil)
+	}
+	where := fmt.Sprintf("row %d", best.row)
+	if best.sheet != "" {
+		where += fmt.Sprintf(" of sheet %q", best.sheet)
+	}
+	return fileError(name, m.missing(best, k)+" in its header row ("+where+")", nil)
+}
+
+// summary starts a Summary from the header row.
+func (t *table) summary() Summary {
+	return Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: t.hdr.columns()}
+}
+
+// each calls row for every data row after the header row, skipping blank
+// rows and repeats of the header row, and reports progress.
+func (t *table) each(opt Options, sum *Summary, row func(cells []string, n int) error) error {
+	key := t.hdr.keyColumn()
+	last := t.hdr.row
+	for {
+		cells, n, err := t.src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fileError(t.in.name, fmt.Sprintf("cannot be read after row %d: %v", last, err), err)
+		}
+		last = n
+		if blankRow(cells) || t.hdr.repeated(cells, key) {
+			continue
+		}
+		sum.RowsRead++
+		if err := row(cells, n); err != nil {
+			return err
+		}
+		if opt.Progress != nil && sum.RowsRead%progressEvery == 0 {
+			done, total := t.src.progress()
+			opt.Progress(sum.RowsRead, done, total)
+		}
+	}
+	if opt.Progress != nil {
+		_, total := t.src.progress()
+		opt.Progress(sum.RowsRead, total, total)
+	}
+	return nil
+}
+
+// keyColumn is the column that tells a repeat of the header row (as some
+// reports print on every page) from data.
+func (h *header) keyColumn() field {
+	for _, f := range []field{fEmployee, fAssignment, fEmail, fCourse} {
+		if h.has(f) {
+			return f
+		}
+	}
+	return fEmployee
+}
+
+// repeated reports whether a row repeats the header row.
+func (h *header) repeated(cells []string, key field) bool {
+	i := h.col[key]
+	if i < 0 || i >= len(cells) {
+		return false
+	}
+	c := strings.TrimSpace(cells[i])
+	if c == "" || !isLetter(c[0]) || len(c) < len(h.norm[key]) {
+		return false
+	}
+	return normHeader(c) == h.norm[key] && normHeader(cell(cells, h.col[fCourse])) == h.norm[fCourse]
+}

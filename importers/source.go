@@ -1,0 +1,563 @@
+package importers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+const (
+	// headerScanRows is how many non-blank rows are searched for the
+	// header row.
+	headerScanRows = 20
+	// headerScanLimit bounds the rows (blank ones included) looked at
+	// while searching, so a sheet of blank rows is not walked to the end.
+	headerScanLimit = 1000
+	// progressEvery is how often (in rows) Options.Progress is called.
+	progressEvery = 4096
+)
+
+// source is a stream of rows: a CSV file read with one delimiter, or one
+// worksheet of a workbook.
+type source interface {
+	// next returns the next row's cells (valid until the following call)
+	// and its row number; io.EOF at the end.
+	next() (cells []string, row int, err error)
+	// progress estimates the bytes read so far and the total.
+	progress() (done, total int64)
+	close()
+}
+
+type textEncoding int
+
+const (
+	encUTF8 textEncoding = iota
+	encUTF8BOM
+	encUTF16LE // with a byte-order mark
+	encUTF16BE
+	encUTF16LENoBOM
+	encUTF16BENoBOM
+)
+
+// input is an opened extract, its format decided by its content.
+type input struct {
+	name string // base name, for messages
+	path string
+	size int64
+
+	// CSV
+	f   *os.File
+	enc textEncoding
+
+	// XLSX
+	xl       *excelize.File
+	date1904 bool
+}
+
+func (in *input) close() {
+	if in.f != nil {
+		_ = in.f.Close()
+	}
+	if in.xl != nil {
+		_ = in.xl.Close()
+	}
+}
+
+func fileError(name, reason string, err error) *FileError {
+	return &FileError{File: name, Reason: reason, Err: err}
+}
+
+// openInput opens a file and decides from its first bytes whether it is an
+// XLSX workbook or a text (CSV) file.
+func openInput(path string) (*input, error) {
+	in := &input{name: filepath.Base(path), path: path}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, openError(in.name, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		_ = f.Close()
+		return nil, openError(in.name, err)
+	}
+	if st.IsDir() {
+		_ = f.Close()
+		return nil, fileError(in.name, "is a folder, not a file", nil)
+	}
+	in.size = st.Size()
+	head := make([]byte, 8192)
+	n, err := io.ReadFull(f, head)
+	head = head[:n]
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		_ = f.Close()
+		return nil, openError(in.name, err)
+	}
+	switch {
+	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0:
+		_ = f.Close()
+		return nil, fileError(in.name, "is empty", nil)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		_ = f.Close()
+		if bytes.Contains(head[:min(len(head), 120)], []byte("application/vnd.oasis.opendocument")) {
+			return nil, fileError(in.name, "is an OpenDocument (.ods) spreadsheet; save it as .xlsx or .csv", nil)
+		}
+		if err := in.openXLSX(); err != nil {
+			return nil, err
+		}
+		return in, nil
+	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+		_ = f.Close()
+		return nil, fileError(in.name, "is an old-style .xls workbook (or a password-protected one); save it as .xlsx or .csv", nil)
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		_ = f.Close()
+		return nil, fileError(in.name, "is a PDF, not a CSV or Excel (.xlsx) file", nil)
+	}
+	in.f = f
+	in.enc = sniffEncoding(head)
+	if in.enc == encUTF8 && looksBinary(head) {
+		_ = f.Close()
+		return nil, fileError(in.name, "is not a CSV or Excel (.xlsx) file (it holds binary data)", nil)
+	}
+	return in, nil
+}
+
+func openError(name string, err error) *FileError {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fileError(name, "does not exist", err)
+	case errors.Is(err, fs.ErrPermission):
+		return fileError(name, "cannot be read: permission denied", err)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fileError(name, "cannot be read: "+pe.Err.Error(), err)
+	}
+	return fileError(name, "cannot be read: "+err.Error(), err)
+}
+
+// sniffEncoding reads the byte-order mark, or guesses UTF-16 from the NUL
+// bytes that ASCII text has in it.
+func sniffEncoding(head []byte) textEncoding {
+	switch {
+	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
+		return encUTF8BOM
+	case bytes.HasPrefix(head, []byte("\xff\xfe")):
+		return encUTF16LE
+	case bytes.HasPrefix(head, []byte("\xfe\xff")):
+		return encUTF16BE
+	}
+	n := len(head) &^ 1
+	if n < 4 {
+		return encUTF8
+	}
+	var even, odd int
+	for i := 0; i < n; i += 2 {
+		if head[i] == 0 {
+			even++
+		}
+		if head[i+1] == 0 {
+			odd++
+		}
+	}
+	pairs := n / 2
+	switch {
+	case odd*10 >= pairs*7 && even == 0:
+		return encUTF16LENoBOM
+	case even*10 >= pairs*7 && odd == 0:
+		return encUTF16BENoBOM
+	}
+	return encUTF8
+}
+
+// looksBinary reports whether the start of a file is not text: NUL bytes or
+// many control characters.
+func looksBinary(head []byte) bool {
+	ctl := 0
+	for _, c := range head {
+		switch {
+		case c == 0:
+			return true
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != 0x1a:
+			ctl++
+		}
+	}
+	return ctl*100 > len(head)
+}
+
+// openXLSX opens the workbook.
+func (in *input) openXLSX() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fileError(in.name, "cannot be read as an Excel workbook (it is damaged)", fmt.Errorf("%v", r))
+		}
+	}()
+	xl, err := excelize.OpenFile(in.path)
+	if err != nil {
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
+			return openError(in.name, err)
+		}
+		return fileError(in.name, "cannot be read as an Excel workbook: "+err.Error(), err)
+	}
+	in.xl = xl
+	if props, err := xl.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		in.date1904 = *props.Date1904
+	}
+	return nil
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// textReader opens the CSV text from its start, decoded to UTF-8 without a
+// byte-order mark.
+func (in *input) textReader() (*bufio.Reader, *countReader, error) {
+	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
+		return nil, nil, openError(in.name, err)
+	}
+	cr := &countReader{r: in.f}
+	br := bufio.NewReaderSize(cr, 64<<10)
+	switch in.enc {
+	case encUTF8BOM:
+		_, _ = br.Discard(3)
+	case encUTF16LE, encUTF16BE:
+		_, _ = br.Discard(2)
+	}
+	switch in.enc {
+	case encUTF16LE, encUTF16LENoBOM:
+		br = bufio.NewReaderSize(&utf16Reader{r: br}, 64<<10)
+	case encUTF16BE, encUTF16BENoBOM:
+		br = bufio.NewReaderSize(&utf16Reader{r: br, bigEndian: true}, 64<<10)
+	}
+	return br, cr, nil
+}
+
+// utf16Reader decodes UTF-16 text (Excel's "Unicode Text") to UTF-8.
+type utf16Reader struct {
+	r         *bufio.Reader
+	bigEndian bool
+	out       []byte
+	err       error
+}
+
+func (u *utf16Reader) unit() (uint16, bool) {
+	a, err := u.r.ReadByte()
+	if err != nil {
+		u.err = err
+		return 0, false
+	}
+	b, err := u.r.ReadByte()
+	if err != nil {
+		u.err = err
+		return 0, false
+	}
+	if u.bigEndian {
+		return uint16(a)<<8 | uint16(b), true
+	}
+	return uint16(b)<<8 | uint16(a), true
+}
+
+func (u *utf16Reader) Read(p []byte) (int, error) {
+	for len(u.out) == 0 {
+		if u.err != nil {
+			return 0, u.err
+		}
+		buf := u.out[:0]
+		for len(buf) < 4096 {
+			c, ok := u.unit()
+			if !ok {
+				break
+			}
+			r := rune(c)
+			if utf16.IsSurrogate(r) {
+				if c2, ok := u.unit(); ok {
+					r = utf16.DecodeRune(r, rune(c2))
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			buf = utf8.AppendRune(buf, r)
+		}
+		u.out = buf
+	}
+	n := copy(p, u.out)
+	u.out = u.out[n:]
+	return n, nil
+}
+
+// delimiters orders the candidate delimiters by how often each appears
+// (outside quotes) on the busiest of the first lines of the text.
+func delimiters(prefix []byte) []rune {
+	cands := []rune{',', ';', '\t'}
+	var best [3]int
+	var cur [3]int
+	lines, inQuote := 0, false
+scan:
+	for _, c := range prefix {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '\n':
+			for i := range cur {
+				best[i] = max(best[i], cur[i])
+				cur[i] = 0
+			}
+			if lines++; lines >= 2*headerScanRows {
+				break scan
+			}
+		case c == ',':
+			cur[0]++
+		case c == ';':
+			cur[1]++
+		case c == '\t':
+			cur[2]++
+		}
+	}
+	for i := range cur {
+		best[i] = max(best[i], cur[i])
+	}
+	order := []int{0, 1, 2}
+	for i := 1; i < len(order); i++ { // insertion sort, stable
+		for j := i; j > 0 && best[order[j]] > best[order[j-1]]; j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	out := make([]rune, len(order))
+	for i, k := range order {
+		out[i] = cands[k]
+	}
+	return out
+}
+
+// csvSource reads a CSV file with one delimiter.
+type csvSource struct {
+	r     *csv.Reader
+	count *countReader
+	total int64
+}
+
+func (in *input) csvSource(delim rune) (*csvSource, error) {
+	br, cr, err := in.textReader()
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(br)
+	r.Comma = delim
+	r.LazyQuotes = true
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	r.TrimLeadingSpace = delim != '\t'
+	return &csvSource{r: r, count: cr, total: in.size}, nil
+}
+
+func (s *csvSource) next() ([]string, int, error) {
+	rec, err := s.r.Read()
+	if err != nil {
+		return nil, 0, err
+	}
+	line, _ := s.r.FieldPos(0)
+	return rec, line, nil
+}
+
+func (s *csvSource) progress() (int64, int64) { return min(s.count.n, s.total), s.total }
+
+func (s *csvSource) close() {}
+
+// xlsxSource streams one worksheet.
+type xlsxSource struct {
+	rows  *excelize.Rows
+	row   int
+	last  int // the sheet's last row from its dimension; 0 if unknown
+	total int64
+}
+
+var rawCells = excelize.Options{RawCellValue: true}
+
+func (in *input) xlsxSource(sheet string) (s *xlsxSource, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("damaged worksheet: %v", r)
+		}
+	}()
+	rows, err := in.xl.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	s = &xlsxSource{rows: rows, total: in.size}
+	if dim, err := in.xl.GetSheetDimension(sheet); err == nil {
+		if i := strings.LastIndexByte(dim, ':'); i >= 0 {
+			if _, r, err := excelize.CellNameToCoordinates(dim[i+1:]); err == nil {
+				s.last = r
+			}
+		}
+	}
+	return s, nil
+}
+
+func (s *xlsxSource) next() (cells []string, row int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cells, row, err = nil, 0, fmt.Errorf("damaged worksheet: %v", r)
+		}
+	}()
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, 0, err
+		}
+		return nil, 0, io.EOF
+	}
+	s.row++
+	cells, err = s.rows.Columns(rawCells)
+	return cells, s.row, err
+}
+
+func (s *xlsxSource) progress() (int64, int64) {
+	if s.last <= 0 {
+		return 0, s.total
+	}
+	return min(s.total, s.total*int64(s.row)/int64(s.last)), s.total
+}
+
+func (s *xlsxSource) close() { _ = s.rows.Close() }
+
+// table is an extract positioned after its header row.
+type table struct {
+	in  *input
+	src source
+	hdr *header
+}
+
+func (t *table) close() {
+	if t.src != nil {
+		t.src.close()
+	}
+	t.in.close()
+}
+
+// scanHeader reads rows until one is accepted as the header row, within the
+// first headerScanRows non-blank rows. It returns the accepted header (nil
+// if none) and the best candidate seen (the row with most columns
+// recognised).
+func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best *header, err error) {
+	seen := 0
+	for seen < headerScanRows {
+		cells, row, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, best, err
+		}
+		if row > headerScanLimit {
+			break
+		}
+		if blankRow(cells) {
+			continue
+		}
+		seen++
+		h := m.match(cells, row)
+		if best == nil || h.found > best.found {
+			best = h
+		}
+		if accept(h) {
+			return h, best, nil
+		}
+	}
+	return nil, best, nil
+}
+
+// openTable opens an extract and finds its header row: in a workbook, on
+// the first sheet that has one; in a CSV, with the first delimiter (most
+// frequent first) that gives one. With no header row found it returns a nil
+// table and the best candidate row, or nil.
+func openTable(path string, m *matcher, accept func(*header) bool) (*table, *header, error) {
+	in, err := openInput(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var best *header
+	consider := func(h *header, sheet string) {
+		if h != nil && (best == nil || h.found > best.found) {
+			best = h
+			best.sheet = sheet
+		}
+	}
+	if in.xl != nil {
+		sheets := in.xl.GetSheetList()
+		if len(sheets) == 0 {
+			in.close()
+			return nil, nil, fileError(in.name, "has no worksheets", nil)
+		}
+		var firstErr error
+		for _, sheet := range sheets {
+			src, err := in.xlsxSource(sheet)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue // a chart sheet, say
+			}
+			h, b, err := scanHeader(src, m, accept)
+			if err != nil {
+				src.close()
+				in.close()
+				return nil, nil, fileError(in.name, fmt.Sprintf("cannot be read: sheet %q: %v", sheet, err), err)
+			}
+			if h != nil {
+				h.sheet = sheet
+				return &table{in: in, src: src, hdr: h}, h, nil
+			}
+			src.close()
+			consider(b, sheet)
+		}
+		in.close()
+		if best == nil && firstErr != nil {
+			return nil, nil, fileError(in.name, "cannot be read: "+firstErr.Error(), firstErr)
+		}
+		return nil, best, nil
+	}
+	br, _, err := in.textReader()
+	if err != nil {
+		in.close()
+		return nil, nil, err
+	}
+	prefix, _ := br.Peek(64 << 10)
+	for _, d := range delimiters(prefix) {
+		src, err := in.csvSource(d)
+		if err != nil {
+			in.close()
+			return nil, nil, err
+		}
+		h, b, err := scanHeader(src, m, accept)
+		if err != nil {
+			in.close()
+			return nil, nil, fileError(in.name, "cannot be read: "+err.Error(), err)
+		}
+		if h != nil {
+			return &table{in: in, src: src, hdr: h}, h, nil
+		}
+		consider(b, "")
+	}
+	in.close()
+	return nil, best, nil
+}
