@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+// emailOwners picks, for every email that keys a completion, the employee
+// number of the person with that email in the newest snapshot holding it
+// (the first such row in file order, should a snapshot repeat it).
+const emailOwners = `email_owners AS (
+	SELECT email, employee_number FROM (
+		SELECT a.email, a.employee_number, ROW_NUMBER() OVER (
+			PARTITION BY a.email ORDER BY s.effective_date DESC, a.row_no, a.id) AS pick
+		FROM assignments a JOIN snapshots s ON s.id = a.snapshot_id
+		WHERE a.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '')
+	) ranked WHERE pick = 1
+)`
+
+type completionRow struct {
+	EmployeeNumber string `db:"employee_number"`
+	Email          string `db:"email"`
+	Course         string `db:"course"`
+	CompletedOn    day    `db:"completed_on"`
+}
+
+// CompletionsAsOf returns every completion dated on or before asOf, in the
+// order they were first imported. A completion keyed by email carries the
+// employee number of the person with that email (case-insensitive) in any
+// staff snapshot, the newest snapshot winning when an email has changed
+// hands; one that matches nobody has EmployeeNumber "".
+func (s *Store) CompletionsAsOf(ctx context.Context, asOf time.Time) ([]compliance.Completion, error) {
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`WITH `+emailOwners+`
+		SELECT CASE WHEN c.employee_number = '' THEN COALESCE(o.employee_number, '') ELSE c.employee_number END AS employee_number,
+			c.email, c.course, c.completed_on
+		FROM completions c LEFT JOIN email_owners o ON c.employee_number = '' AND o.email = c.email_key
+		WHERE c.completed_on <= ?
+		ORDER BY c.id`), dayArg(asOf))
+	if err != nil {
+		return nil, s.wrap("read completions", err)
+	}
+	defer rows.Close()
+	var out []compliance.Completion
+	for rows.Next() {
+		var c compliance.Completion
+		var on day
+		// Scanned by position: this is the hot path of every report.
+		if err := rows.Scan(&c.EmployeeNumber, &c.Email, &c.Course, &on); err != nil {
+			return nil, s.wrap("read completions", err)
+		}
+		c.CompletedOn = on.Time
+		out = append(out, c)
+	}
+	return out, s.wrap("read completions", rows.Err())
+}
+
+// UnmatchedCompletion is a completion that names nobody in any staff
+// snapshot.
+type UnmatchedCompletion struct {
+	EmployeeNumber string
+	Email          string
+	Course         string
+	CompletedOn    time.Time
+	FileName       string // the file that first brought it
+	Row            int
+}
+
+type sourcedRow struct {
+	completionRow
+	FileName   string  `db:"file_name"`
+	Row        int     `db:"source_row"`
+	ImportedAt instant `db:"imported_at"`
+	ImportedOn day     `db:"imported_on"`
+}
+
+// UnmatchedCompletions lists completions whose person is in no staff
+// snapshot: by employee number when the completion has one, else by email.
+// They are kept, as the person may appear in a later extract.
+func (s *Store) UnmatchedCompletions(ctx context.Context) ([]UnmatchedCompletion, error) {
+	var rows []sourcedRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT c.employee_number, c.email, c.course, c.completed_on,
+			i.file_name, c.source_row, i.imported_at, i.imported_on
+		FROM completions c JOIN imports i ON i.id = c.import_id
+		WHERE (c.employee_number <> '' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.employee_number = c.employee_number))
+		   OR (c.employee_number = '' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.email = c.email_key))
+		ORDER BY c.import_id, c.source_row, c.id`)
+	if err != nil {
+		return nil, s.wrap("find unmatched completions", err)
+	}
+	out := make([]UnmatchedCompletion, len(rows))
+	for i, r := range rows {
+		out[i] = UnmatchedCompletion{EmployeeNumber: r.EmployeeNumber, Email: r.Email, Course: r.Course,
+			CompletedOn: r.CompletedOn.Time, FileName: r.FileName, Row: r.Row}
+	}
+	return out, nil
+}
+
+// FutureCompletion is a completion dated after the day it was imported.
+type FutureCompletion struct {
+	EmployeeNumber string
+	Email          string
+	Course         string
+	CompletedOn    time.Time
+	ImportedAt     time.Time // the instant, in UTC
+	ImportedOn     time.Time // the calendar day of the import, where it ran: what CompletedOn is after
+	FileName       string
+	Row            int
+}
+
+// FutureCompletions lists completions dated after the calendar day of the
+// import that first brought them. They are kept and count from their own
+// date on.
+func (s *Store) FutureCompletions(ctx context.Context) ([]FutureCompletion, error) {
+	var rows []sourcedRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT c.employee_number, c.email, c.course, c.completed_on,
+			i.file_name, c.source_row, i.imported_at, i.imported_on
+		FROM completions c JOIN imports i ON i.id = c.import_id
+		WHERE c.completed_on > i.imported_on
+		ORDER BY c.import_id, c.source_row, c.id`)
+	if err != nil {
+		return nil, s.wrap("find future-dated completions", err)
+	}
+	out := make([]FutureCompletion, len(rows))
+	for i, r := range rows {
+		out[i] = FutureCompletion{EmployeeNumber: r.EmployeeNumber, Email: r.Email, Course: r.Course,
+			CompletedOn: r.CompletedOn.Time, ImportedAt: r.ImportedAt.Time, ImportedOn: r.ImportedOn.Time,
+			FileName: r.FileName, Row: r.Row}
+	}
+	return out, nil
+}
+
+// CourseCount is a course name and how many completions carry it.
+type CourseCount struct {
+	Course string
+	Count  int
+}
+
+// CourseNames lists the distinct course names, names that differ only in
+// case or spacing counted as one and shown in their most common spelling,
+// in order of that spelling.
+func (s *Store) CourseNames(ctx context.Context) ([]CourseCount, error) {
+	var rows []struct {
+		Key    string `db:"course_key"`
+		Course string `db:"course"`
+		Count  int    `db:"n"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT course_key, course, COUNT(*) AS n
+		FROM completions GROUP BY course_key, course`)
+	if err != nil {
+		return nil, s.wrap("count course names", err)
+	}
+	// Grouped here rather than in SQL so that the spelling chosen does not
+	// depend on the database's collation.
+	type group struct {
+		best  CourseCount // most common spelling
+		total int
+	}
+	groups := map[string]*group{}
+	for _, r := range rows {
+		g := groups[r.Key]
+		if g == nil {
+			g = &group{best: CourseCount{Course: r.Course, Count: r.Count}}
+			groups[r.Key] = g
+		} else if r.Count > g.best.Count || (r.Count == g.best.Count && r.Course < g.best.Course) {
+			g.best = CourseCount{Course: r.Course, Count: r.Count}
+		}
+		g.total += r.Count
+	}
+	out := make([]CourseCount, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, CourseCount{Course: g.best.Course, Count: g.total})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Course < out[j].Course })
+	return out, nil
+}
+
+// ImportRowError is a row an import skipped, with the file it came from.
+type ImportRowError struct {
+	ImportID int64
+	FileName string
+	Row      int
+	Column   string
+	Value    string
+	Reason   string
+}
+
+// RowErrors lists the rows imports skipped, by import then row; importID 0
+// lists every import's.
+func (s *Store) RowErrors(ctx context.Context, importID int64) ([]ImportRowError, error) {
+	q := `SELECT r.import_id, i.file_name, r.row_no, r.column_name, r.value, r.reason
+		FROM row_errors r JOIN imports i ON i.id = r.import_id`
+	var args []any
+	if importID != 0 {
+		q += ` WHERE r.import_id = ?`
+		args = append(args, importID)
+	}
+	q += ` ORDER BY r.import_id, r.row_no, r.id`
+	var rows []struct {
+		ImportID int64  `db:"import_id"`
+		FileName string `db:"file_name"`
+		Row      int    `db:"row_no"`
+		Column   string `db:"column_name"`
+		Value    string `db:"value"`
+		Reason   string `db:"reason"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q), args...); err != nil {
+		return nil, s.wrap("read rejected rows", err)
+	}
+	out := make([]ImportRowError, len(rows))
+	for i, r := range rows {
+		out[i] = ImportRowError(r)
+	}
+	return out, nil
+}

@@ -1,0 +1,426 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+)
+
+// Import kinds.
+const (
+	KindStaff       = "staff"
+	KindCompletions = "completions"
+)
+
+// ErrAlreadyImported is returned when an import begins for file content
+// (SHA-256) already imported, as when another process imported the same
+// file between ImportByHash and the Begin.
+var ErrAlreadyImported = errors.New("the same file content is already imported")
+
+// Import is one file imported: the imports log.
+type Import struct {
+	ID            int64
+	Kind          string // KindStaff or KindCompletions
+	FileName      string
+	SHA256        string
+	EffectiveDate time.Time // staff: the snapshot's date; zero for completions
+	RowsRead      int       // data rows read (blank rows not counted)
+	RowsImported  int       // rows stored: assignments, or completions new to the store
+	RowsDuplicate int       // completions already held (from this or an earlier file)
+	RowsRejected  int       // rows skipped with a row error
+	// ImportedAt is when the import ran (time.Now when left zero); its
+	// calendar day, in ImportedAt's own location, is the import date that
+	// FutureCompletions compares with.
+	ImportedAt time.Time
+	ImportedBy string
+}
+
+// RowError is one row an import skipped, and why.
+type RowError struct {
+	Row    int
+	Column string
+	Value  string
+	Reason string
+}
+
+// importRow is an imports row as scanned.
+type importRow struct {
+	ID            int64   `db:"id"`
+	Kind          string  `db:"kind"`
+	FileName      string  `db:"file_name"`
+	SHA256        string  `db:"sha256"`
+	EffectiveDate day     `db:"effective_date"`
+	RowsRead      int     `db:"rows_read"`
+	RowsImported  int     `db:"rows_imported"`
+	RowsDuplicate int     `db:"rows_duplicate"`
+	RowsRejected  int     `db:"rows_rejected"`
+	ImportedAt    instant `db:"imported_at"`
+	ImportedBy    string  `db:"imported_by"`
+}
+
+const importColumns = `id, kind, file_name, sha256, effective_date, rows_read, rows_imported,
+	rows_duplicate, rows_rejected, imported_at, imported_by`
+
+func (r importRow) Import() Import {
+	return Import{ID: r.ID, Kind: r.Kind, FileName: r.FileName, SHA256: r.SHA256,
+		EffectiveDate: r.EffectiveDate.Time, RowsRead: r.RowsRead, RowsImported: r.RowsImported,
+		RowsDuplicate: r.RowsDuplicate, RowsRejected: r.RowsRejected,
+		ImportedAt: r.ImportedAt.Time, ImportedBy: r.ImportedBy}
+}
+
+// ImportByHash returns the import of the file content with this SHA-256, or
+// nil when there is none.
+func (s *Store) ImportByHash(ctx context.Context, sha string) (*Import, error) {
+	var r importRow
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+importColumns+` FROM imports WHERE sha256 = ?`), strings.ToLower(sha))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, s.wrap("find import by hash", err)
+	}
+	imp := r.Import()
+	return &imp, nil
+}
+
+// Imports lists every import, newest first.
+func (s *Store) Imports(ctx context.Context) ([]Import, error) {
+	var rows []importRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+importColumns+` FROM imports ORDER BY imported_at DESC, id DESC`); err != nil {
+		return nil, s.wrap("list imports", err)
+	}
+	out := make([]Import, len(rows))
+	for i, r := range rows {
+		out[i] = r.Import()
+	}
+	return out, nil
+}
+
+// importTx is what staff and completion imports share: the transaction,
+// the import row, and the row errors written at commit.
+type importTx struct {
+	s    *Store
+	ctx  context.Context
+	tx   *sqlx.Tx
+	imp  Import
+	done bool
+}
+
+// begin opens the transaction and writes the import row.
+func (s *Store) begin(ctx context.Context, imp Import) (*importTx, error) {
+	if imp.SHA256 == "" {
+		return nil, fmt.Errorf("import of %s: no SHA-256 of its content", imp.FileName)
+	}
+	imp.SHA256 = strings.ToLower(imp.SHA256)
+	if imp.ImportedAt.IsZero() {
+		imp.ImportedAt = time.Now()
+	}
+	importedOn := compliance.Day(imp.ImportedAt)
+	imp.ImportedAt = imp.ImportedAt.UTC().Truncate(time.Microsecond)
+	var eff any
+	if !imp.EffectiveDate.IsZero() {
+		imp.EffectiveDate = compliance.Day(imp.EffectiveDate)
+		eff = dayArg(imp.EffectiveDate)
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return nil, s.wrap("begin import of "+imp.FileName, err)
+	}
+	err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO imports
+		(kind, file_name, sha256, effective_date, imported_at, imported_on, imported_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		imp.Kind, imp.FileName, imp.SHA256, eff, s.instantArg(imp.ImportedAt), dayArg(importedOn), imp.ImportedBy,
+	).Scan(&imp.ID)
+	if err != nil {
+		_ = tx.Rollback()
+		if isUniqueViolation(err) {
+			return nil, fmt.Errorf("import of %s: %w", imp.FileName, ErrAlreadyImported)
+		}
+		return nil, s.wrap("record import of "+imp.FileName, err)
+	}
+	return &importTx{s: s, ctx: ctx, tx: tx, imp: imp}, nil
+}
+
+func (t *importTx) check() error {
+	if t.done {
+		return fmt.Errorf("import of %s is already committed or rolled back", t.imp.FileName)
+	}
+	return nil
+}
+
+// commit records the counts and row errors and commits.
+func (t *importTx) commit(errs []RowError) (Import, error) {
+	s, ctx, imp := t.s, t.ctx, t.imp
+	t.done = true
+	_, err := t.tx.ExecContext(ctx, t.tx.Rebind(`UPDATE imports SET rows_read = ?, rows_imported = ?,
+		rows_duplicate = ?, rows_rejected = ? WHERE id = ?`),
+		imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, imp.ID)
+	if err != nil {
+		_ = t.tx.Rollback()
+		return Import{}, s.wrap("record import of "+imp.FileName, err)
+	}
+	if err := t.writeRowErrors(errs); err != nil {
+		_ = t.tx.Rollback()
+		return Import{}, err
+	}
+	if err := t.tx.Commit(); err != nil {
+		return Import{}, s.wrap("commit import of "+imp.FileName, err)
+	}
+	return imp, nil
+}
+
+// maxValue caps a rejected value kept for the report.
+const maxValue = 500
+
+func (t *importTx) writeRowErrors(errs []RowError) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	w, err := t.s.newWriter(t.ctx, t.tx, "row_errors", []string{"import_id", "row_no", "column_name", "value", "reason"}, "")
+	if err != nil {
+		return err
+	}
+	for _, e := range errs {
+		if _, err := w.write(t.imp.ID, e.Row, e.Column, truncate(e.Value, maxValue), e.Reason); err != nil {
+			_ = w.close()
+			return err
+		}
+	}
+	return w.close()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func (t *importTx) rollback(w rowWriter) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	if w != nil {
+		_ = w.close() // a COPY must end before the transaction can
+	}
+	err := t.tx.Rollback()
+	if errors.Is(err, sql.ErrTxDone) || errors.Is(err, driver.ErrBadConn) {
+		// Rolled back already (a cancelled context), or the connection
+		// is gone and the server has aborted the transaction with it.
+		return nil
+	}
+	return t.s.wrap("roll back import of "+t.imp.FileName, err)
+}
+
+// StaffImport is a staff extract being imported, in one transaction. It is
+// not safe for concurrent use.
+type StaffImport struct {
+	importTx
+	snapshotID int64
+	w          rowWriter
+}
+
+var assignmentColumns = []string{"snapshot_id", "row_no", "employee_number", "assignment_number", "name",
+	"organisation", "staff_group", "occupation_code", "job_role", "position_title",
+	"assignment_category", "assignment_status", "is_primary", "email", "manager_email"}
+
+// BeginStaffImport starts importing a staff extract as the snapshot for
+// imp.EffectiveDate, replacing any snapshot already held for that date (a
+// corrected extract) when it commits.
+func (s *Store) BeginStaffImport(ctx context.Context, imp Import) (*StaffImport, error) {
+	if imp.EffectiveDate.IsZero() {
+		return nil, fmt.Errorf("staff import of %s: no effective date", imp.FileName)
+	}
+	imp.Kind = KindStaff
+	t, err := s.begin(ctx, imp)
+	if err != nil {
+		return nil, err
+	}
+	si := &StaffImport{importTx: *t}
+	if err := si.replaceSnapshot(); err != nil {
+		_ = t.tx.Rollback()
+		return nil, err
+	}
+	if si.w, err = s.newWriter(ctx, t.tx, "assignments", assignmentColumns, ""); err != nil {
+		_ = t.tx.Rollback()
+		return nil, err
+	}
+	return si, nil
+}
+
+func (t *StaffImport) replaceSnapshot() error {
+	ctx, tx, eff := t.ctx, t.tx, dayArg(t.imp.EffectiveDate)
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM assignments WHERE snapshot_id IN
+		(SELECT id FROM snapshots WHERE effective_date = ?)`), eff); err != nil {
+		return t.s.wrap("replace snapshot "+eff, err)
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM snapshots WHERE effective_date = ?`), eff); err != nil {
+		return t.s.wrap("replace snapshot "+eff, err)
+	}
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO snapshots (import_id, effective_date) VALUES (?, ?) RETURNING id`),
+		t.imp.ID, eff).Scan(&t.snapshotID)
+	return t.s.wrap("create snapshot "+eff, err)
+}
+
+// Add stores one assignment. Emails are stored in lower case.
+func (t *StaffImport) Add(a compliance.Assignment) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	_, err := t.w.write(t.snapshotID, a.Row, a.EmployeeNumber, a.AssignmentNumber, a.Name,
+		a.Organisation, a.StaffGroup, a.OccupationCode, a.JobRole, a.PositionTitle,
+		a.AssignmentCategory, a.AssignmentStatus, a.Primary, normEmail(a.Email), normEmail(a.ManagerEmail))
+	if err != nil {
+		return fmt.Errorf("staff extract %s row %d: %w", t.imp.FileName, a.Row, err)
+	}
+	t.imp.RowsImported++
+	return nil
+}
+
+// Commit records the counts and row errors and commits the snapshot.
+func (t *StaffImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Import, error) {
+	if err := t.check(); err != nil {
+		return Import{}, err
+	}
+	if err := t.w.close(); err != nil {
+		_ = t.rollback(nil)
+		return Import{}, err
+	}
+	t.imp.RowsRead, t.imp.RowsRejected = rowsRead, rowsRejected
+	return t.commit(errs)
+}
+
+// Rollback abandons the import: nothing of it is kept, and a snapshot it
+// would have replaced stays.
+func (t *StaffImport) Rollback() error { return t.rollback(t.w) }
+
+// CompletionImport is a completions extract being imported, in one
+// transaction. It is not safe for concurrent use.
+type CompletionImport struct {
+	importTx
+	w     rowWriter
+	added int
+	// staged is set on PostgreSQL, where rows are copied into a temporary
+	// table and moved into completions at commit, skipping those held.
+	staged bool
+}
+
+var completionColumns = []string{"import_id", "source_row", "employee_number", "email", "email_key",
+	"course", "course_key", "completed_on"}
+
+const completionConflict = `ON CONFLICT (employee_number, email_key, course_key, completed_on) DO NOTHING`
+
+// BeginCompletionImport starts importing a completions extract.
+func (s *Store) BeginCompletionImport(ctx context.Context, imp Import) (*CompletionImport, error) {
+	imp.Kind = KindCompletions
+	imp.EffectiveDate = time.Time{}
+	t, err := s.begin(ctx, imp)
+	if err != nil {
+		return nil, err
+	}
+	ci := &CompletionImport{importTx: *t}
+	table := "completions"
+	if s.dialect == Postgres {
+		// COPY is several times faster than row-by-row INSERT but cannot
+		// skip duplicates, so rows land in a staging table first and move
+		// at commit in index order (which keeps the first of duplicates
+		// within the file).
+		ci.staged, table = true, "completion_staging"
+		_, err := t.tx.ExecContext(ctx, `CREATE TEMPORARY TABLE completion_staging (
+			import_id BIGINT, source_row INTEGER, employee_number TEXT, email TEXT, email_key TEXT,
+			course TEXT, course_key TEXT, completed_on DATE, seq BIGSERIAL) ON COMMIT DROP`)
+		if err != nil {
+			_ = t.tx.Rollback()
+			return nil, s.wrap("start import of "+imp.FileName, err)
+		}
+	}
+	if ci.w, err = s.newWriter(ctx, t.tx, table, completionColumns, completionConflict); err != nil {
+		_ = t.tx.Rollback()
+		return nil, err
+	}
+	return ci, nil
+}
+
+// Add stores a completion from the given row of the file, unless the same
+// person, course (trimmed, spaces collapsed, any case) and day is already
+// held. inserted reports whether it was new; on PostgreSQL, where rows are
+// copied in bulk, duplicates are found only at Commit and inserted is always
+// true. Commit's RowsImported and RowsDuplicate are exact on both.
+func (t *CompletionImport) Add(c compliance.Completion, row int) (inserted bool, err error) {
+	if err := t.check(); err != nil {
+		return false, err
+	}
+	emp := strings.TrimSpace(c.EmployeeNumber)
+	email := normEmail(c.Email)
+	courseKey := glob.Normalize(c.Course)
+	switch {
+	case emp == "" && email == "":
+		return false, fmt.Errorf("completions extract %s row %d: no employee number or email", t.imp.FileName, row)
+	case courseKey == "":
+		return false, fmt.Errorf("completions extract %s row %d: no course name", t.imp.FileName, row)
+	case c.CompletedOn.IsZero():
+		return false, fmt.Errorf("completions extract %s row %d: no completion date", t.imp.FileName, row)
+	}
+	emailKey := ""
+	if emp == "" {
+		emailKey = email
+	}
+	inserted, err = t.w.write(t.imp.ID, row, emp, email, emailKey, c.Course, courseKey, dayArg(c.CompletedOn))
+	if err != nil {
+		return false, fmt.Errorf("completions extract %s row %d: %w", t.imp.FileName, row, err)
+	}
+	t.added++
+	if inserted {
+		t.imp.RowsImported++
+	}
+	return inserted, nil
+}
+
+// Commit moves staged rows into the history, records the counts and row
+// errors, and commits.
+func (t *CompletionImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Import, error) {
+	if err := t.check(); err != nil {
+		return Import{}, err
+	}
+	if err := t.w.close(); err != nil {
+		_ = t.rollback(nil)
+		return Import{}, err
+	}
+	if t.staged {
+		cols := strings.Join(completionColumns, ", ")
+		res, err := t.tx.ExecContext(t.ctx, `INSERT INTO completions (`+cols+`)
+			SELECT `+cols+` FROM completion_staging
+			ORDER BY employee_number, email_key, course_key, completed_on, seq `+completionConflict)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err != nil {
+			_ = t.rollback(nil)
+			return Import{}, t.s.wrap("import of "+t.imp.FileName, err)
+		}
+		t.imp.RowsImported = int(n)
+	}
+	t.imp.RowsDuplicate = t.added - t.imp.RowsImported
+	t.imp.RowsRead, t.imp.RowsRejected = rowsRead, rowsRejected
+	return t.commit(errs)
+}
+
+// Rollback abandons the import: nothing of it is kept.
+func (t *CompletionImport) Rollback() error { return t.rollback(t.w) }
+
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

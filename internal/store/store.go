@@ -1,0 +1,251 @@
+// Package store owns prevent's database: the imports log, staff snapshots
+// and their assignments, the cumulative completion history and the rows an
+// import rejected. It runs the same plain SQL on SQLite (modernc.org/sqlite,
+// pure Go) and PostgreSQL (lib/pq), rebinding placeholders per dialect, and
+// applies the embedded migrations from package schema when it opens.
+//
+// Calendar days cross the API as time.Time at midnight UTC
+// (compliance.Date); they are stored as 'YYYY-MM-DD' text in SQLite and as
+// DATE in PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is the database. It is safe for concurrent use.
+type Store struct {
+	db      *sqlx.DB
+	dialect string
+	name    string // the DSN without any password, for messages
+}
+
+// ErrNoSnapshot is returned when no staff snapshot is effective on or before
+// the date asked for.
+var ErrNoSnapshot = errors.New("no staff snapshot on or before that date")
+
+// connectTimeout bounds the first connection when the caller's context has
+// no deadline of its own.
+const connectTimeout = 15 * time.Second
+
+// Open opens the database a DSN names and applies pending migrations.
+//
+//   - "sqlite:FILE", "sqlite://FILE" or a bare path ending .db, .sqlite or
+//     .sqlite3: SQLite, creating FILE and its folder when missing;
+//   - "postgres://..." or "postgresql://...": PostgreSQL.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	s, err := open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func open(ctx context.Context, dsn string) (*Store, error) {
+	dsn = strings.TrimSpace(dsn)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//")
+		return openSQLite(ctx, dsn, path)
+	case isSQLitePath(dsn):
+		return openSQLite(ctx, dsn, dsn)
+	}
+	return nil, fmt.Errorf("cannot open database %q: want sqlite:FILE or postgres://USER@HOST/DB", redact(dsn))
+}
+
+func isSQLitePath(dsn string) bool {
+	path, _, _ := strings.Cut(dsn, "?")
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".db", ".sqlite", ".sqlite3":
+		return true
+	}
+	return false
+}
+
+// sqlitePragmas are set on every connection. Transactions begin IMMEDIATE so
+// that two writers queue on busy_timeout instead of one failing when it
+// upgrades a read lock.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+
+func openSQLite(ctx context.Context, dsn, path string) (*Store, error) {
+	path, query, _ := strings.Cut(path, "?")
+	if path == "" {
+		return nil, fmt.Errorf("cannot open database %q: no file name given (want sqlite:FILE)", dsn)
+	}
+	memory := path == ":memory:"
+	if !memory {
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("cannot open database %s: cannot create folder %s: %w", dsn, dir, unwrapPathError(err))
+			}
+		}
+	}
+	q := sqlitePragmas
+	if query != "" {
+		q = query + "&" + q
+	}
+	db, err := sqlx.Open("sqlite", sqliteURI(path)+"?"+q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open database %s: %w", dsn, err)
+	}
+	if memory {
+		db.SetMaxOpenConns(1) // each connection would be its own empty database
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open database %s: %w", dsn, err)
+	}
+	return &Store{db: db, dialect: SQLite, name: dsn}, nil
+}
+
+// sqliteURI is a file name as an SQLite URI, escaping what would end the
+// path ('?' and '#') and the escape character itself.
+func sqliteURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	name := redact(dsn)
+	db, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open database %s: %s", name, pgReason(err))
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, connectTimeout)
+		defer cancel()
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open database %s: %s", name, pgReason(err))
+	}
+	return &Store{db: db, dialect: Postgres, name: name}, nil
+}
+
+// pgReason is the cause of a connection failure in a few words, without the
+// dial details (or anything else that might echo the DSN).
+func pgReason(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return errno.Error()
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "no such host " + dnsErr.Name
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out connecting"
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Message
+	}
+	msg := strings.TrimPrefix(err.Error(), "pq: ")
+	if strings.Contains(msg, "SSL is not enabled") {
+		msg += " (add ?sslmode=disable to the DSN)"
+	}
+	return msg
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// redact removes any password from a DSN for messages.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		if i := strings.Index(dsn, "@"); i >= 0 {
+			if j := strings.Index(dsn, "://"); j >= 0 && j < i {
+				return dsn[:j+3] + dsn[i+1:]
+			}
+		}
+		return dsn
+	}
+	if u.User != nil {
+		u.User = url.User(u.User.Username())
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Del("password")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect is "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB is the underlying handle, for packages that keep tables of their own.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// String names the database (without any password).
+func (s *Store) String() string { return s.name }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return s.wrap("begin transaction", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return s.wrap("commit", err)
+	}
+	return nil
+}
+
+// isUniqueViolation reports whether err is a UNIQUE constraint failing.
+func isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	return errors.As(err, &liteErr) && liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// wrap says what the store was doing when the database failed.
+func (s *Store) wrap(what string, err error) error {
+	if err == nil || errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return fmt.Errorf("database %s: %s: %w", s.name, what, err)
+}
