@@ -1,0 +1,313 @@
+package config
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+)
+
+// Validate checks every value and returns the first mistake as an *Error
+// naming its key (and, for a loaded file, its line).
+func (c *Config) Validate() error {
+	for _, check := range []func() *Error{
+		c.validateProvider,
+		c.validateNumbers,
+		func() *Error { _, err := c.compile(); return err },
+		c.validateColumns,
+		c.validateMail,
+		c.validateSchedule,
+		c.validateRetention,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) errorf(p path, format string, args ...any) *Error {
+	return &Error{File: c.Path, Line: lineOf(c.node, p), Key: p.String(), Msg: fmt.Sprintf(format, args...)}
+}
+
+func (c *Config) validateProvider() *Error {
+	for _, r := range c.ODSCode {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return c.errorf(path{"ods_code"}, "%q is not an ODS code (letters and digits, e.g. RXX)", c.ODSCode)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateNumbers() *Error {
+	if !(c.Threshold > 0 && c.Threshold <= 1) {
+		msg := fmt.Sprintf("%s is outside 0-1", fmtFloat(c.Threshold))
+		switch {
+		case c.Threshold >= 10 && c.Threshold <= 100: // a percentage, surely
+			msg += fmt.Sprintf(" (write %s for %s%%)", fmtFloat(c.Threshold/100), fmtFloat(c.Threshold))
+		case c.Threshold <= 0:
+			msg += " (it must be more than 0, e.g. 0.85)"
+		}
+		return c.errorf(path{"threshold"}, "%s", msg)
+	}
+	if c.RefresherYears < 1 || c.RefresherYears > 10 {
+		return c.errorf(path{"refresher_years"}, "%d is outside 1-10", c.RefresherYears)
+	}
+	if c.DueSoonDays < 0 || c.DueSoonDays > 3650 {
+		return c.errorf(path{"due_soon_days"}, "%d is outside 0-3650", c.DueSoonDays)
+	}
+	if c.Return.SuppressBelow < 0 {
+		return c.errorf(path{"return", "suppress_below"}, "%d is negative (0 suppresses nothing)", c.Return.SuppressBelow)
+	}
+	for i, days := range c.Reminders.Staff {
+		if days < 0 || days > 3650 {
+			return c.errorf(path{"reminders", "staff_days", i}, "%d is outside 0-3650 (days before the due date)", days)
+		}
+	}
+	return nil
+}
+
+// compile builds the engine's policy, returning the first bad rule as an
+// *Error. It compiles every rule it can, so Policy can use the result.
+func (c *Config) compile() (compliance.Policy, *Error) {
+	p := compliance.Policy{
+		RefresherYears: c.RefresherYears,
+		DueSoonDays:    c.DueSoonDays,
+		Threshold:      c.Threshold,
+	}
+	var first *Error
+	fail := func(e *Error) {
+		if first == nil {
+			first = e
+		}
+	}
+	for i, r := range c.Requirements {
+		at := path{"requirements", i}
+		level, err := c.level(r.Level, at)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		if len(r.Match) == 0 {
+			fail(c.errorf(at.with("match"), "no fields given (want one or more of %s)", ruleFieldList()))
+			continue
+		}
+		rule := compliance.Rule{Level: level, Match: map[compliance.Field]glob.Set{}}
+		ok := true
+		for _, name := range fileOrder(c, r.Match, at.with("match")) {
+			fp := at.with("match").with(name)
+			if !slices.Contains(compliance.RuleFields, compliance.Field(name)) {
+				fail(c.errorf(fp, "unknown field %q (want %s)", name, ruleFieldList()))
+				ok = false
+				continue
+			}
+			set, err := c.patterns(r.Match[name], fp)
+			if err != nil {
+				fail(err)
+				ok = false
+				continue
+			}
+			rule.Match[compliance.Field(name)] = set
+		}
+		if ok {
+			p.Requirements = append(p.Requirements, rule)
+		}
+	}
+	for i, r := range c.Courses {
+		at := path{"courses", i}
+		level, err := c.level(r.Level, at)
+		if err != nil {
+			fail(err)
+			continue
+		}
+		set, err := c.patterns(r.Match, at.with("match"))
+		if err != nil {
+			fail(err)
+			continue
+		}
+		if r.Link != "" {
+			if u, perr := url.Parse(r.Link); perr != nil || !slices.Contains([]string{"http", "https", "mailto"}, u.Scheme) || (u.Scheme != "mailto" && u.Host == "") {
+				fail(c.errorf(at.with("link"), "%q is not a web address (want https://...)", r.Link))
+				continue
+			}
+		}
+		p.Courses = append(p.Courses, compliance.CourseRule{Level: level, Match: set, Link: r.Link})
+	}
+	if len(c.Exclude.AssignmentStatus) > 0 {
+		set, err := c.patterns(c.Exclude.AssignmentStatus, path{"exclude", "assignment_status"})
+		if err != nil {
+			fail(err)
+		} else {
+			p.Exclude = set
+		}
+	}
+	return p, first
+}
+
+func (c *Config) level(name string, at path) (compliance.Level, *Error) {
+	if strings.TrimSpace(name) == "" {
+		return compliance.LevelNone, c.errorf(at.with("level"), "no level given (want basic, level3 or face_to_face)")
+	}
+	level, err := compliance.ParseLevel(name)
+	if err != nil {
+		return level, c.errorf(at.with("level"), "%s", err)
+	}
+	return level, nil
+}
+
+// patterns compiles a list of patterns, naming the first bad one by index.
+func (c *Config) patterns(list []string, at path) (glob.Set, *Error) {
+	if len(list) == 0 {
+		return nil, c.errorf(at, "no patterns given")
+	}
+	set := make(glob.Set, 0, len(list))
+	for i, src := range list {
+		pat, err := glob.Compile(src)
+		if err != nil {
+			return nil, c.errorf(at.with(i), "bad pattern: %s", err)
+		}
+		set = append(set, pat)
+	}
+	return set, nil
+}
+
+func (c *Config) validateColumns() *Error {
+	for _, field := range fileOrder(c, c.Columns, path{"columns"}) {
+		at := path{"columns", field}
+		if !slices.Contains(ColumnFields, field) {
+			return c.errorf(at, "unknown field %q (want %s)", field, strings.Join(ColumnFields, ", "))
+		}
+		for i, alias := range c.Columns[field] {
+			if strings.TrimSpace(alias) == "" {
+				return c.errorf(at.with(i), "empty header name")
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateMail() *Error {
+	lists := []struct {
+		at   path
+		list []string
+	}{
+		{path{"return", "recipients"}, c.Return.Recipients},
+		{path{"import", "notify"}, c.Import.Notify},
+	}
+	for _, l := range lists {
+		for i, addr := range l.list {
+			if !isAddress(addr) {
+				return c.errorf(l.at.with(i), "%q is not an email address", addr)
+			}
+		}
+	}
+	for i, lead := range c.Reminders.Leads {
+		at := path{"reminders", "leads", i}
+		if strings.TrimSpace(lead.Email) == "" {
+			return c.errorf(at.with("email"), "no email address given")
+		}
+		if !isAddress(lead.Email) {
+			return c.errorf(at.with("email"), "%q is not an email address", lead.Email)
+		}
+		if lead.Organisation != "" {
+			if _, err := glob.Compile(lead.Organisation); err != nil {
+				return c.errorf(at.with("organisation"), "bad pattern: %s", err)
+			}
+		}
+	}
+	if s := c.SMTP; s != nil {
+		switch {
+		case strings.TrimSpace(s.Host) == "":
+			return c.errorf(path{"smtp", "host"}, "no mail server given")
+		case s.Port < 0 || s.Port > 65535:
+			return c.errorf(path{"smtp", "port"}, "%d is not a port number (want e.g. 587)", s.Port)
+		case !slices.Contains([]string{TLSStartTLS, TLSImplicit, TLSNone}, normalTLS(s.TLS)):
+			return c.errorf(path{"smtp", "tls"}, "unknown mode %q (want starttls, tls or none)", s.TLS)
+		case strings.TrimSpace(s.From) == "":
+			return c.errorf(path{"smtp", "from"}, "no sender address given")
+		}
+		if _, err := mail.ParseAddress(s.From); err != nil {
+			return c.errorf(path{"smtp", "from"}, "%q is not an email address", s.From)
+		}
+	}
+	if strings.TrimSpace(c.OutboxDir) == "" {
+		return c.errorf(path{"outbox_dir"}, "no directory given (default outbox)")
+	}
+	return nil
+}
+
+// isAddress accepts a bare email address such as prevent.lead@example.nhs.net.
+func isAddress(s string) bool {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+func normalTLS(mode string) string {
+	if strings.TrimSpace(mode) == "" {
+		return TLSStartTLS
+	}
+	return strings.ToLower(strings.TrimSpace(mode))
+}
+
+func (c *Config) validateSchedule() *Error {
+	if strings.TrimSpace(c.Schedule.ImportDir) == "" {
+		return c.errorf(path{"schedule", "import_dir"}, "no directory given (default drop)")
+	}
+	for _, job := range []struct{ key, spec string }{
+		{"import", c.Schedule.Import},
+		{"reminders", c.Schedule.Reminders},
+		{"return", c.Schedule.Return},
+	} {
+		if strings.TrimSpace(job.spec) == "" {
+			continue // the job is off
+		}
+		if _, err := cron.ParseStandard(job.spec); err != nil {
+			return c.errorf(path{"schedule", job.key}, "bad cron spec %q: %s (want e.g. \"0 6 * * *\" or \"@daily\")", job.spec, err)
+		}
+	}
+	return nil
+}
+
+func (c *Config) validateRetention() *Error {
+	y := c.Retention.Years
+	switch {
+	case y < 0 || y > 100:
+		return c.errorf(path{"retention", "years"}, "%d is outside 0-100 (0 keeps everything)", y)
+	case y > 0 && y < c.RefresherYears:
+		// Deleting completions younger than the refresher period would turn
+		// compliant people into "never".
+		return c.errorf(path{"retention", "years"}, "%d is shorter than refresher_years (%d), so completions still in date would be deleted", y, c.RefresherYears)
+	}
+	return nil
+}
+
+func ruleFieldList() string {
+	names := make([]string, len(compliance.RuleFields))
+	for i, f := range compliance.RuleFields {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// fileOrder returns a map's keys in the order the file gives them (then by
+// name), so the mistake reported first is the first in the file.
+func fileOrder[V any](c *Config, m map[string]V, at path) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if d := lineOf(c.node, at.with(a)) - lineOf(c.node, at.with(b)); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
