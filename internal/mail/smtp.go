@@ -1,0 +1,229 @@
+package mail
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// TLS modes for SMTPConfig.TLS.
+const (
+	TLSStartTLS = "starttls" // plain connect, then STARTTLS is mandatory (NHSmail: port 587)
+	TLSImplicit = "tls"      // TLS from the first byte (SMTPS, port 465)
+	TLSNone     = "none"     // no encryption at all: only for a relay on the local host
+)
+
+// DefaultTimeout bounds connecting and each step of the SMTP conversation
+// when SMTPConfig.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// SMTPConfig says how to reach the SMTP server.
+type SMTPConfig struct {
+	Host     string
+	Port     int // 587 for starttls, 465 for tls, 25 for none when zero
+	Username string
+	Password string
+	From     string // sender for messages that name none
+	TLS      string // TLSStartTLS (when empty), TLSImplicit or TLSNone
+	Timeout  time.Duration
+
+	// InsecureSkipVerify and RootCAs exist for tests against a server with a
+	// self-signed certificate; production leaves them unset.
+	InsecureSkipVerify bool
+	RootCAs            *x509.CertPool
+}
+
+// SMTP sends messages through an SMTP server, one connection per message.
+// It is safe for concurrent use.
+type SMTP struct {
+	cfg    SMTPConfig
+	client *gomail.Client
+}
+
+// NewSMTP checks cfg and prepares a sender; it does not connect.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	if strings.TrimSpace(cfg.Host) == "" {
+		return nil, errors.New("smtp host is empty")
+	}
+	cfg.TLS = strings.ToLower(strings.TrimSpace(cfg.TLS))
+	if cfg.TLS == "" {
+		cfg.TLS = TLSStartTLS
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+
+	var opts []gomail.Option
+	switch cfg.TLS {
+	case TLSStartTLS:
+		if cfg.Port == 0 {
+			cfg.Port = gomail.DefaultPortTLS
+		}
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case TLSImplicit:
+		if cfg.Port == 0 {
+			cfg.Port = gomail.DefaultPortSSL
+		}
+		opts = append(opts, gomail.WithSSL())
+	case TLSNone:
+		if cfg.Port == 0 {
+			cfg.Port = gomail.DefaultPort
+		}
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		return nil, fmt.Errorf("smtp tls %q is not one of %s, %s, %s", cfg.TLS, TLSStartTLS, TLSImplicit, TLSNone)
+	}
+	if cfg.Port < 1 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("smtp port %d is not between 1 and 65535", cfg.Port)
+	}
+
+	opts = append(opts,
+		gomail.WithPort(cfg.Port),
+		gomail.WithTimeout(cfg.Timeout),
+		gomail.WithTLSConfig(&tls.Config{
+			ServerName:         cfg.Host,
+			MinVersion:         tls.VersionTLS12,
+			RootCAs:            cfg.RootCAs,
+			InsecureSkipVerify: cfg.InsecureSkipVerify, //nolint:gosec // tests only, documented on the field
+		}),
+	)
+	if cfg.Username != "" {
+		// Auto-discovery picks the strongest mechanism the server offers, and
+		// offers PLAIN and LOGIN only over an encrypted connection.
+		opts = append(opts,
+			gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(cfg.Username),
+			gomail.WithPassword(cfg.Password),
+		)
+	}
+
+	client, err := gomail.NewClient(cfg.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client for %s: %w", cfg.Host, err)
+	}
+	return &SMTP{cfg: cfg, client: client}, nil
+}
+
+// Describe names the server and how the connection is secured.
+func (s *SMTP) Describe() string {
+	return fmt.Sprintf("%s (%s)", net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port)), s.cfg.TLS)
+}
+
+// Send delivers m over a fresh connection. ctx bounds connecting; once
+// connected, the conversation is bounded by the configured Timeout (go-mail
+// holds its connection lock while waiting for a reply, so it cannot be
+// interrupted from outside any sooner).
+func (s *SMTP) Send(ctx context.Context, m *Message) error {
+	msg, err := m.build(s.cfg.From)
+	if err != nil {
+		return s.fail(m, false, fmt.Errorf("building the message: %w", err))
+	}
+	if err := ctx.Err(); err != nil {
+		return s.fail(m, true, err)
+	}
+
+	conn, err := s.client.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		if isLoginFailure(err) {
+			return s.fail(m, temporary(err), fmt.Errorf("logging in as %q: %w", s.cfg.Username, err))
+		}
+		return s.fail(m, temporary(err), fmt.Errorf("connecting: %w", err))
+	}
+	err = s.client.SendWithSMTPClient(conn, msg)
+	if err != nil && !msg.IsDelivered() {
+		_ = conn.Close()
+		return s.fail(m, temporary(err), err)
+	}
+	// The server has accepted the message: a failing RSET or QUIT after that
+	// must not make the caller send it again.
+	_ = s.client.CloseWithSMTPClient(conn)
+	return nil
+}
+
+// fail wraps err as a *SendError whose text names the message and server
+// in one line and never contains the password.
+func (s *SMTP) fail(m *Message, temporary bool, err error) *SendError {
+	text := fmt.Sprintf("sending %q to %s through %s: %v",
+		m.Subject, strings.Join(m.To, ", "), s.Describe(), err)
+	text = oneLine.Replace(text) // multi-line server replies
+	if s.cfg.Password != "" {
+		text = strings.ReplaceAll(text, s.cfg.Password, "[redacted]")
+	}
+	return &SendError{Temporary: temporary, Err: &deliveryError{text: text, cause: err}}
+}
+
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+// deliveryError carries a cleaned-up text for an underlying cause.
+type deliveryError struct {
+	text  string
+	cause error
+}
+
+func (e *deliveryError) Error() string { return e.text }
+
+func (e *deliveryError) Unwrap() error { return e.cause }
+
+// isLoginFailure reports whether a dial error happened at SMTP AUTH.
+func isLoginFailure(err error) bool {
+	return strings.HasPrefix(err.Error(), "SMTP AUTH failed") ||
+		strings.HasPrefix(err.Error(), "server does not support SMTP AUTH") ||
+		errors.Is(err, gomail.ErrNoSupportedAuthDiscovered)
+}
+
+// temporary reports whether trying the same delivery later may succeed: the
+// server said so with a 4xx reply, or the network let us down. A 5xx reply
+// (bad credentials, unknown recipient) and a configuration problem
+// (certificate, missing STARTTLS or AUTH support) need a person to act first.
+func temporary(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var reply *textproto.Error
+	if errors.As(err, &reply) {
+		return reply.Code >= 400 && reply.Code < 500
+	}
+	var sendErr *gomail.SendError
+	if errors.As(err, &sendErr) {
+		if code := sendErr.ErrorCode(); code >= 400 {
+			return code < 500
+		}
+		switch sendErr.Reason {
+		case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
+			return false
+		}
+		// No reply code: the conversation broke off (dropped connection,
+		// timeout) rather than the server refusing.
+		return true
+	}
+
+	var (
+		verifyErr    *tls.CertificateVerificationError
+		authorityErr x509.UnknownAuthorityError
+		hostnameErr  x509.HostnameError
+		invalidErr   x509.CertificateInvalidError
+	)
+	if errors.As(err, &verifyErr) || errors.As(err, &authorityErr) ||
+		errors.As(err, &hostnameErr) || errors.As(err, &invalidErr) {
+		return false
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) {
+		return true
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, gomail.ErrNoActiveConnection)
+}
