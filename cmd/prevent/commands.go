@@ -1,0 +1,395 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/nhs-prevent/prevent/importers"
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+	"github.com/nhs-prevent/prevent/internal/ingest"
+	"github.com/nhs-prevent/prevent/internal/report"
+)
+
+const importUsage = `Usage:
+  prevent import staff FILE... [--effective YYYY-MM-DD] [--strict]
+  prevent import completions FILE... [--strict]
+  prevent import dir DIR
+
+Staff extracts (ESR, one row per assignment) are full snapshots of the
+workforce on their effective date: --effective, else a date in the file name
+(2026-09-30, 20260930, 30-09-2026), else today. Importing another extract for
+the same effective date replaces that snapshot.
+
+Completion extracts (LMS or ESR competences) are cumulative history: the same
+person, course and date count once however often they arrive. Rows keyed by
+email are matched to the person with that email in any staff snapshot.
+
+Files may be .csv (comma, semicolon or tab; BOM and Windows line ends are
+fine) or .xlsx (title rows above the header are skipped). A bad row is
+skipped and reported; --strict rejects the whole file instead. A file with a
+missing column imports nothing. The same file imported twice is a no-op.
+
+'import dir' classifies each file in DIR by its header row, imports staff
+extracts first, and moves each file to DIR/processed or DIR/failed (with a
+.error.txt saying why).
+
+Examples:
+  prevent import staff "ESR Staff Extract 2026-10-31.xlsx"
+  prevent import staff staff.csv --effective 2026-09-30 --strict
+  prevent import completions lms_export.csv esr_competences.xlsx
+  prevent import dir /srv/prevent/drop
+`
+
+func (m *Main) runImport(ctx context.Context, args []string) error {
+	fs := m.newFlags("import", importUsage)
+	effective := fs.String("effective", "", "staff snapshot's effective `date` (YYYY-MM-DD)")
+	strict := fs.Bool("strict", false, "reject a whole file when any row is bad")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("import needs what to import: staff, completions or dir (run 'prevent help import')")
+	}
+	kind, files := pos[0], pos[1:]
+	switch kind {
+	case "staff", "completions", "dir":
+	default:
+		return usagef("import %q: say staff, completions or dir (run 'prevent help import')", kind)
+	}
+	if len(files) == 0 {
+		return usagef("import %s needs at least one file", kind)
+	}
+	opt := ingest.Options{Strict: *strict, Today: m.Now(), Progress: m.progress()}
+	if *effective != "" {
+		if kind != "staff" {
+			return usagef("--effective applies to staff extracts only")
+		}
+		if opt.Effective, err = parseDate("effective", *effective); err != nil {
+			return err
+		}
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	opt.Aliases = m.Config.Aliases()
+	if kind == "dir" {
+		if len(files) != 1 {
+			return usagef("import dir takes one folder")
+		}
+		return m.importDir(ctx, files[0], opt)
+	}
+	failed := 0
+	for _, f := range files {
+		res, err := ingest.File(ctx, m.Store, importers.Kind(kind), f, opt)
+		m.reportImport(res, err)
+		if err == nil {
+			continue
+		}
+		failed++
+		switch {
+		case ctx.Err() != nil:
+			return fmt.Errorf("interrupted: %s was not imported (nothing from it was kept)", filepath.Base(f))
+		case len(files) == 1:
+			return err
+		}
+		fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(err.Error()))
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files not imported", failed, len(files))
+	}
+	return nil
+}
+
+func (m *Main) importDir(ctx context.Context, dir string, opt ingest.Options) error {
+	results, err := ingest.Dir(ctx, m.Store, dir, opt)
+	failed := 0
+	for _, r := range results {
+		m.reportImport(r.Result, r.Err)
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(r.Err.Error()))
+		}
+		if r.MovedTo != "" {
+			fmt.Fprintf(m.Stdout, "  moved to %s\n", r.MovedTo)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if len(results) == 0 {
+		fmt.Fprintf(m.Stdout, "%s: no files to import\n", dir)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d files in %s not imported (see %s)", failed, len(results), dir, filepath.Join(dir, "failed"))
+	}
+	return nil
+}
+
+// maxRowErrors caps row errors printed per file; all are kept for 'quality'.
+const maxRowErrors = 20
+
+func (m *Main) reportImport(res ingest.Result, err error) {
+	name := filepath.Base(res.File)
+	suffix := " (row skipped)"
+	if ingest.IsRejected(err) {
+		suffix = ""
+	}
+	for i, e := range res.Errors {
+		if i == maxRowErrors {
+			fmt.Fprintf(m.Stderr, "prevent: ... and %d more bad rows in %s (run 'prevent quality' for all)\n", len(res.Errors)-maxRowErrors, name)
+			break
+		}
+		fmt.Fprintf(m.Stderr, "prevent: %s%s\n", e.Error(), suffix)
+	}
+	if err != nil {
+		return // the caller reports the error
+	}
+	if res.Skipped {
+		fmt.Fprintf(m.Stdout, "%s: already imported on %s (same content): nothing to do\n", name,
+			res.Previous.ImportedAt.Local().Format("2006-01-02 15:04"))
+		return
+	}
+	imp := res.Import
+	switch res.Kind {
+	case importers.Staff:
+		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %d rows read, %d assignments imported, %d rejected\n",
+			name, res.Effective.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected)
+	default:
+		fmt.Fprintf(m.Stdout, "%s: completions: %d rows read, %d new, %d already held, %d rejected\n",
+			name, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+	}
+}
+
+// progress returns a progress reporter for long imports: a bar on a
+// terminal, a line every quarter of a large file otherwise.
+func (m *Main) progress() func(file string, rows int, done, total int64) {
+	f, ok := m.Stderr.(*os.File)
+	tty := ok && term.IsTerminal(int(f.Fd()))
+	start := time.Now()
+	lastQuarter := map[string]int64{}
+	return func(file string, rows int, done, total int64) {
+		name := filepath.Base(file)
+		if tty {
+			if time.Since(start) < 500*time.Millisecond && done < total {
+				return
+			}
+			const width = 30
+			fill := 0
+			if total > 0 {
+				fill = int(done * width / total)
+			}
+			if fill > width {
+				fill = width
+			}
+			fmt.Fprintf(m.Stderr, "\r%s [%s%s] %d rows", clipName(name), strings.Repeat("=", fill), strings.Repeat(" ", width-fill), rows)
+			if done >= total {
+				fmt.Fprint(m.Stderr, "\r\033[K")
+			}
+			return
+		}
+		if total < 20<<20 || total == 0 { // only large files get progress lines in logs
+			return
+		}
+		q := done * 4 / total
+		if q > lastQuarter[file] && q < 4 {
+			lastQuarter[file] = q
+			fmt.Fprintf(m.Stderr, "prevent: %s: %d%% (%d rows)\n", name, q*25, rows)
+		}
+	}
+}
+
+func clipName(s string) string {
+	if r := []rune(s); len(r) > 30 {
+		return string(r[:29]) + "…"
+	}
+	return s
+}
+
+const statusUsage = `Usage: prevent status [--as-of DATE] [--format table|csv|json|xlsx] [--out FILE]
+                      [--org GLOB] [--status S[,S]]
+
+Lists everyone in the workforce on the as-of date (the latest staff snapshot
+effective on or before it) with their required level, the completion that
+counts, its three-yearly due date and their status:
+  expired    the refresher was due before the as-of date
+  never      no completion at or above the required level
+  due_soon   due within due_soon_days (default 90)
+  compliant  otherwise
+People are sorted by employee number.
+
+Examples:
+  prevent status --status expired,never --org "*Mental Health*"
+  prevent status --as-of 2026-09-30 --format xlsx --out status-2026-09-30.xlsx
+  prevent status --format json | jq '.people[] | select(.status=="due_soon")'
+`
+
+func (m *Main) runStatus(ctx context.Context, args []string) error {
+	fs := m.newFlags("status", statusUsage)
+	asOfFlag := fs.String("as-of", "", "as-of `date` YYYY-MM-DD (default today)")
+	format := fs.String("format", "table", "output `format`: table, csv, json or xlsx")
+	out := fs.String("out", "", "write to `FILE` instead of standard output")
+	org := fs.String("org", "", "only organisations matching this `GLOB` (e.g. \"*Mental Health*\")")
+	statuses := fs.String("status", "", "only these `statuses`, comma-separated: expired,never,due_soon,compliant")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("status takes no file arguments (got %q)", pos[0])
+	}
+	if err := oneOf("format", *format, report.StatusFormats); err != nil {
+		return err
+	}
+	asOf, err := m.asOf(*asOfFlag)
+	if err != nil {
+		return err
+	}
+	var filter report.Filter
+	if *org != "" {
+		p, err := glob.Compile(*org)
+		if err != nil {
+			return usagef("--org: %v", err)
+		}
+		filter.Org = glob.Set{p}
+	}
+	if *statuses != "" {
+		for _, s := range strings.Split(*statuses, ",") {
+			st, err := compliance.ParseStatus(s)
+			if err != nil {
+				return usagef("--status: %v", err)
+			}
+			filter.Statuses = append(filter.Statuses, st)
+		}
+	}
+	if *format == "xlsx" && *out == "" && m.isTerminal(m.Stdout) {
+		return usagef("--format xlsx needs --out FILE (or redirect standard output to a file)")
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	pos2, err := report.Load(ctx, m.Store, m.Config.Policy(), asOf)
+	if err != nil {
+		return err
+	}
+	return m.writeOut(*out, func(w io.Writer) error {
+		return report.WriteStatus(w, *format, asOf, filter.Apply(pos2.People))
+	})
+}
+
+func (m *Main) isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// writeOut writes to a file (atomically, owner-only) or standard output.
+func (m *Main) writeOut(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(m.Stdout)
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("cannot create %s: %w", dir, err)
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	fmt.Fprintf(m.Stderr, "wrote %s\n", path)
+	return nil
+}
+
+const summaryUsage = `Usage: prevent summary [--as-of DATE] [--format table|csv|json]
+
+Compliance per organisation and in total on the as-of date: for each level
+(basic, level3, face_to_face) the people who require it, how many of them are
+compliant (status compliant or due_soon) and the rate, and whether every level
+meets the threshold (default 85%).
+
+Examples:
+  prevent summary
+  prevent summary --as-of 2026-09-30 --format csv > summary-2026-09-30.csv
+`
+
+func (m *Main) runSummary(ctx context.Context, args []string) error {
+	fs := m.newFlags("summary", summaryUsage)
+	asOfFlag := fs.String("as-of", "", "as-of `date` YYYY-MM-DD (default today)")
+	format := fs.String("format", "table", "output `format`: table, csv or json")
+	urgent := fs.Int("urgent", 0, "also list the `N` people most urgently needing a refresher (table only)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("summary takes no file arguments (got %q)", pos[0])
+	}
+	if err := oneOf("format", *format, report.SummaryFormats); err != nil {
+		return err
+	}
+	asOf, err := m.asOf(*asOfFlag)
+	if err != nil {
+		return err
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	p, err := report.Load(ctx, m.Store, m.Config.Policy(), asOf)
+	if err != nil {
+		return err
+	}
+	if err := report.WriteSummary(m.Stdout, *format, p); err != nil {
+		return err
+	}
+	if *urgent > 0 && (*format == "table") {
+		fmt.Fprintf(m.Stdout, "\nMost urgently needing a refresher:\n")
+		return report.WriteStatus(m.Stdout, "table", asOf, report.Urgent(p.People, *urgent))
+	}
+	return nil
+}
+
+const qualityUsage = `Usage: prevent quality
+
+The data-quality report: every import with its counts, rows rejected (file,
+row, column and reason), completions naming nobody in any staff extract,
+completions dated after the day they were imported, and course names that
+look like Prevent training but match no course rule in the config.
+`
+
+func (m *Main) runQuality(ctx context.Context, args []string) error {
+	fs := m.newFlags("quality", qualityUsage)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("quality takes no arguments (got %q)", pos[0])
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	q, err := report.LoadQuality(ctx, m.Store, m.Config.Policy())
+	if err != nil {
+		return err
+	}
+	return q.Write(m.Stdout)
+}

@@ -1,0 +1,347 @@
+// Command prevent imports ESR staff extracts and LMS completion extracts,
+// maps every role to its required level of the NHS Prevent training and
+// competencies framework, and reports each person's refresher status and
+// the organisation's compliance against the 85% minimum.
+//
+// This package only wires: it parses flags and config, opens the store,
+// calls the packages that do the work, and prints.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// Version is set at build time with -ldflags "-X main.Version=...".
+var Version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now}
+	code := m.Run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// Main holds what a command run needs; tests build one with their own
+// writers and clock.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Now            func() time.Time
+
+	ConfigPath string
+	DSN        string
+	Config     *config.Config
+	Store      *store.Store
+}
+
+// usageError is a mistake on the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// Run runs one command line and returns the exit code.
+func (m *Main) Run(ctx context.Context, args []string) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(m.Stderr, "prevent: internal error: %v (please report this with the command you ran)\n", r)
+			if m.Getenv("PREVENT_DEBUG") != "" {
+				m.Stderr.Write(debug.Stack())
+			}
+			code = 1
+		}
+	}()
+	defer m.Close()
+	err := m.dispatch(ctx, args)
+	if err == nil {
+		return 0
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(err.Error()))
+	var ue *usageError
+	var ce *config.Error
+	if errors.As(err, &ue) || errors.As(err, &ce) {
+		return 2
+	}
+	return 1
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// Close releases the store.
+func (m *Main) Close() {
+	if m.Store != nil {
+		m.Store.Close()
+		m.Store = nil
+	}
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(m *Main, ctx context.Context, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"import", "import staff or completion extracts, or a whole drop folder", (*Main).runImport},
+		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
+		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
+		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
+		{"migrate", "create or update the database schema", (*Main).runMigrate},
+		{"version", "print the version", (*Main).runVersion},
+	}
+}
+
+func (m *Main) dispatch(ctx context.Context, args []string) error {
+	args, err := m.leadingGlobals(args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return usagef("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "-help", "help":
+		if len(args) > 1 {
+			return m.dispatch(ctx, []string{args[1], "--help"})
+		}
+		m.usage(m.Stdout)
+		return nil
+	case "-v", "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(m, ctx, args[1:])
+		}
+	}
+	return usagef("unknown command %q (run 'prevent help' for the list)", name)
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprint(w, `prevent: Prevent training compliance from ESR and LMS extracts.
+
+Usage: prevent COMMAND [flags] [files]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Global flags (every command):
+  --config FILE   YAML config (env PREVENT_CONFIG; default ./prevent.yaml if present, else built-in defaults)
+  --db DSN        database (env PREVENT_DB; default sqlite:prevent.db; or postgres://user@host/db?sslmode=disable)
+
+A month's work:
+  prevent import staff "ESR Staff 2026-10-31.xlsx"      # a full snapshot; date from the name or --effective
+  prevent import completions lms-export.csv             # cumulative: duplicates count once
+  prevent summary                                       # where the organisation stands today
+  prevent status --status expired,never --org "*Mental Health*"
+  prevent summary --as-of 2026-09-30                    # reproduce any past date
+
+Run 'prevent help COMMAND' for a command's flags and examples.
+`)
+}
+
+// leadingGlobals takes --config and --db given before the command name
+// (prevent --db X summary).
+func (m *Main) leadingGlobals(args []string) ([]string, error) {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if name != "config" && name != "db" {
+			break
+		}
+		if !hasValue {
+			if len(args) < 2 {
+				return nil, usagef("--%s needs a value", name)
+			}
+			value, args = args[1], args[1:]
+		}
+		args = args[1:]
+		if name == "config" {
+			m.ConfigPath = value
+		} else {
+			m.DSN = value
+		}
+	}
+	return args, nil
+}
+
+// globalFlags adds --config and --db to a command's flag set; given before
+// the command, they are the defaults here.
+func (m *Main) globalFlags(fs *flag.FlagSet) {
+	cfg := m.ConfigPath
+	if cfg == "" {
+		cfg = m.Getenv("PREVENT_CONFIG")
+	}
+	fs.StringVar(&m.ConfigPath, "config", cfg, "YAML config `FILE` (env PREVENT_CONFIG)")
+	db := m.DSN
+	if db == "" {
+		db = m.Getenv("PREVENT_DB")
+	}
+	if db == "" {
+		db = "sqlite:prevent.db"
+	}
+	fs.StringVar(&m.DSN, "db", db, "database `DSN`: sqlite:FILE or postgres://... (env PREVENT_DB)")
+}
+
+// newFlags makes a command's flag set with its help text.
+func (m *Main) newFlags(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	m.globalFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprint(m.Stdout, strings.TrimLeft(usage, "\n"))
+		fmt.Fprintln(m.Stdout, "\nFlags:")
+		fs.SetOutput(m.Stdout)
+		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
+	}
+	return fs
+}
+
+// parse parses flags that may stand before or after the positional
+// arguments, returning the positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usagef("%s: %v (run 'prevent help %s')", fs.Name(), err, fs.Name())
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// loadConfig reads the config (exit 2 on a bad one).
+func (m *Main) loadConfig() error {
+	if m.Config != nil {
+		return nil
+	}
+	c, err := config.Resolve(m.ConfigPath)
+	if err != nil {
+		return err
+	}
+	m.Config = c
+	return nil
+}
+
+// open loads the config and opens (and migrates) the store.
+func (m *Main) open(ctx context.Context) error {
+	if err := m.loadConfig(); err != nil {
+		return err
+	}
+	if m.Store != nil {
+		return nil
+	}
+	s, err := store.Open(ctx, m.DSN)
+	if err != nil {
+		return err
+	}
+	m.Store = s
+	return nil
+}
+
+// parseDate reads an ISO date flag.
+func parseDate(flagName, v string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	if err != nil {
+		return time.Time{}, usagef("--%s %q is not a date: write it as YYYY-MM-DD", flagName, v)
+	}
+	return t, nil
+}
+
+// asOf reads --as-of, defaulting to today.
+func (m *Main) asOf(v string) (time.Time, error) {
+	if v == "" {
+		y, mo, d := m.Now().Date()
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	return parseDate("as-of", v)
+}
+
+func oneOf(flagName, v string, allowed []string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return usagef("--%s %q is not one of %s", flagName, v, strings.Join(allowed, ", "))
+}
+
+func (m *Main) runVersion(ctx context.Context, args []string) error {
+	fs := m.newFlags("version", "Usage: prevent version\n\nPrints the version of this binary.\n")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	v := Version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		v = bi.Main.Version
+	}
+	fmt.Fprintf(m.Stdout, "prevent %s\n", v)
+	return nil
+}
+
+func (m *Main) runMigrate(ctx context.Context, args []string) error {
+	fs := m.newFlags("migrate", `Usage: prevent migrate [--db DSN]
+
+Creates or updates the database schema. Every command does this on first use;
+run it on its own to prepare a PostgreSQL database before the first import.
+`)
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	applied, err := m.Store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "database %s is up to date (%s)\n", m.Store.Dialect(), migrated(applied))
+	return nil
+}
+
+func migrated(applied []int) string {
+	if len(applied) == 0 {
+		return "no migrations needed"
+	}
+	parts := make([]string, len(applied))
+	for i, v := range applied {
+		parts[i] = fmt.Sprintf("%04d", v)
+	}
+	return "applied " + strings.Join(parts, ", ")
+}

@@ -1,0 +1,296 @@
+// Package ingest owns the import of one extract file: it hashes the file,
+// skips content already imported, streams the rows from importers into one
+// store transaction, and decides (with --strict) whether row errors reject
+// the file. It also sorts a drop folder's files into staff and completions.
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/importers"
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// Options configure an import.
+type Options struct {
+	Aliases   map[string][]string
+	Strict    bool      // reject the whole file when any row is bad
+	Effective time.Time // staff: the snapshot's effective date; zero = from the file name, else Today
+	Today     time.Time // the calendar day of the import (defaults to time.Now)
+	Progress  func(file string, rows int, done, total int64)
+}
+
+// Result reports one file's import.
+type Result struct {
+	File      string
+	Kind      importers.Kind
+	Skipped   bool // same content imported before
+	Previous  *store.Import
+	Import    store.Import
+	Effective time.Time
+	Errors    []importers.RowError
+}
+
+// RejectedError is a file refused whole under --strict: nothing was imported.
+type RejectedError struct {
+	File   string
+	Errors []importers.RowError
+}
+
+func (e *RejectedError) Error() string {
+	first := e.Errors[0].Error()
+	more := ""
+	if n := len(e.Errors) - 1; n > 0 {
+		more = fmt.Sprintf(" (and %d more bad row%s)", n, plural(n))
+	}
+	return fmt.Sprintf("%s rejected under --strict, nothing imported: %s%s", filepath.Base(e.File), first, more)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func (o *Options) today() time.Time {
+	if o.Today.IsZero() {
+		return compliance.Day(time.Now())
+	}
+	return compliance.Day(o.Today)
+}
+
+func (o *Options) readOptions(file string) importers.Options {
+	ro := importers.Options{Aliases: o.Aliases}
+	if o.Progress != nil {
+		ro.Progress = func(rows int, done, total int64) { o.Progress(file, rows, done, total) }
+	}
+	return ro
+}
+
+// Operator names who ran the import, for the imports log.
+func Operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
+}
+
+func storeErrors(errs []importers.RowError) []store.RowError {
+	out := make([]store.RowError, len(errs))
+	for i, e := range errs {
+		out[i] = store.RowError{Row: e.Row, Column: e.Column, Value: e.Value, Reason: e.Reason}
+	}
+	return out
+}
+
+// Staff imports one staff extract as the snapshot for its effective date.
+func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
+	res := Result{File: path, Kind: importers.Staff}
+	hash, err := importers.FileHash(path)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+		return res, err
+	} else if prev != nil {
+		res.Skipped, res.Previous = true, prev
+		return res, nil
+	}
+	eff := opt.Effective
+	if eff.IsZero() {
+		if d, ok := importers.EffectiveDateFromName(filepath.Base(path)); ok {
+			eff = d
+		} else {
+			eff = opt.today()
+		}
+	}
+	res.Effective = eff
+	tx, err := s.BeginStaffImport(ctx, store.Import{
+		Kind: string(importers.Staff), FileName: filepath.Base(path), SHA256: hash,
+		EffectiveDate: eff, ImportedBy: Operator(),
+	})
+	if err != nil {
+		return res, err
+	}
+	sum, err := importers.ReadStaff(path, opt.readOptions(path), func(a compliance.Assignment) error {
+		return tx.Add(a)
+	})
+	res.Errors = sum.Errors
+	if err == nil && opt.Strict && len(sum.Errors) > 0 {
+		err = &RejectedError{File: path, Errors: sum.Errors}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return res, err
+	}
+	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
+	return res, err
+}
+
+// Completions imports one completions extract; completions already held
+// count once.
+func Completions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
+	res := Result{File: path, Kind: importers.Completions}
+	hash, err := importers.FileHash(path)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+		return res, err
+	} else if prev != nil {
+		res.Skipped, res.Previous = true, prev
+		return res, nil
+	}
+	tx, err := s.BeginCompletionImport(ctx, store.Import{
+		Kind: string(importers.Completions), FileName: filepath.Base(path), SHA256: hash,
+		ImportedBy: Operator(),
+	})
+	if err != nil {
+		return res, err
+	}
+	sum, err := importers.ReadCompletions(path, opt.readOptions(path), func(r importers.CompletionRow) error {
+		_, err := tx.Add(r.Completion, r.Row)
+		return err
+	})
+	res.Errors = sum.Errors
+	if err == nil && opt.Strict && len(sum.Errors) > 0 {
+		err = &RejectedError{File: path, Errors: sum.Errors}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		_ = tx.Rollback()
+		return res, err
+	}
+	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
+	return res, err
+}
+
+// File imports a file of the given kind.
+func File(ctx context.Context, s *store.Store, kind importers.Kind, path string, opt Options) (Result, error) {
+	if kind == importers.Staff {
+		return Staff(ctx, s, path, opt)
+	}
+	return Completions(ctx, s, path, opt)
+}
+
+// DirResult is one file's outcome in a drop folder.
+type DirResult struct {
+	Result
+	Err     error
+	MovedTo string
+}
+
+// Dir imports every extract in a drop folder: each file is classified by its
+// header row, staff extracts go first (oldest effective date first) so that
+// completions keyed by email can be matched, then completions. Each file is
+// moved to DIR/processed or, when it failed, DIR/failed with a
+// NAME.error.txt beside it saying why.
+func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirResult, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
+	}
+	type job struct {
+		path string
+		kind importers.Kind
+		eff  time.Time
+		err  error
+	}
+	var jobs []job
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || strings.HasSuffix(name, ".error.txt") {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		k, err := importers.Classify(p, importers.Options{Aliases: opt.Aliases})
+		j := job{path: p, kind: k, err: err}
+		if d, ok := importers.EffectiveDateFromName(name); ok {
+			j.eff = d
+		}
+		jobs = append(jobs, j)
+	}
+	rank := func(j job) int {
+		switch {
+		case j.err != nil:
+			return 2
+		case j.kind == importers.Staff:
+			return 0
+		}
+		return 1
+	}
+	sort.SliceStable(jobs, func(a, b int) bool {
+		ra, rb := rank(jobs[a]), rank(jobs[b])
+		if ra != rb {
+			return ra < rb
+		}
+		if !jobs[a].eff.Equal(jobs[b].eff) {
+			return jobs[a].eff.Before(jobs[b].eff)
+		}
+		return jobs[a].path < jobs[b].path
+	})
+	var out []DirResult
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		r := DirResult{Result: Result{File: j.path, Kind: j.kind}, Err: j.err}
+		if j.err == nil {
+			r.Result, r.Err = File(ctx, s, j.kind, j.path, opt)
+		}
+		if ctx.Err() != nil && r.Err != nil {
+			break // interrupted: leave the file where it is for the next run
+		}
+		dest := "processed"
+		if r.Err != nil {
+			dest = "failed"
+		}
+		r.MovedTo, err = move(j.path, filepath.Join(dir, dest))
+		if err == nil && r.Err != nil {
+			err = os.WriteFile(r.MovedTo+".error.txt", []byte(r.Err.Error()+"\n"), 0o600)
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, ctx.Err()
+}
+
+// move puts a file into a folder, never overwriting: a name already there
+// gets a timestamp suffix.
+func move(path, folder string) (string, error) {
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		return "", err
+	}
+	dest := filepath.Join(folder, filepath.Base(path))
+	if _, err := os.Stat(dest); err == nil {
+		ext := filepath.Ext(dest)
+		dest = strings.TrimSuffix(dest, ext) + time.Now().Format(".20060102T150405.000000000") + ext
+	}
+	if err := os.Rename(path, dest); err != nil {
+		return "", fmt.Errorf("cannot move %s to %s: %w", path, folder, err)
+	}
+	return dest, nil
+}
+
+// IsRejected reports whether err is a --strict rejection.
+func IsRejected(err error) bool {
+	var r *RejectedError
+	return errors.As(err, &r)
+}

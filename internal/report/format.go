@@ -1,0 +1,195 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
+)
+
+// Formats lists the output formats by command.
+var (
+	StatusFormats  = []string{"table", "csv", "json", "xlsx"}
+	SummaryFormats = []string{"table", "csv", "json"}
+)
+
+func sortStable(list []compliance.Person, less func(a, b *compliance.Person) bool) {
+	sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
+}
+
+func isoDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// StatusColumns are the fields of the status listing, in order.
+var StatusColumns = []string{"employee_number", "name", "organisation", "requirement", "status", "completed_on", "due_date"}
+
+func statusRecord(p *compliance.Person) []string {
+	return []string{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status), isoDate(p.CompletedOn), isoDate(p.DueDate)}
+}
+
+// WriteStatus writes each person's status in the format asked for.
+func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance.Person) error {
+	switch format {
+	case "json":
+		return writeStatusJSON(w, asOf, people)
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write(StatusColumns)
+		for i := range people {
+			rec := statusRecord(&people[i])
+			for j := range rec {
+				rec[j] = figures.SafeCell(rec[j])
+			}
+			_ = cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	case "xlsx":
+		rows := make([][]string, len(people))
+		for i := range people {
+			rows[i] = statusRecord(&people[i])
+		}
+		return WriteXLSX(w, "Status "+asOf.Format(time.DateOnly), StatusColumns, rows)
+	case "table", "":
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMPLOYEE NO\tNAME\tORGANISATION\tREQUIREMENT\tSTATUS\tCOMPLETED\tDUE")
+		for i := range people {
+			p := &people[i]
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.EmployeeNumber, clip(p.Name, 28), clip(p.Organisation, 36),
+				p.Requirement, p.Status, dash(isoDate(p.CompletedOn)), dash(isoDate(p.DueDate)))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintf(w, "%d %s as of %s\n", len(people), pluralWord(len(people), "person", "people"), asOf.Format(time.DateOnly))
+		return err
+	}
+	return fmt.Errorf("unknown format %q", format)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func pluralWord(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+type jsonPerson struct {
+	EmployeeNumber string  `json:"employee_number"`
+	Name           string  `json:"name"`
+	Organisation   string  `json:"organisation"`
+	Requirement    string  `json:"requirement"`
+	Status         string  `json:"status"`
+	CompletedOn    *string `json:"completed_on"`
+	DueDate        *string `json:"due_date"`
+}
+
+func optDate(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.Format(time.DateOnly)
+	return &s
+}
+
+func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) error {
+	out := struct {
+		AsOf   string       `json:"as_of"`
+		People []jsonPerson `json:"people"`
+	}{AsOf: asOf.Format(time.DateOnly), People: make([]jsonPerson, len(people))}
+	for i := range people {
+		p := &people[i]
+		out.People[i] = jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status), optDate(p.CompletedOn), optDate(p.DueDate)}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// WriteXLSX writes one sheet with a bold, frozen header row and every cell
+// as text (so nothing in it can run as a formula).
+func WriteXLSX(w io.Writer, sheet string, header []string, rows [][]string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet = sheetName(sheet)
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
+	if err != nil {
+		return err
+	}
+	for i := range header {
+		_ = sw.SetColWidth(i+1, i+1, 18)
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	cells := make([]interface{}, len(header))
+	for i, h := range header {
+		cells[i] = excelize.Cell{Value: h, StyleID: bold}
+	}
+	if err := sw.SetRow("A1", cells); err != nil {
+		return err
+	}
+	for r, row := range rows {
+		cells := make([]interface{}, len(row))
+		for i, v := range row {
+			cells[i] = v // strings are written as text cells, never formulas
+		}
+		ref, _ := excelize.CoordinatesToCellName(1, r+2)
+		if err := sw.SetRow(ref, cells); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// sheetName makes a valid sheet name (at most 31 characters, none of []:*?/\).
+func sheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`[]:*?/\`, r) {
+			return '-'
+		}
+		return r
+	}, s)
+	if r := []rune(s); len(r) > 31 {
+		s = string(r[:31])
+	}
+	return s
+}

@@ -1,0 +1,113 @@
+// Package report owns the outputs an analyst reads on the command line and
+// exports: each person's status (table, CSV, JSON, XLSX), the compliance
+// summary per organisation and level, and the data-quality report. It loads
+// the snapshot in force on the as-of date from the store and runs the
+// compliance engine over it.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// Position is the workforce's training position on an as-of date.
+type Position struct {
+	AsOf     time.Time
+	Snapshot store.Snapshot
+	People   []compliance.Person
+	Policy   compliance.Policy
+}
+
+// NoSnapshotError says there is no staff extract to answer for a date.
+type NoSnapshotError struct{ AsOf time.Time }
+
+func (e *NoSnapshotError) Error() string {
+	return fmt.Sprintf("no staff snapshot on or before %s: import a staff extract effective on or before that date first (prevent import staff FILE --effective DATE)", e.AsOf.Format(time.DateOnly))
+}
+
+// Load computes the position on asOf from the latest staff snapshot
+// effective on or before it and every completion dated on or before it.
+func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time) (*Position, error) {
+	asOf = compliance.Day(asOf)
+	snap, err := s.SnapshotAsOf(ctx, asOf)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return nil, &NoSnapshotError{AsOf: asOf}
+	}
+	if err != nil {
+		return nil, err
+	}
+	staff, err := s.Assignments(ctx, snap.ID)
+	if err != nil {
+		return nil, err
+	}
+	completions, err := s.CompletionsAsOf(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return &Position{AsOf: asOf, Snapshot: snap, People: pol.Evaluate(staff, completions, asOf), Policy: pol}, nil
+}
+
+// Filter selects people for the status listing.
+type Filter struct {
+	Org      glob.Set            // organisation patterns; empty = all
+	Statuses []compliance.Status // empty = all
+}
+
+// Apply returns the people the filter selects, in order.
+func (f Filter) Apply(people []compliance.Person) []compliance.Person {
+	if len(f.Org) == 0 && len(f.Statuses) == 0 {
+		return people
+	}
+	out := make([]compliance.Person, 0, len(people))
+	for _, p := range people {
+		if len(f.Org) > 0 && !f.Org.Match(p.Organisation) {
+			continue
+		}
+		if len(f.Statuses) > 0 && !hasStatus(f.Statuses, p.Status) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func hasStatus(list []compliance.Status, s compliance.Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Urgent returns up to n people most in need of a refresher: expired (longest
+// lapsed first), never trained, then due soon (soonest first).
+func Urgent(people []compliance.Person, n int) []compliance.Person {
+	var expired, never, soon []compliance.Person
+	for _, p := range people {
+		switch p.Status {
+		case compliance.Expired:
+			expired = append(expired, p)
+		case compliance.Never:
+			never = append(never, p)
+		case compliance.DueSoon:
+			soon = append(soon, p)
+		}
+	}
+	byDue := func(list []compliance.Person) {
+		sortStable(list, func(a, b *compliance.Person) bool { return a.DueDate.Before(b.DueDate) })
+	}
+	byDue(expired)
+	byDue(soon)
+	out := append(append(expired, never...), soon...)
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}

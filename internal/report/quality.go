@@ -1,0 +1,150 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// Quality is the data-quality report: what the imports could not use or
+// that an analyst should check.
+type Quality struct {
+	Imports   []store.Import
+	RowErrors []store.ImportRowError
+	Unmatched []store.UnmatchedCompletion
+	Future    []store.FutureCompletion
+	// Unmapped are course names that map to no Prevent level; Suspect are
+	// those among them that look like Prevent training (probably a missing
+	// course rule).
+	Unmapped []store.CourseCount
+	Suspect  []store.CourseCount
+}
+
+var suspectWords = glob.Set{glob.MustCompile("*prevent *"), glob.MustCompile("*prevent"), glob.MustCompile("*radicali*"), glob.MustCompile("*wrap*")}
+
+// LoadQuality gathers the data-quality findings.
+func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Quality, error) {
+	var q Quality
+	var err error
+	if q.Imports, err = s.Imports(ctx); err != nil {
+		return nil, err
+	}
+	if q.RowErrors, err = s.RowErrors(ctx, 0); err != nil {
+		return nil, err
+	}
+	if q.Unmatched, err = s.UnmatchedCompletions(ctx); err != nil {
+		return nil, err
+	}
+	if q.Future, err = s.FutureCompletions(ctx); err != nil {
+		return nil, err
+	}
+	courses, err := s.CourseNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range courses {
+		if pol.CourseLevel(c.Course) != compliance.LevelNone {
+			continue
+		}
+		q.Unmapped = append(q.Unmapped, c)
+		n := glob.Normalize(c.Course)
+		if suspectWords.MatchNormalized(n) && !strings.Contains(n, "prevention") {
+			q.Suspect = append(q.Suspect, c)
+		}
+	}
+	sort.SliceStable(q.Unmapped, func(i, j int) bool { return q.Unmapped[i].Count > q.Unmapped[j].Count })
+	return &q, nil
+}
+
+// listLimit caps each section on the terminal; the counts are always whole.
+const listLimit = 20
+
+// Write prints the report for people to read.
+func (q *Quality) Write(w io.Writer) error {
+	fmt.Fprintf(w, "Data quality\n\n")
+	fmt.Fprintf(w, "Imports: %d\n", len(q.Imports))
+	for i, imp := range q.Imports {
+		if i == listLimit {
+			fmt.Fprintf(w, "  ... %d more\n", len(q.Imports)-listLimit)
+			break
+		}
+		eff := ""
+		if !imp.EffectiveDate.IsZero() {
+			eff = " effective " + imp.EffectiveDate.Format(time.DateOnly)
+		}
+		fmt.Fprintf(w, "  %s  %-11s %s%s: %d rows read, %d imported, %d duplicate, %d rejected\n",
+			imp.ImportedAt.Local().Format("2006-01-02 15:04"), imp.Kind, imp.FileName, eff,
+			imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+	}
+
+	fmt.Fprintf(w, "\nRejected rows: %d\n", len(q.RowErrors))
+	for i, e := range q.RowErrors {
+		if i == listLimit {
+			fmt.Fprintf(w, "  ... %d more\n", len(q.RowErrors)-listLimit)
+			break
+		}
+		fmt.Fprintf(w, "  %s row %d, column %q: %s\n", e.FileName, e.Row, e.Column, e.Reason)
+	}
+
+	fmt.Fprintf(w, "\nCompletions naming nobody in any staff extract: %d\n", len(q.Unmatched))
+	for i, u := range q.Unmatched {
+		if i == listLimit {
+			fmt.Fprintf(w, "  ... %d more\n", len(q.Unmatched)-listLimit)
+			break
+		}
+		who := u.EmployeeNumber
+		if who == "" {
+			who = u.Email
+		}
+		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", u.FileName, u.Row, who, u.Course, u.CompletedOn.Format(time.DateOnly))
+	}
+
+	fmt.Fprintf(w, "\nCompletions dated after the day they were imported: %d\n", len(q.Future))
+	for i, f := range q.Future {
+		if i == listLimit {
+			fmt.Fprintf(w, "  ... %d more\n", len(q.Future)-listLimit)
+			break
+		}
+		who := f.EmployeeNumber
+		if who == "" {
+			who = f.Email
+		}
+		fmt.Fprintf(w, "  %s row %d: %s, %q dated %s, imported %s\n", f.FileName, f.Row, who, f.Course,
+			f.CompletedOn.Format(time.DateOnly), f.ImportedAt.Format(time.DateOnly))
+	}
+
+	fmt.Fprintf(w, "\nCourse names that look like Prevent training but match no course rule: %d\n", len(q.Suspect))
+	for _, c := range q.Suspect {
+		fmt.Fprintf(w, "  %q (%d completions): add a rule under courses: in the config if it counts\n", c.Course, c.Count)
+	}
+	fmt.Fprintf(w, "\nOther course names that map to no Prevent level (ignored): %d\n", len(q.Unmapped)-len(q.Suspect))
+	shown := 0
+	for _, c := range q.Unmapped {
+		if isSuspect(q.Suspect, c) {
+			continue
+		}
+		if shown == listLimit {
+			fmt.Fprintf(w, "  ...\n")
+			break
+		}
+		fmt.Fprintf(w, "  %q (%d)\n", c.Course, c.Count)
+		shown++
+	}
+	return nil
+}
+
+func isSuspect(list []store.CourseCount, c store.CourseCount) bool {
+	for _, s := range list {
+		if s.Course == c.Course {
+			return true
+		}
+	}
+	return false
+}
