@@ -106,16 +106,23 @@ func writeSummaryTable(w io.Writer, pos *Position, orgs []*compliance.Summary, t
 	fmt.Fprintf(w, "Prevent training compliance as of %s (staff snapshot effective %s, %d people; minimum %s)\n\n",
 		pos.AsOf.Format(time.DateOnly), pos.Snapshot.EffectiveDate.Format(time.DateOnly), total.Headcount, thPct)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "ORGANISATION\tPEOPLE\tBASIC\tLEVEL 3\tFACE TO FACE\tALL\tMEETS %s\t\n", thPct)
+	width := len("ORGANISATION")
+	for _, s := range orgs {
+		if n := len([]rune(clip(s.Organisation, 40))); n > width {
+			width = n
+		}
+	}
+	left := func(s string) string { return s + strings.Repeat(" ", width-len([]rune(s))) }
+	fmt.Fprintf(tw, "%s\tPEOPLE\tBASIC\tLEVEL 3\tFACE TO FACE\tALL\tMEETS %s\t\n", left("ORGANISATION"), thPct)
 	row := func(s *compliance.Summary) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", clip(s.Organisation, 40), s.Headcount,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", left(clip(s.Organisation, 40)), s.Headcount,
 			cell(s.Level(compliance.Basic)), cell(s.Level(compliance.Level3)), cell(s.Level(compliance.FaceToFace)),
 			cell(s.All), figures.YesNo(s.MeetsThreshold(th)))
 	}
 	for _, s := range orgs {
 		row(s)
 	}
-	fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t\n", strings.Repeat("-", 12))
+	fmt.Fprintf(tw, "%s\t\t\t\t\t\t\t\n", left(""))
 	row(total)
 	if err := tw.Flush(); err != nil {
 		return err
