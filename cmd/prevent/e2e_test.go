@@ -80,6 +80,9 @@ courses:
   - {level: basic, match: ["*Prevent Awareness*"]}
 exclude:
   assignment_status: ["Terminate*"]
+return:
+  recipients: ["commissioner@icb.nhs.net", "second@icb.nhs.net"]
+outbox_dir: outbox
 `
 
 // The staff extract: BOM, semicolons, CRLF, a title row, two assignments for
@@ -236,6 +239,57 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("the rejected file's good row was imported:\n%s", r.stdout)
 				}
 			})
+			t.Run("the return csv has the contract's columns and canonical quarter", func(t *testing.T) {
+				r := prevent(t, dir, db, "return", "--quarter", "2026/27 Q2", "--format", "csv")
+				if r.code != 0 {
+					t.Fatalf("exit %d: %s", r.code, r.stderr)
+				}
+				want := "quarter,provider_code,provider,organisation,headcount,basic_required,basic_compliant,basic_pct,level3_required,level3_compliant,level3_pct,face_to_face_required,face_to_face_compliant,face_to_face_pct,all_compliant,all_pct,meets_threshold\n" +
+					"2026-27Q2,RT1,Test NHS Trust,RT1 Acute,2,0,0,,2,2,100.0,0,0,,2,100.0,yes\n" +
+					"2026-27Q2,RT1,Test NHS Trust,RT1 Corporate,1,0,0,,0,0,,1,0,0.0,0,0.0,no\n" +
+					"2026-27Q2,RT1,Test NHS Trust,RT1 Estates,1,1,0,0.0,0,0,,0,0,,0,0.0,no\n" +
+					"2026-27Q2,RT1,Test NHS Trust,TOTAL,4,1,0,0.0,2,2,100.0,1,0,0.0,2,50.0,no\n"
+				if got := strings.ReplaceAll(r.stdout, "\r\n", "\n"); got != want {
+					t.Errorf("return csv\n got:\n%s\nwant:\n%s", got, want)
+				}
+			})
+			t.Run("sending the return twice delivers once per recipient", func(t *testing.T) {
+				outbox := filepath.Join(dir, "outbox")
+				os.RemoveAll(outbox)
+				for i := 0; i < 2; i++ {
+					r := prevent(t, dir, db, "return", "--quarter", "2026-27Q2", "--send")
+					if r.code != 0 {
+						t.Fatalf("run %d: exit %d: %s", i, r.code, r.stderr)
+					}
+					if i == 1 && strings.Count(r.stdout, "already sent") != 2 {
+						t.Errorf("second run should say already sent twice:\n%s", r.stdout)
+					}
+				}
+				files, _ := filepath.Glob(filepath.Join(outbox, "*.eml"))
+				if len(files) != 2 {
+					t.Fatalf("%d emails in the outbox, want 2 (one per recipient)", len(files))
+				}
+				for _, f := range files {
+					b, _ := os.ReadFile(f)
+					for _, secret := range []string{"Alice", "Porter", "10000001", "alice@trust"} {
+						if strings.Contains(string(b), secret) {
+							t.Errorf("%s contains personal data %q", filepath.Base(f), secret)
+						}
+					}
+				}
+				r := prevent(t, dir, db, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected extract")
+				if r.code != 0 {
+					t.Fatalf("resend: exit %d: %s", r.code, r.stderr)
+				}
+				files, _ = filepath.Glob(filepath.Join(outbox, "*.eml"))
+				if len(files) != 4 {
+					t.Errorf("%d emails after a resend, want 4", len(files))
+				}
+				r = prevent(t, dir, db, "deliveries")
+				if r.code != 0 || strings.Count(r.stdout, "sent") < 4 || !strings.Contains(r.stdout, "corrected extract") {
+					t.Errorf("deliveries:\n%s%s", r.stdout, r.stderr)
+				}
+			})
 			t.Run("a missing column rejects the file with exit 1", func(t *testing.T) {
 				bad := write(t, dir, "nodate.csv", "Employee Number,Course Name\n10000003,Prevent WRAP\n")
 				r := prevent(t, dir, db, "import", "completions", bad)
@@ -279,4 +333,36 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("exit %d: %q", r.code, r.stderr)
 		}
 	})
+}
+
+func TestImportDir(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig)
+	drop := filepath.Join(dir, "drop")
+	if err := os.Mkdir(drop, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// Completions first by name: the staff extract must still go first so
+	// that email-keyed rows find their people.
+	write(t, drop, "a_lms.csv", e2eCompletions)
+	write(t, drop, "z_staff_2026-09-30.csv", e2eStaff)
+	write(t, drop, "notes.txt", "Please find attached this month's extracts.\n")
+
+	r := prevent(t, dir, db, "import", "dir", "drop")
+	if r.code != 1 {
+		t.Errorf("a failed file should make the run exit 1, got %d", r.code)
+	}
+	for _, p := range []string{"processed/a_lms.csv", "processed/z_staff_2026-09-30.csv", "failed/notes.txt", "failed/notes.txt.error.txt"} {
+		if _, err := os.Stat(filepath.Join(drop, p)); err != nil {
+			t.Errorf("%s: %v\n%s%s", p, err, r.stdout, r.stderr)
+		}
+	}
+	if entries, _ := os.ReadDir(drop); len(entries) != 2 {
+		t.Errorf("the drop folder should hold only processed/ and failed/, has %d entries", len(entries))
+	}
+	st := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv", "--status", "due_soon")
+	if !strings.Contains(st.stdout, "10000001") {
+		t.Errorf("the email-keyed completion was not matched:\n%s%s", st.stdout, st.stderr)
+	}
 }

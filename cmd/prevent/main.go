@@ -108,6 +108,8 @@ func commands() []command {
 		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
+		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
+		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
 		{"migrate", "create or update the database schema", (*Main).runMigrate},
 		{"version", "print the version", (*Main).runVersion},
 	}

@@ -8,7 +8,6 @@ package returns
 import (
 	"encoding/csv"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -140,10 +139,4 @@ func (r *Return) WriteCSV(w io.Writer) error {
 type TrendPoint struct {
 	Quarter Quarter
 	Total   *compliance.Summary
-}
-
-// thresholdPct writes the threshold as a percentage ("85%"), rounded to
-// one decimal so that 0.57 reads 57% rather than 56.99999999999999%.
-func thresholdPct(th float64) string {
-	return strconv.FormatFloat(float64(int64(th*1000+0.5))/10, 'f', -1, 64) + "%"
 }

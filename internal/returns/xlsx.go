@@ -183,7 +183,7 @@ func longDate(t time.Time) string {
 	return t.Format("2 January 2006")
 }
 
-func (b *book) thresholdText() string { return thresholdPct(b.r.Threshold) }
+func (b *book) thresholdText() string { return figures.ThresholdPct(b.r.Threshold) }
 
 func yesNo(ok bool) string {
 	if ok {
