@@ -5,10 +5,10 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.Version=$(VERSION)
 export CGO_ENABLED ?= 0
 
-DEMO_DB     := demo/prevent.db
-DEMO        := ./$(BIN) --db sqlite:$(DEMO_DB) --config prevent.example.yaml
-DEMO_STAFF  := testdata/demo/esr_staff_2026-09-30.csv "testdata/demo/ESR Staff Extract 2026-10-31.xlsx"
-DEMO_COMPL  := "testdata/demo/LMS completions export 2026-11-01.csv" "testdata/demo/ESR competences 2026-11-01.xlsx"
+# The demo runs inside demo/, so its database and outbox land there.
+DEMO        := cd demo && ../$(BIN) --db sqlite:prevent.db --config ../prevent.example.yaml
+DEMO_STAFF  := ../testdata/demo/esr_staff_2026-09-30.csv "../testdata/demo/ESR Staff Extract 2026-10-31.xlsx"
+DEMO_COMPL  := "../testdata/demo/LMS completions export 2026-11-01.csv" "../testdata/demo/ESR competences 2026-11-01.xlsx"
 
 .PHONY: all build demo test vet bench fuzz clean
 
@@ -25,15 +25,25 @@ demo: build
 	$(DEMO) import completions $(DEMO_COMPL)
 	@echo
 	@echo "== Importing the same file again is a no-op"
-	$(DEMO) import completions "testdata/demo/LMS completions export 2026-11-01.csv"
+	$(DEMO) import completions "../testdata/demo/LMS completions export 2026-11-01.csv"
 	@echo
 	$(DEMO) summary --urgent 15
 	@echo
 	@echo "== Reproducing a past date: the position on 30 September 2026"
 	$(DEMO) summary --as-of 2026-09-30
 	@echo
-	$(DEMO) status --status expired,never --format csv --out demo/needs-training.csv
-	@echo "Next: ./$(BIN) --db sqlite:$(DEMO_DB) --config prevent.example.yaml quality"
+	$(DEMO) status --status expired,never --format csv --out needs-training.csv
+	@echo
+	@echo "== The quarterly return for 2026-27Q2 (July to September 2026), and its emails to the commissioners"
+	$(DEMO) return --quarter 2026-27Q2 --out "RXX Prevent return 2026-27Q2.xlsx"
+	$(DEMO) return --quarter 2026-27Q2 --format csv
+	$(DEMO) return --quarter 2026-27Q2 --send
+	@echo "== Sending again sends nothing twice"
+	$(DEMO) return --quarter 2026-27Q2 --send
+	@echo
+	@ls -1 demo/outbox
+	@echo
+	@echo "Explore: cd demo && ../$(BIN) --db sqlite:prevent.db --config ../prevent.example.yaml quality"
 
 ## test: vet and every test (store tests on SQLite and PostgreSQL)
 test: vet

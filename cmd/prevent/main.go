@@ -333,6 +333,7 @@ run it on its own to prepare a PostgreSQL database before the first import.
 	if err != nil {
 		return err
 	}
+	applied = append(m.Store.Applied(), applied...)
 	fmt.Fprintf(m.Stdout, "database %s is up to date (%s)\n", m.Store.Dialect(), migrated(applied))
 	return nil
 }

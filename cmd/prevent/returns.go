@@ -99,7 +99,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 func (m *Main) sender() (mail.Sender, string, error) {
 	c := m.Config
 	if c.SMTP == nil {
-		return mail.NewOutbox(c.OutboxDir), c.OutboxDir, nil
+		return mail.NewOutbox(c.OutboxDir), "the outbox folder " + c.OutboxDir + " (no smtp: block in the config)", nil
 	}
 	s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
 		Password: c.SMTPPassword(), From: c.SMTP.From, TLS: c.SMTP.TLS})

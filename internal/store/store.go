@@ -39,6 +39,7 @@ type Store struct {
 	db      *sqlx.DB
 	dialect string
 	name    string // the DSN without any password, for messages
+	applied []int  // migrations applied by Open
 }
 
 // ErrNoSnapshot is returned when no staff snapshot is effective on or before
@@ -55,15 +56,36 @@ const connectTimeout = 15 * time.Second
 //     .sqlite3: SQLite, creating FILE and its folder when missing;
 //   - "postgres://..." or "postgresql://...": PostgreSQL.
 func Open(ctx context.Context, dsn string) (*Store, error) {
+	for attempt := 1; ; attempt++ {
+		s, err := openAndMigrate(ctx, dsn)
+		// Several processes opening a new SQLite file at once can see
+		// SQLITE_BUSY while one of them switches it to WAL; try again.
+		if err == nil || !isBusy(err) || attempt == 5 || ctx.Err() != nil {
+			return s, err
+		}
+		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+	}
+}
+
+func openAndMigrate(ctx context.Context, dsn string) (*Store, error) {
 	s, err := open(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Migrate(ctx); err != nil {
+	if s.applied, err = s.Migrate(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// Applied lists the migrations Open applied.
+func (s *Store) Applied() []int { return s.applied }
+
+// isBusy reports an SQLite "database is locked" error of any kind.
+func isBusy(err error) bool {
+	var liteErr *sqlite.Error
+	return errors.As(err, &liteErr) && liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 func open(ctx context.Context, dsn string) (*Store, error) {
