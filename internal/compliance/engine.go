@@ -161,7 +161,7 @@ type Training struct {
 	CompletedOn time.Time
 }
 
-// TrainingIndex maps completions to people by employee number, keeping only
+// TrainingIndex maps completions to people by EmployeeKey, keeping only
 // courses that map to a Prevent level. Completions with no employee number
 // (unresolved emails) are left out.
 func (p *Policy) TrainingIndex(completions []Completion) map[string][]Training {
@@ -179,7 +179,8 @@ func (p *Policy) TrainingIndex(completions []Completion) map[string][]Training {
 		if lvl == LevelNone {
 			continue
 		}
-		idx[c.EmployeeNumber] = append(idx[c.EmployeeNumber], Training{Level: lvl, Course: c.Course, CompletedOn: Day(c.CompletedOn)})
+		key := EmployeeKey(c.EmployeeNumber)
+		idx[key] = append(idx[key], Training{Level: lvl, Course: c.Course, CompletedOn: Day(c.CompletedOn)})
 	}
 	return idx
 }
@@ -223,7 +224,7 @@ func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, as
 	people := p.Workforce(assignments)
 	idx := p.TrainingIndex(completions)
 	for i := range people {
-		p.Assess(&people[i], idx[people[i].EmployeeNumber], asOf)
+		p.Assess(&people[i], idx[EmployeeKey(people[i].EmployeeNumber)], asOf)
 	}
 	return people
 }

@@ -234,6 +234,12 @@ func TestEvaluate(t *testing.T) {
 			want:        Person{EmployeeNumber: "400", Name: "Main Name", Organisation: "Acute", Requirement: Level3, Status: Never},
 		},
 		{
+			name:        "employee numbers match without the leading zeros a spreadsheet dropped",
+			staff:       []Assignment{{EmployeeNumber: "00123456", StaffGroup: "Estates and Ancillary", Row: 2}},
+			completions: []Completion{{EmployeeNumber: "123456", Course: basic, CompletedOn: d("2026-01-01")}},
+			want:        Person{EmployeeNumber: "00123456", Requirement: Basic, Status: Compliant, CompletedOn: d("2026-01-01"), DueDate: d("2029-01-01")},
+		},
+		{
 			name: "no primary: organisation from the first row in file order",
 			staff: []Assignment{
 				{EmployeeNumber: "500", Name: "Second", Organisation: "Later", Row: 9},
@@ -377,5 +383,13 @@ func TestTally(t *testing.T) {
 				t.Errorf("Meets(0.85) = %v, want %v", m, tt.meets)
 			}
 		})
+	}
+}
+
+func TestEmployeeKey(t *testing.T) {
+	for in, want := range map[string]string{"00123456": "123456", "12345678": "12345678", "0000": "0", "": "", "A0123": "A0123", "0012-3": "0012-3"} {
+		if got := EmployeeKey(in); got != want {
+			t.Errorf("EmployeeKey(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -213,3 +213,23 @@ func Day(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return Date(y, m, d)
 }
+
+// EmployeeKey is the form in which employee numbers are matched: an
+// all-digit number loses its leading zeros, because spreadsheets drop them
+// ("00123456" in ESR is 123456 once an LMS export has been through Excel).
+// Other identifiers match as written.
+func EmployeeKey(n string) string {
+	if n == "" {
+		return n
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return n
+		}
+	}
+	k := strings.TrimLeft(n, "0")
+	if k == "" {
+		return "0"
+	}
+	return k
+}

@@ -90,10 +90,25 @@ func (s *Store) UnmatchedCompletions(ctx context.Context) ([]UnmatchedCompletion
 	if err != nil {
 		return nil, s.wrap("find unmatched completions", err)
 	}
-	out := make([]UnmatchedCompletion, len(rows))
-	for i, r := range rows {
-		out[i] = UnmatchedCompletion{EmployeeNumber: r.EmployeeNumber, Email: r.Email, Course: r.Course,
-			CompletedOn: r.CompletedOn.Time, FileName: r.FileName, Row: r.Row}
+	// Employee numbers match without leading zeros too (compliance.EmployeeKey):
+	// drop candidates whose number matches a person in that form.
+	var staff []string
+	if len(rows) > 0 {
+		if err := s.db.SelectContext(ctx, &staff, `SELECT DISTINCT employee_number FROM assignments`); err != nil {
+			return nil, s.wrap("find unmatched completions", err)
+		}
+	}
+	known := make(map[string]bool, len(staff))
+	for _, n := range staff {
+		known[compliance.EmployeeKey(n)] = true
+	}
+	out := make([]UnmatchedCompletion, 0, len(rows))
+	for _, r := range rows {
+		if r.EmployeeNumber != "" && known[compliance.EmployeeKey(r.EmployeeNumber)] {
+			continue
+		}
+		out = append(out, UnmatchedCompletion{EmployeeNumber: r.EmployeeNumber, Email: r.Email, Course: r.Course,
+			CompletedOn: r.CompletedOn.Time, FileName: r.FileName, Row: r.Row})
 	}
 	return out, nil
 }
