@@ -151,7 +151,7 @@ Usage: prevent COMMAND [flags] [files]
 Commands:
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Global flags (every command):
@@ -220,11 +220,25 @@ func (m *Main) newFlags(name, usage string) *flag.FlagSet {
 	fs.Usage = func() {
 		fmt.Fprint(m.Stdout, strings.TrimLeft(usage, "\n"))
 		fmt.Fprintln(m.Stdout, "\nFlags:")
-		fs.SetOutput(m.Stdout)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
+		printFlags(m.Stdout, fs)
 	}
 	return fs
+}
+
+// printFlags lists a command's flags GNU-style (--name VALUE).
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		left := "--" + f.Name
+		if name != "" {
+			left += " " + name
+		}
+		def := ""
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			def = fmt.Sprintf(" (default %s)", f.DefValue)
+		}
+		fmt.Fprintf(w, "  %-22s %s%s\n", left, usage, def)
+	})
 }
 
 // parse parses flags that may stand before or after the positional
