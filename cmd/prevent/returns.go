@@ -223,4 +223,3 @@ func (m *Main) runDeliveries(ctx context.Context, args []string) error {
 	}
 	return nil
 }
-
