@@ -366,3 +366,66 @@ func TestImportDir(t *testing.T) {
 		t.Errorf("the email-keyed completion was not matched:\n%s%s", st.stdout, st.stderr)
 	}
 }
+
+func TestAuditAndPurge(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig)
+	write(t, dir, "staff_2026-08-31.csv", e2eStaff)
+	write(t, dir, "staff_2026-09-30.csv", strings.Replace(e2eStaff, "Alice Bank", "Alice B", 1))
+	write(t, dir, "lms.csv", e2eCompletions+",10000002,Preventing Radicalisation - Basic Prevent Awareness,01/06/2019\n")
+	for _, args := range [][]string{
+		{"import", "staff", "staff_2026-08-31.csv", "staff_2026-09-30.csv"},
+		{"import", "completions", "lms.csv"},
+	} {
+		if r := prevent(t, dir, db, args...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, r.code, r.stderr)
+		}
+	}
+	before := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
+
+	r := prevent(t, dir, db, "purge", "--before", "2024-01-01")
+	if r.code != 0 || !strings.Contains(r.stdout, "0 staff snapshots") || !strings.Contains(r.stdout, "1 completions") {
+		t.Fatalf("purge: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Run("the snapshot in force on the cut-off date is kept", func(t *testing.T) {
+		r := prevent(t, dir, db, "purge", "--before", "2026-09-15")
+		if r.code != 0 || !strings.Contains(r.stdout, "0 staff snapshots") {
+			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if r := prevent(t, dir, db, "summary", "--as-of", "2026-09-15"); r.code != 0 {
+			t.Errorf("no workforce on the cut-off date after the purge: %s", r.stderr)
+		}
+	})
+	t.Run("an older snapshot goes", func(t *testing.T) {
+		r := prevent(t, dir, db, "purge", "--before", "2026-09-30")
+		if r.code != 0 || !strings.Contains(r.stdout, "1 staff snapshots") {
+			t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if r := prevent(t, dir, db, "summary", "--as-of", "2026-09-15"); r.code != 1 {
+			t.Errorf("the purged snapshot still answers for 2026-09-15")
+		}
+	})
+	t.Run("figures from the cut-off on are unchanged", func(t *testing.T) {
+		after := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
+		if after.stdout != before.stdout {
+			t.Errorf("status changed beyond the purged completion:\nbefore\n%s\nafter\n%s", before.stdout, after.stdout)
+		}
+	})
+	t.Run("the audit trail has the imports, the config and the purges", func(t *testing.T) {
+		r := prevent(t, dir, db, "audit", "--limit", "0")
+		for _, want := range []string{"import", "staff extract staff_2026-08-31.csv", "completions lms.csv", "config", "prevent.yaml", "purge", "before 2024-01-01"} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("audit lacks %q:\n%s", want, r.stdout)
+			}
+		}
+		if strings.Count(r.stdout, " config ") != 1 {
+			t.Errorf("an unchanged config should be recorded once:\n%s", r.stdout)
+		}
+		for _, secret := range []string{"Alice", "alice@trust"} {
+			if strings.Contains(r.stdout, secret) {
+				t.Errorf("the audit trail holds personal data %q", secret)
+			}
+		}
+	})
+}

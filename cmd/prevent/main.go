@@ -110,6 +110,8 @@ func commands() []command {
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
 		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
+		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},
+		{"purge", "delete staff snapshots and completions older than the retention period", (*Main).runPurge},
 		{"migrate", "create or update the database schema", (*Main).runMigrate},
 		{"version", "print the version", (*Main).runVersion},
 	}
@@ -288,7 +290,7 @@ func (m *Main) open(ctx context.Context) error {
 		return err
 	}
 	m.Store = s
-	return nil
+	return m.auditConfig(ctx)
 }
 
 // parseDate reads an ISO date flag.

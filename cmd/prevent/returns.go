@@ -12,6 +12,7 @@ import (
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/returns"
+	"github.com/nhs-prevent/prevent/internal/store"
 )
 
 const returnUsage = `Usage: prevent return [--quarter Q] [--format xlsx|csv] [--out FILE] [--send]
@@ -148,6 +149,15 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	}
 	failed := 0
 	for _, o := range outcomes {
+		if o.Err == nil && o.Status == delivery.StatusSent {
+			action, detail := store.AuditReturnSent, fmt.Sprintf("%s to %s", r.Quarter, o.Recipient)
+			if resend {
+				action, detail = store.AuditReturnResent, detail+": "+reason
+			}
+			if err := m.Store.Audit(ctx, m.Now(), ingest.Operator(), action, detail); err != nil {
+				return err
+			}
+		}
 		switch {
 		case o.Err != nil:
 			failed++

@@ -137,7 +137,16 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		return res, err
 	}
 	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
+	if err == nil {
+		err = audit(ctx, s, res, fmt.Sprintf("staff extract %s effective %s: %d rows read, %d imported, %d rejected",
+			res.Import.FileName, eff.Format(time.DateOnly), res.Import.RowsRead, res.Import.RowsImported, res.Import.RowsRejected))
+	}
 	return res, err
+}
+
+// audit records a finished import in the audit trail.
+func audit(ctx context.Context, s *store.Store, res Result, detail string) error {
+	return s.Audit(ctx, time.Now(), res.Import.ImportedBy, store.AuditImport, detail)
 }
 
 // Completions imports one completions extract; completions already held
@@ -177,6 +186,10 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		return res, err
 	}
 	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
+	if err == nil {
+		err = audit(ctx, s, res, fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected",
+			res.Import.FileName, res.Import.RowsRead, res.Import.RowsImported, res.Import.RowsDuplicate, res.Import.RowsRejected))
+	}
 	return res, err
 }
 

@@ -167,7 +167,7 @@ func WriteXLSX(w io.Writer, sheet string, header []string, rows [][]string) erro
 	for r, row := range rows {
 		cells := make([]interface{}, len(row))
 		for i, v := range row {
-			cells[i] = v // strings are written as text cells, never formulas
+			cells[i] = figures.SafeCell(v) // text cells, never formulas; neutralised for when they are copied out
 		}
 		ref, _ := excelize.CoordinatesToCellName(1, r+2)
 		if err := sw.SetRow(ref, cells); err != nil {
