@@ -110,6 +110,7 @@ func commands() []command {
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
 		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
+		{"remind", "email Prevent leads (and managers, staff) who is expired, never trained or due soon", (*Main).runRemind},
 		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},
 		{"purge", "delete staff snapshots and completions older than the retention period", (*Main).runPurge},
 		{"migrate", "create or update the database schema", (*Main).runMigrate},

@@ -14,10 +14,10 @@ func TestPurge(t *testing.T) {
 		importStaff(t, s, "staff-2026-08-31.csv", date(2026, 8, 31), person("1", "A", "a@x"))
 		importStaff(t, s, "staff-2026-09-30.csv", date(2026, 9, 30), person("1", "A", "a@x"))
 		importCompletions(t, s, "lms.csv",
-			byEmp("1", "Prevent Awareness", date(2017, 1, 1)), // superseded before the cut-off: goes
-			byEmp("1", "Prevent Awareness", date(2020, 1, 1)), // the latest before the cut-off: stays
+			byEmp("1", "Prevent Awareness", date(2017, 1, 1)),  // superseded before the cut-off: goes
+			byEmp("1", "Prevent Awareness", date(2020, 1, 1)),  // the latest before the cut-off: stays
 			byEmp("1", "Prevent Awareness", date(2026, 10, 1)), // after the cut-off: stays
-			byEmp("1", "Fire Safety", date(2018, 1, 1)),       // only one of its course: stays
+			byEmp("1", "Fire Safety", date(2018, 1, 1)),        // only one of its course: stays
 			byEmail("a@x", "Prevent Awareness", date(2016, 1, 1)),
 			byEmail("a@x", "Prevent Awareness", date(2019, 1, 1)), // email-keyed rows supersede among themselves
 		)
