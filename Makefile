@@ -41,6 +41,11 @@ demo: build
 	@echo "== Sending again sends nothing twice"
 	$(DEMO) return --quarter 2026-27Q2 --send
 	@echo
+	@echo "== Refresher reminders to the Prevent leads (dry run, then sent to the outbox)"
+	$(DEMO) remind | head -n 12
+	$(DEMO) remind --send
+	@echo
+	@echo "== The outbox (no smtp: block in the config, so emails are .eml files)"
 	@ls -1 demo/outbox
 	@echo
 	@echo "Explore: cd demo && ../$(BIN) --db sqlite:prevent.db --config ../prevent.example.yaml quality"

@@ -100,7 +100,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 func (m *Main) sender() (mail.Sender, string, error) {
 	c := m.Config
 	if c.SMTP == nil {
-		return mail.NewOutbox(c.OutboxDir), "the outbox folder " + c.OutboxDir + " (no smtp: block in the config)", nil
+		return mail.NewOutbox(c.OutboxDir), "the outbox folder " + strings.TrimSuffix(c.OutboxDir, "/") + "/, as the config has no smtp: block", nil
 	}
 	s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
 		Password: c.SMTPPassword(), From: c.SMTP.From, TLS: c.SMTP.TLS})
