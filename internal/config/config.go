@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"reflect"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -57,6 +58,12 @@ type Config struct {
 	Schedule  Schedule  `yaml:"schedule"`
 	Import    Import    `yaml:"import"`
 	Retention Retention `yaml:"retention"`
+	Web       Web       `yaml:"web"`
+
+	// Providers and Collate are commissioner mode: the providers whose
+	// quarterly returns are collated, and how.
+	Providers []Provider `yaml:"providers"`
+	Collate   Collate    `yaml:"collate"`
 
 	// node is the file's root mapping, kept so that Validate can name the
 	// line of a bad key. Nil for a config built in code.
@@ -147,6 +154,33 @@ type Retention struct {
 	Years int `yaml:"years"` // 0 keeps everything forever
 }
 
+// Web configures the dashboard of `prevent serve`: who may sign in. With
+// neither users nor a proxy header the dashboard only listens on loopback
+// addresses. Give one or the other, not both.
+type Web struct {
+	// Users sign in with a name and password at /login.
+	Users []WebUser `yaml:"users"`
+	// ProxyHeader names the request header in which a trusted reverse
+	// proxy (one that authenticates people, e.g. with the organisation's
+	// single sign-on) passes the signed-in user. Every request without it
+	// is refused. The dashboard must then be reachable only through that
+	// proxy, and the proxy must overwrite the header on every request.
+	ProxyHeader string `yaml:"proxy_header"`
+}
+
+// WebUser is one dashboard user.
+type WebUser struct {
+	Name string `yaml:"name"`
+	// PasswordHash is the bcrypt hash of the password ($2a$, $2b$ or $2y$),
+	// e.g. from `htpasswd -nbBC 12 "" PASSWORD | tr -d ':\n'`; the
+	// password itself never sits in the file.
+	PasswordHash string `yaml:"password_hash"`
+}
+
+// AuthConfigured reports whether the dashboard has a way to sign people
+// in: users or a proxy header.
+func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpace(w.ProxyHeader) != "" }
+
 // Default is the config used when there is no file, and the base every file
 // is laid over:
 //
@@ -161,6 +195,8 @@ type Retention struct {
 //	schedule: import_dir drop, import "0 6 * * *", reminders "0 7 1 * *",
 //	          return "0 8 * * *"
 //	import.notify: []           retention.years: 0 (keep forever)
+//	web: no users, no proxy_header (the dashboard listens on loopback only)
+//	providers: []              collate.deadline_working_days: 15, collate.imap: absent
 func Default() *Config {
 	return &Config{
 		Threshold:      0.85,
@@ -168,6 +204,7 @@ func Default() *Config {
 		DueSoonDays:    90,
 		Courses:        DefaultCourses(),
 		OutboxDir:      "outbox",
+		Collate:        Collate{DeadlineWorkingDays: DefaultDeadlineWorkingDays},
 		Schedule: Schedule{
 			ImportDir: "drop",
 			Import:    "0 6 * * *", // 06:00 daily, after the overnight ESR extract
@@ -266,6 +303,7 @@ func parse(file string, data []byte) (*Config, error) {
 
 // normalize fills in the defaults that depend on other keys.
 func (c *Config) normalize() {
+	c.normalizeProviders()
 	for i := range c.Reminders.Leads {
 		if c.Reminders.Leads[i].Organisation == "" {
 			c.Reminders.Leads[i].Organisation = "*"

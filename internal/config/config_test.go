@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
@@ -515,4 +517,92 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = c.Policy()
 	})
+}
+
+func TestWeb(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse"), bcrypt.DefaultCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("no web block: no authentication", func(t *testing.T) {
+		c, err := Load(write(t, "organisation: X\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Web.AuthConfigured() {
+			t.Error("AuthConfigured with no users or proxy header")
+		}
+	})
+	t.Run("users with bcrypt hashes", func(t *testing.T) {
+		c, err := Load(write(t, "web:\n  users:\n    - name: prevent.lead\n      password_hash: \""+string(hash)+"\"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Web.Users) != 1 || c.Web.Users[0].Name != "prevent.lead" || !c.Web.AuthConfigured() {
+			t.Errorf("got %+v", c.Web)
+		}
+	})
+	t.Run("htpasswd's $2y$ hashes are read", func(t *testing.T) {
+		y := "$2y$" + strings.TrimPrefix(string(hash), "$2a$")
+		c, err := Load(write(t, "web:\n  users:\n    - {name: a, password_hash: \""+y+"\"}\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bcrypt.CompareHashAndPassword([]byte(c.Web.Users[0].PasswordHash), []byte("correct horse")) != nil {
+			t.Error("the $2y$ hash does not verify")
+		}
+	})
+	t.Run("a proxy header", func(t *testing.T) {
+		c, err := Load(write(t, "web:\n  proxy_header: X-Forwarded-User\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Web.ProxyHeader != "X-Forwarded-User" || !c.Web.AuthConfigured() {
+			t.Errorf("got %+v", c.Web)
+		}
+	})
+
+	tests := []struct {
+		name string
+		yaml string
+		line int
+		key  string
+		msg  string
+	}{
+		{"a password where its hash belongs",
+			"web:\n  users:\n    - name: a\n      password_hash: hunter2\n", 4, "web.users[0].password_hash", "not a bcrypt hash"},
+		{"a cut-off hash",
+			"web:\n  users:\n    - name: a\n      password_hash: \"" + string(hash[:40]) + "\"\n", 4, "web.users[0].password_hash", "not a whole bcrypt hash"},
+		{"a missing hash",
+			"web:\n  users:\n    - name: a\n", 3, "web.users[0].password_hash", "no password hash given"},
+		{"a cheap hash",
+			"web:\n  users:\n    - name: a\n      password_hash: \"$2a$04$" + string(hash[7:]) + "\"\n", 4, "web.users[0].password_hash", "bcrypt cost 4 is too low"},
+		{"a user without a name",
+			"web:\n  users:\n    - password_hash: \"" + string(hash) + "\"\n", 3, "web.users[0].name", "no name given"},
+		{"a user given twice",
+			"web:\n  users:\n    - {name: Lead, password_hash: \"" + string(hash) + "\"}\n    - {name: lead, password_hash: \"" + string(hash) + "\"}\n",
+			4, "web.users[1].name", `"lead" is given twice (first as web.users[0])`},
+		{"a bad header name",
+			"web:\n  proxy_header: \"X Forwarded User\"\n", 2, "web.proxy_header", "is not a header name"},
+		{"users and a proxy header",
+			"web:\n  users:\n    - {name: a, password_hash: \"" + string(hash) + "\"}\n  proxy_header: X-Forwarded-User\n", 4, "web.proxy_header", "not both"},
+		{"an unknown key",
+			"web:\n  user: []\n", 2, "web.user", "unknown key (did you mean users?)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, tc.yaml)
+			_, err := Load(p)
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v (%T), want a *config.Error", err, err)
+			}
+			if ce.Line != tc.line || ce.Key != tc.key || !strings.Contains(ce.Msg, tc.msg) {
+				t.Errorf("got %v; want line %d, key %s, message containing %q", err, tc.line, tc.key, tc.msg)
+			}
+			if strings.Contains(err.Error(), string(hash[7:])) {
+				t.Errorf("the message repeats the hash: %v", err)
+			}
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/robfig/cron/v3"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
@@ -24,6 +25,8 @@ func (c *Config) Validate() error {
 		c.validateMail,
 		c.validateSchedule,
 		c.validateRetention,
+		c.validateWeb,
+		c.validateProviders,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -286,6 +289,71 @@ func (c *Config) validateRetention() *Error {
 		return c.errorf(path{"retention", "years"}, "%d is shorter than refresher_years (%d), so completions still in date would be deleted", y, c.RefresherYears)
 	}
 	return nil
+}
+
+// bcryptPrefixes are the bcrypt hash versions golang.org/x/crypto/bcrypt
+// reads ($2y$ is what htpasswd writes).
+var bcryptPrefixes = []string{"$2a$", "$2b$", "$2y$"}
+
+func (c *Config) validateWeb() *Error {
+	w := c.Web
+	if len(w.Users) > 0 && strings.TrimSpace(w.ProxyHeader) != "" {
+		return c.errorf(path{"web", "proxy_header"}, "give web.users or web.proxy_header, not both")
+	}
+	seen := map[string]int{}
+	for i, u := range w.Users {
+		at := path{"web", "users", i}
+		name := strings.TrimSpace(u.Name)
+		switch {
+		case name == "":
+			return c.errorf(at.with("name"), "no name given")
+		case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
+			return c.errorf(at.with("name"), "%q has a control character", u.Name)
+		}
+		if first, dup := seen[strings.ToLower(name)]; dup {
+			return c.errorf(at.with("name"), "%q is given twice (first as web.users[%d])", u.Name, first)
+		}
+		seen[strings.ToLower(name)] = i
+		if err := checkBcrypt(u.PasswordHash); err != "" {
+			return c.errorf(at.with("password_hash"), "%s (make one with: htpasswd -nbBC 12 \"\" 'PASSWORD' | tr -d ':\\n')", err)
+		}
+	}
+	if h := w.ProxyHeader; h != "" && !isHeaderName(h) {
+		return c.errorf(path{"web", "proxy_header"}, "%q is not a header name (want e.g. X-Forwarded-User)", h)
+	}
+	return nil
+}
+
+// checkBcrypt says what is wrong with a bcrypt hash, "" when nothing is.
+func checkBcrypt(hash string) string {
+	switch {
+	case hash == "":
+		return "no password hash given"
+	case !slices.ContainsFunc(bcryptPrefixes, func(p string) bool { return strings.HasPrefix(hash, p) }):
+		return "not a bcrypt hash (want $2a$, $2b$ or $2y$...; never the password itself)"
+	}
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil || len(hash) != 60 {
+		return "not a whole bcrypt hash (want 60 characters, e.g. $2y$12$...)"
+	}
+	if cost < 10 {
+		return fmt.Sprintf("bcrypt cost %d is too low (want 10 or more)", cost)
+	}
+	return ""
+}
+
+// isHeaderName reports whether s is an HTTP header field name (RFC 9110
+// token).
+func isHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return true
 }
 
 func ruleFieldList() string {

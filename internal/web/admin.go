@@ -1,0 +1,358 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/report"
+	"github.com/nhs-prevent/prevent/internal/returns"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// returnsShown is how many completed quarters the returns page lists.
+const returnsShown = 8
+
+type returnsData struct {
+	Threshold     float64
+	ThresholdText string
+	Recipients    []string
+	LevelTitles   []string
+	Quarters      []quarterReturn
+	Earlier       []deliveryGroup // deliveries of quarters not listed
+}
+
+type quarterReturn struct {
+	Quarter  returns.Quarter
+	Start    time.Time
+	End      time.Time
+	Return   *returns.Return
+	Snapshot store.Snapshot
+	Levels   []compliance.Tally
+	Orgs     []orgRow
+	Meets    bool
+	XLSX     string
+	CSV      string
+	Sent     []store.Delivery
+}
+
+type deliveryGroup struct {
+	Key        string
+	Deliveries []store.Delivery
+}
+
+func (s *server) provider() returns.Provider {
+	return returns.Provider{Name: s.cfg.Organisation, ODSCode: s.cfg.ODSCode}
+}
+
+func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	th := s.policy.Threshold
+	d := returnsData{Threshold: th, ThresholdText: figures.ThresholdPct(th), Recipients: s.cfg.Return.Recipients}
+	for _, l := range compliance.Levels {
+		d.LevelTitles = append(d.LevelTitles, l.Title())
+	}
+	sent, err := s.store.Deliveries(ctx, "return", "")
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	byKey := map[string][]store.Delivery{}
+	var keys []string
+	for _, dl := range sent {
+		if _, ok := byKey[dl.Key]; !ok {
+			keys = append(keys, dl.Key)
+		}
+		byKey[dl.Key] = append(byKey[dl.Key], dl)
+	}
+	listed := map[string]bool{}
+	q := returns.LastCompleted(s.today())
+	for i := 0; i < returnsShown; i, q = i+1, q.Prev() {
+		pos, err := s.load(ctx, q.End())
+		if noSnapshot(err) {
+			break
+		}
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		ret := returns.Build(q, s.provider(), pos.People, th)
+		ret.SuppressBelow = s.cfg.Return.SuppressBelow
+		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: pos.Snapshot,
+			Meets: ret.Total.MeetsThreshold(th), XLSX: "/returns/" + q.String() + ".xlsx",
+			CSV: "/returns/" + q.String() + ".csv", Sent: byKey[q.String()]}
+		for _, l := range compliance.Levels {
+			qr.Levels = append(qr.Levels, ret.Total.Level(l))
+		}
+		for _, o := range ret.Rows {
+			qr.Orgs = append(qr.Orgs, s.orgRow(o, th, false, ""))
+		}
+		listed[q.String()] = true
+		d.Quarters = append(d.Quarters, qr)
+	}
+	for _, k := range keys {
+		if !listed[k] {
+			d.Earlier = append(d.Earlier, deliveryGroup{Key: k, Deliveries: byKey[k]})
+		}
+	}
+	s.render(w, r, http.StatusOK, "returns", "Quarterly returns", d)
+}
+
+// returnDownload serves /returns/2026-27Q2.xlsx (or .csv): the return
+// exactly as `prevent return` writes it.
+func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("file")
+	stem, ext, _ := strings.Cut(file, ".")
+	if ext != "xlsx" && ext != "csv" {
+		s.fail(w, r, http.StatusNotFound, "Returns download as .xlsx or .csv.")
+		return
+	}
+	q, err := returns.ParseQuarter(stem)
+	if err != nil {
+		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
+		return
+	}
+	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now())
+	if noSnapshot(err) {
+		s.fail(w, r, http.StatusNotFound, err.Error())
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if ext == "csv" {
+		err = ret.WriteCSV(&buf)
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	} else {
+		err = ret.WriteXLSX(&buf, trend)
+		w.Header().Set("Content-Type", xlsxType)
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", attachment(ret.FileName()+"."+ext))
+	_, _ = buf.WriteTo(w)
+}
+
+// listCap caps each list on the imports page; the counts stay whole and
+// `prevent quality` prints everything.
+const listCap = 200
+
+type importsData struct {
+	Quality   *report.Quality
+	Imports   []importRow
+	Unmatched []store.UnmatchedCompletion
+	Future    []store.FutureCompletion
+	Other     []store.CourseCount // unmapped, not suspect
+	Cap       int
+}
+
+type importRow struct {
+	store.Import
+	Errors []store.ImportRowError // capped at listCap
+	More   int                    // rejected rows not listed
+}
+
+func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
+	q, err := report.LoadQuality(r.Context(), s.store, s.policy)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	d := importsData{Quality: q, Cap: listCap, Unmatched: capped(q.Unmatched), Future: capped(q.Future)}
+	byImport := map[int64][]store.ImportRowError{}
+	for _, e := range q.RowErrors {
+		byImport[e.ImportID] = append(byImport[e.ImportID], e)
+	}
+	for _, imp := range q.Imports {
+		errs := byImport[imp.ID]
+		d.Imports = append(d.Imports, importRow{Import: imp, Errors: capped(errs), More: max(0, len(errs)-listCap)})
+	}
+	suspect := map[string]bool{}
+	for _, c := range q.Suspect {
+		suspect[c.Course] = true
+	}
+	for _, c := range q.Unmapped {
+		if !suspect[c.Course] {
+			d.Other = append(d.Other, c)
+		}
+	}
+	d.Other = capped(d.Other)
+	s.render(w, r, http.StatusOK, "imports", "Imports and data quality", d)
+}
+
+func capped[T any](list []T) []T {
+	if len(list) > listCap {
+		return list[:listCap]
+	}
+	return list
+}
+
+// The training needs analysis: the requirement rules as a table.
+
+type tnaData struct {
+	AsOf      time.Time
+	AsOfValue string
+	NoData    string
+	Rules     []tnaRule
+	Total     int
+	Groups    []tnaGroup
+	Courses   []tnaCourse
+	CSV, XLSX string
+
+	LevelTitles    []string
+	RefresherYears int
+}
+
+type tnaRule struct {
+	Number     string // "1", or "" for the default
+	Level      compliance.Level
+	Conditions string
+	Fields     map[string]string // rule field -> patterns joined with " or "
+	People     int
+}
+
+type tnaGroup struct {
+	StaffGroup string
+	ByLevel    []int // Levels order
+	Total      int
+}
+
+type tnaCourse struct {
+	Level    compliance.Level
+	Patterns string
+	Link     string
+}
+
+// tnaRules is the rule table with each rule's people on the as-of date
+// (nil people: no counts).
+func (s *server) tnaRules(people []compliance.Person) []tnaRule {
+	counts := map[int]int{}
+	for _, p := range people {
+		counts[p.RequirementRule]++
+	}
+	var rules []tnaRule
+	for i, rr := range s.cfg.Requirements {
+		level, _ := compliance.ParseLevel(rr.Level)
+		t := tnaRule{Number: strconv.Itoa(i + 1), Level: level, Conditions: ruleConditions(rr), Fields: map[string]string{}, People: counts[i]}
+		for f, pats := range rr.Match {
+			t.Fields[f] = strings.Join(pats, " or ")
+		}
+		rules = append(rules, t)
+	}
+	return append(rules, tnaRule{Level: compliance.Basic, Conditions: "anyone no rule above matches", People: counts[-1]})
+}
+
+func (s *server) tnaPage(w http.ResponseWriter, r *http.Request) {
+	asOf, given, err := s.asOf(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	d := tnaData{AsOf: asOf, RefresherYears: s.cfg.RefresherYears}
+	for _, l := range compliance.Levels {
+		d.LevelTitles = append(d.LevelTitles, l.Title())
+	}
+	q := ""
+	if given {
+		d.AsOfValue = isoDate(asOf)
+		q = "?as_of=" + d.AsOfValue
+	}
+	d.CSV, d.XLSX = "/tna.csv"+q, "/tna.xlsx"+q
+	var people []compliance.Person
+	pos, err := s.load(r.Context(), asOf)
+	switch {
+	case noSnapshot(err):
+		d.NoData = err.Error()
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	default:
+		people = pos.People
+	}
+	d.Rules = s.tnaRules(people)
+	d.Total = len(people)
+	groups := map[string]*tnaGroup{}
+	var names []string
+	for _, p := range people {
+		g := groups[p.StaffGroup]
+		if g == nil {
+			g = &tnaGroup{StaffGroup: p.StaffGroup, ByLevel: make([]int, len(compliance.Levels))}
+			groups[p.StaffGroup] = g
+			names = append(names, p.StaffGroup)
+		}
+		g.ByLevel[int(p.Requirement)-int(compliance.Basic)]++
+		g.Total++
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		d.Groups = append(d.Groups, *groups[n])
+	}
+	for _, c := range s.cfg.Courses {
+		level, _ := compliance.ParseLevel(c.Level)
+		d.Courses = append(d.Courses, tnaCourse{Level: level, Patterns: strings.Join(c.Match, " or "), Link: c.Link})
+	}
+	s.render(w, r, http.StatusOK, "tna", "Training needs analysis", d)
+}
+
+// tnaColumns are the TNA export's columns: the rule, its level, each rule
+// field's patterns, and the people it sets the requirement of.
+func tnaColumns() []string {
+	cols := []string{"rule", "level", "level_name", "conditions"}
+	for _, f := range compliance.RuleFields {
+		cols = append(cols, string(f))
+	}
+	return append(cols, "people")
+}
+
+func (s *server) tnaExport(w http.ResponseWriter, r *http.Request) {
+	asOf, _, err := s.asOf(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	pos, err := s.load(r.Context(), asOf)
+	var people []compliance.Person
+	switch {
+	case noSnapshot(err):
+	case err != nil:
+		s.internal(w, r, err)
+		return
+	default:
+		people = pos.People
+	}
+	var rows [][]string
+	for _, t := range s.tnaRules(people) {
+		number := t.Number
+		if number == "" {
+			number = "default"
+		}
+		row := []string{number, t.Level.String(), t.Level.Title(), t.Conditions}
+		for _, f := range compliance.RuleFields {
+			row = append(row, t.Fields[string(f)])
+		}
+		rows = append(rows, append(row, strconv.Itoa(t.People)))
+	}
+	name := fmt.Sprintf("%s Prevent TNA %s", orDefault(s.cfg.ODSCode, "prevent"), isoDate(asOf))
+	if strings.HasSuffix(r.URL.Path, ".xlsx") {
+		s.sendXLSX(w, r, name, "TNA "+isoDate(asOf), tnaColumns(), rows)
+		return
+	}
+	s.sendCSV(w, name, tnaColumns(), rows)
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,152 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/report"
+)
+
+// asOf reads the as-of date of a request (?as_of=YYYY-MM-DD), today when
+// absent. given reports whether the request named one.
+func (s *server) asOf(r *http.Request) (day time.Time, given bool, err error) {
+	v := strings.TrimSpace(r.URL.Query().Get("as_of"))
+	if v == "" {
+		return s.today(), false, nil
+	}
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, true, fmt.Errorf("the as-of date %q is not a date written YYYY-MM-DD", v)
+	}
+	return t, true, nil
+}
+
+// positionCache keeps recent positions, so that the overview's eight
+// quarters are not recomputed on every page. An entry is used only while
+// the imports are as they were when it was computed, and for two minutes
+// at most.
+type positionCache struct {
+	mu      sync.Mutex
+	entries map[time.Time]cachedPosition
+}
+
+type cachedPosition struct {
+	pos         *report.Position
+	fingerprint string
+	at          time.Time
+}
+
+const (
+	positionCacheTTL  = 2 * time.Minute
+	positionCacheSize = 32
+)
+
+func newPositionCache() *positionCache {
+	return &positionCache{entries: map[time.Time]cachedPosition{}}
+}
+
+// fingerprint changes whenever an import is added or replaced.
+func (s *server) fingerprint(ctx context.Context) (string, error) {
+	imports, err := s.store.Imports(ctx)
+	if err != nil {
+		return "", err
+	}
+	if len(imports) == 0 {
+		return "none", nil
+	}
+	return fmt.Sprintf("%d/%d/%d", len(imports), imports[0].ID, imports[0].ImportedAt.UnixNano()), nil
+}
+
+// load is report.Load through the cache. The position returned is shared:
+// callers must not reorder or change its people.
+func (s *server) load(ctx context.Context, asOf time.Time) (*report.Position, error) {
+	asOf = compliance.Day(asOf)
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := s.position
+	c.mu.Lock()
+	e, ok := c.entries[asOf]
+	c.mu.Unlock()
+	if ok && e.fingerprint == fp && time.Since(e.at) < positionCacheTTL {
+		return e.pos, nil
+	}
+	pos, err := report.Load(ctx, s.store, s.policy, asOf)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= positionCacheSize {
+		for k, v := range c.entries {
+			if v.fingerprint != fp || time.Since(v.at) >= positionCacheTTL || len(c.entries) >= positionCacheSize {
+				delete(c.entries, k)
+			}
+		}
+	}
+	c.entries[asOf] = cachedPosition{pos: pos, fingerprint: fp, at: time.Now()}
+	return pos, nil
+}
+
+// noSnapshot reports whether err says there is no staff snapshot for the
+// date.
+func noSnapshot(err error) bool {
+	var ns *report.NoSnapshotError
+	return errors.As(err, &ns)
+}
+
+// tokens maps people to the opaque tokens in their pages' addresses: an
+// HMAC of the employee number under the process key, so that the address
+// gives nothing away and cannot be guessed from a number.
+type tokens struct {
+	key []byte
+	mu  sync.RWMutex
+	emp map[string]string // token -> employee number
+}
+
+func (s *server) personToken(emp string) string {
+	tok := s.mac("person", emp)[:22] // 132 bits
+	t := s.people
+	t.mu.RLock()
+	_, known := t.emp[tok]
+	t.mu.RUnlock()
+	if !known {
+		t.mu.Lock()
+		if t.emp == nil {
+			t.emp = map[string]string{}
+		}
+		t.emp[tok] = emp
+		t.mu.Unlock()
+	}
+	return tok
+}
+
+// personByToken finds the employee number behind a token: one handed out
+// by this process, else anyone in any snapshot (after a restart the
+// tokens are new, so an old address finds nobody).
+func (s *server) personByToken(ctx context.Context, tok string) (string, bool, error) {
+	t := s.people
+	t.mu.RLock()
+	emp, ok := t.emp[tok]
+	t.mu.RUnlock()
+	if ok {
+		return emp, true, nil
+	}
+	all, err := s.employeeNumbers(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	for _, e := range all {
+		if s.personToken(e) == tok {
+			return e, true, nil
+		}
+	}
+	return "", false, nil
+}

@@ -1,0 +1,384 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/returns"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// trendQuarters and forecastMonths are how far the overview looks back and
+// ahead.
+const (
+	trendQuarters  = 8
+	forecastMonths = 6
+)
+
+// levelColours tell the levels apart in every chart.
+var levelColours = map[compliance.Level]string{
+	compliance.Basic:      nhsBlue,
+	compliance.Level3:     nhsOrange,
+	compliance.FaceToFace: nhsPurple,
+}
+
+type overviewData struct {
+	AsOf          time.Time
+	AsOfValue     string
+	Today         bool
+	Snapshot      store.Snapshot
+	Threshold     float64
+	ThresholdText string
+	NoData        string // why there is nothing to show
+
+	Headline template.HTML
+	Levels   []levelFigure
+	All      compliance.Tally
+	Statuses []statusCount
+	Meets    bool
+
+	Orgs    []orgRow
+	Total   orgRow
+	Columns []sortColumn
+
+	Trend     template.HTML
+	TrendRows []trendRow
+
+	Forecast     template.HTML
+	ForecastDays []time.Time
+	ForecastRows []forecastRow
+}
+
+type levelFigure struct {
+	Level compliance.Level
+	Tally compliance.Tally
+	Meets bool
+}
+
+type statusCount struct {
+	Status compliance.Status
+	Count  int
+	Href   string
+}
+
+type orgRow struct {
+	Name      string
+	Headcount int
+	Levels    []compliance.Tally // Levels order
+	All       compliance.Tally
+	Meets     bool
+	Href      string // the organisation's people
+}
+
+type sortColumn struct {
+	Label  string
+	Href   string
+	Sorted string // "ascending", "descending" or ""
+}
+
+type trendRow struct {
+	Label  string
+	AsOf   time.Time
+	Levels []compliance.Tally
+	All    compliance.Tally
+}
+
+type forecastRow struct {
+	Level    compliance.Level
+	Now      compliance.Tally
+	Months   []compliance.ForecastMonth
+	PerMonth int
+}
+
+func (s *server) overview(w http.ResponseWriter, r *http.Request) {
+	asOf, given, err := s.asOf(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	th := s.policy.Threshold
+	d := overviewData{AsOf: asOf, AsOfValue: isoDate(asOf), Today: !given || asOf.Equal(s.today()),
+		Threshold: th, ThresholdText: figures.ThresholdPct(th)}
+	pos, err := s.load(r.Context(), asOf)
+	if noSnapshot(err) {
+		d.NoData = err.Error()
+		s.render(w, r, http.StatusOK, "overview", "Overview", d)
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	d.Snapshot = pos.Snapshot
+	orgs, total := compliance.Aggregate(pos.People)
+	d.All, d.Meets = total.All, total.MeetsThreshold(th)
+
+	var bars []Bar
+	for _, l := range compliance.Levels {
+		t := total.Level(l)
+		d.Levels = append(d.Levels, levelFigure{Level: l, Tally: t, Meets: t.Meets(th)})
+		bars = append(bars, rateBar(l.Title(), t, th))
+	}
+	bars = append(bars, rateBar("All staff", total.All, th))
+	d.Headline = BarChart{Title: fmt.Sprintf("Compliance by level on %s against the %s minimum", longDate(asOf), d.ThresholdText),
+		Bars: bars, Threshold: th}.SVG()
+	for _, st := range compliance.Statuses {
+		q := url.Values{"status": {string(st)}}
+		if given {
+			q.Set("as_of", d.AsOfValue)
+		}
+		d.Statuses = append(d.Statuses, statusCount{Status: st, Count: total.ByStatus[st], Href: "/people?" + q.Encode()})
+	}
+
+	key, desc := sortParams(r.URL.Query())
+	sortOrgs(orgs, key, desc)
+	for _, o := range orgs {
+		d.Orgs = append(d.Orgs, s.orgRow(o, th, given, d.AsOfValue))
+	}
+	d.Total = s.orgRow(total, th, false, "")
+	d.Total.Href = ""
+	d.Columns = sortColumns(r.URL.Query(), key, desc)
+
+	if err := s.trend(r, &d, pos.People); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	s.forecast(&d, pos.People)
+	s.render(w, r, http.StatusOK, "overview", "Overview", d)
+}
+
+// rateBar is a level's bar: green at or above the threshold, red below.
+func rateBar(label string, t compliance.Tally, th float64) Bar {
+	colour := nhsGreen
+	if !t.Meets(th) {
+		colour = nhsRed
+	}
+	return Bar{Label: label, Value: t.Rate(), Note: fmt.Sprintf("(%d of %d)", t.Compliant, t.Required),
+		Colour: colour, Absent: t.Required == 0}
+}
+
+func (s *server) orgRow(o *compliance.Summary, th float64, given bool, asOf string) orgRow {
+	row := orgRow{Name: o.Organisation, Headcount: o.Headcount, All: o.All, Meets: o.MeetsThreshold(th)}
+	for _, l := range compliance.Levels {
+		row.Levels = append(row.Levels, o.Level(l))
+	}
+	q := url.Values{"org": {o.Organisation}}
+	if given {
+		q.Set("as_of", asOf)
+	}
+	row.Href = "/people?" + q.Encode()
+	return row
+}
+
+// Sort keys of the organisation table. Rates sort lowest first by default:
+// the organisations furthest from the threshold come to the top.
+var sortKeys = []struct{ key, label string }{
+	{"name", "Organisation"},
+	{"people", "People"},
+	{"basic", "Basic"},
+	{"level3", "Level 3"},
+	{"face_to_face", "Face to face"},
+	{"all", "All staff"},
+}
+
+func sortParams(q url.Values) (key string, desc bool) {
+	key = q.Get("sort")
+	valid := false
+	for _, k := range sortKeys {
+		valid = valid || k.key == key
+	}
+	if !valid {
+		key = "name"
+	}
+	return key, q.Get("dir") == "desc"
+}
+
+func sortColumns(q url.Values, key string, desc bool) []sortColumn {
+	var out []sortColumn
+	for _, k := range sortKeys {
+		nq := url.Values{"sort": {k.key}}
+		if as := q.Get("as_of"); as != "" {
+			nq.Set("as_of", as)
+		}
+		col := sortColumn{Label: k.label}
+		if k.key == key {
+			col.Sorted = "ascending"
+			if desc {
+				col.Sorted = "descending"
+			} else {
+				nq.Set("dir", "desc")
+			}
+		}
+		col.Href = "/?" + nq.Encode() + "#organisations"
+		out = append(out, col)
+	}
+	return out
+}
+
+// sortOrgs orders the organisation rows by a key. Rows where nobody
+// requires the level sort last either way; ties go by name.
+func sortOrgs(orgs []*compliance.Summary, key string, desc bool) {
+	rate := func(o *compliance.Summary) (float64, bool) {
+		var t compliance.Tally
+		switch key {
+		case "all":
+			t = o.All
+		default:
+			l, err := compliance.ParseLevel(key)
+			if err != nil {
+				return 0, false
+			}
+			t = o.Level(l)
+		}
+		return t.Rate(), t.Required > 0
+	}
+	sort.SliceStable(orgs, func(i, j int) bool {
+		a, b := orgs[i], orgs[j]
+		switch key {
+		case "name":
+			if desc {
+				return a.Organisation > b.Organisation
+			}
+			return a.Organisation < b.Organisation
+		case "people":
+			if a.Headcount != b.Headcount {
+				return (a.Headcount < b.Headcount) != desc
+			}
+		default:
+			ra, oka := rate(a)
+			rb, okb := rate(b)
+			if oka != okb {
+				return oka
+			}
+			if ra != rb {
+				return (ra < rb) != desc
+			}
+		}
+		return a.Organisation < b.Organisation
+	})
+}
+
+// trend computes the last quarters' positions: every quarter ending on or
+// before the as-of date, back to trendQuarters of them (quarters with no
+// staff snapshot are left out), then the as-of date itself when it is not
+// a quarter's end.
+func (s *server) trend(r *http.Request, d *overviewData, now []compliance.Person) error {
+	var rows []trendRow
+	q := returns.QuarterOf(d.AsOf)
+	if !q.End().Equal(d.AsOf) {
+		q = q.Prev()
+	}
+	for i := 0; i < trendQuarters; i, q = i+1, q.Prev() {
+		pos, err := s.load(r.Context(), q.End())
+		if noSnapshot(err) {
+			break // earlier quarters have none either
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, trendPoint(quarterLabel(q), q.End(), pos.People))
+	}
+	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
+		rows[i], rows[j] = rows[j], rows[i]
+	}
+	if len(rows) == 0 || !rows[len(rows)-1].AsOf.Equal(d.AsOf) {
+		rows = append(rows, trendPoint(d.AsOf.Format("2 Jan 2006"), d.AsOf, now))
+	}
+	d.TrendRows = rows
+	chart := LineChart{Title: "Compliance by level over the last quarters", Threshold: d.Threshold}
+	for _, row := range rows {
+		chart.Labels = append(chart.Labels, row.Label)
+	}
+	for i, l := range compliance.Levels {
+		sr := Series{Name: l.Title(), Colour: levelColours[l]}
+		for _, row := range rows {
+			sr.Values = append(sr.Values, rateOrGap(row.Levels[i]))
+		}
+		chart.Series = append(chart.Series, sr)
+	}
+	d.Trend = chart.SVG()
+	return nil
+}
+
+func trendPoint(label string, asOf time.Time, people []compliance.Person) trendRow {
+	_, total := compliance.Aggregate(people)
+	row := trendRow{Label: label, AsOf: asOf, All: total.All}
+	for _, l := range compliance.Levels {
+		row.Levels = append(row.Levels, total.Level(l))
+	}
+	return row
+}
+
+// quarterLabel is a short quarter name for an axis: "Q2 26/27".
+func quarterLabel(q returns.Quarter) string {
+	return fmt.Sprintf("Q%d %02d/%02d", q.Q, q.StartYear%100, (q.StartYear+1)%100)
+}
+
+func rateOrGap(t compliance.Tally) float64 {
+	if t.Required == 0 {
+		return math.NaN()
+	}
+	return t.Rate()
+}
+
+func (s *server) forecast(d *overviewData, people []compliance.Person) {
+	fs := compliance.Forecasts(people, d.AsOf, d.Threshold, forecastMonths)
+	chart := LineChart{Title: "Compliance by level if nobody trains", Threshold: d.Threshold}
+	chart.Labels = append(chart.Labels, "Now")
+	for _, m := range compliance.MonthEnds(d.AsOf, forecastMonths) {
+		d.ForecastDays = append(d.ForecastDays, m)
+		chart.Labels = append(chart.Labels, m.Format("Jan 06"))
+	}
+	for _, f := range fs {
+		if f.Now.Required == 0 {
+			continue
+		}
+		d.ForecastRows = append(d.ForecastRows, forecastRow{Level: f.Level, Now: f.Now, Months: f.Months, PerMonth: f.PerMonth})
+		sr := Series{Name: f.Level.Title(), Colour: levelColours[f.Level], Values: []float64{f.Now.Rate()}}
+		for _, m := range f.Months {
+			sr.Values = append(sr.Values, m.Tally.Rate())
+		}
+		chart.Series = append(chart.Series, sr)
+	}
+	d.Forecast = chart.SVG()
+}
+
+// ForecastSentence sums up what keeping every level at the threshold
+// takes.
+func (d overviewData) ForecastSentence() string {
+	var parts []string
+	for _, row := range d.ForecastRows {
+		if row.PerMonth > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", row.PerMonth, shortName(row.Level)))
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("Every level stays at or above %s at each of the next %d month-ends even if nobody trains.", d.ThresholdText, forecastMonths)
+	}
+	list := parts[0]
+	if len(parts) > 1 {
+		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	return fmt.Sprintf("To stay at or above %s at every month-end, the organisation needs %s completions a month.", d.ThresholdText, list)
+}
+
+// shortName is a level's name inside a sentence.
+func shortName(l compliance.Level) string {
+	switch l {
+	case compliance.Basic:
+		return "basic awareness"
+	case compliance.Level3:
+		return "level 3"
+	case compliance.FaceToFace:
+		return "face-to-face"
+	}
+	return l.String()
+}

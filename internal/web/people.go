@@ -1,0 +1,342 @@
+package web
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/report"
+)
+
+// peopleFilter selects people for the list and its exports; the same
+// query string drives both, so an export holds exactly the rows shown.
+type peopleFilter struct {
+	Org         string              // exact organisation, "" for all
+	StaffGroup  string              // exact staff group, "" for all
+	Requirement compliance.Level    // LevelNone for all
+	Statuses    []compliance.Status // empty for all
+	// DueWithin keeps people whose due date falls between the as-of date
+	// and that many days after it (not yet expired); -1 for all.
+	DueWithin int
+	Sort      string // "" (employee number) or "due"
+}
+
+const maxDueWithin = 3650
+
+func parsePeopleFilter(q url.Values) (peopleFilter, error) {
+	f := peopleFilter{Org: q.Get("org"), StaffGroup: q.Get("staff_group"), DueWithin: -1}
+	if v := q.Get("requirement"); v != "" {
+		l, err := compliance.ParseLevel(v)
+		if err != nil {
+			return f, fmt.Errorf("requirement: %w", err)
+		}
+		f.Requirement = l
+	}
+	for _, v := range q["status"] {
+		for _, part := range strings.Split(v, ",") {
+			if strings.TrimSpace(part) == "" {
+				continue
+			}
+			st, err := compliance.ParseStatus(part)
+			if err != nil {
+				return f, fmt.Errorf("status: %w", err)
+			}
+			if !slices.Contains(f.Statuses, st) {
+				f.Statuses = append(f.Statuses, st)
+			}
+		}
+	}
+	if v := strings.TrimSpace(q.Get("due_within")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxDueWithin {
+			return f, fmt.Errorf("due within %q is not a number of days from 0 to %d", v, maxDueWithin)
+		}
+		f.DueWithin = n
+	}
+	switch v := q.Get("sort"); v {
+	case "", "employee_number":
+	case "due":
+		f.Sort = "due"
+	default:
+		return f, fmt.Errorf("cannot sort people by %q (want due or employee_number)", v)
+	}
+	return f, nil
+}
+
+// query is the filter as a query string, with the as-of date when given.
+func (f peopleFilter) query(asOf string) url.Values {
+	q := url.Values{}
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
+	if f.Org != "" {
+		q.Set("org", f.Org)
+	}
+	if f.StaffGroup != "" {
+		q.Set("staff_group", f.StaffGroup)
+	}
+	if f.Requirement != compliance.LevelNone {
+		q.Set("requirement", f.Requirement.String())
+	}
+	for _, st := range f.Statuses {
+		q.Add("status", string(st))
+	}
+	if f.DueWithin >= 0 {
+		q.Set("due_within", strconv.Itoa(f.DueWithin))
+	}
+	if f.Sort != "" {
+		q.Set("sort", f.Sort)
+	}
+	return q
+}
+
+// apply returns the people the filter selects, in its order, as a new
+// slice (the position's own is shared and never reordered).
+func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compliance.Person {
+	out := make([]compliance.Person, 0, len(people))
+	last := asOf.AddDate(0, 0, f.DueWithin)
+	for _, p := range people {
+		switch {
+		case f.Org != "" && orgName(p.Organisation) != f.Org,
+			f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
+			f.Requirement != compliance.LevelNone && p.Requirement != f.Requirement,
+			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status),
+			f.DueWithin >= 0 && (p.DueDate.IsZero() || p.DueDate.Before(asOf) || p.DueDate.After(last)):
+			continue
+		}
+		out = append(out, p)
+	}
+	if f.Sort == "due" {
+		// Never trained first, then by due date; ties by employee number.
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i].DueDate, out[j].DueDate
+			if a.IsZero() != b.IsZero() {
+				return a.IsZero()
+			}
+			return a.Before(b)
+		})
+	}
+	return out
+}
+
+// peopleColumns are the columns of the people list, on the page and in its
+// exports alike: the status listing's columns with the staff group.
+var peopleColumns = []struct{ key, title string }{
+	{"employee_number", "Employee number"},
+	{"name", "Name"},
+	{"organisation", "Organisation"},
+	{"staff_group", "Staff group"},
+	{"requirement", "Requirement"},
+	{"status", "Status"},
+	{"completed_on", "Completed"},
+	{"due_date", "Due"},
+}
+
+// peopleRecord is one person's cells, as shown and as exported.
+func peopleRecord(p *compliance.Person) []string {
+	return []string{p.EmployeeNumber, p.Name, p.Organisation, p.StaffGroup, p.Requirement.String(),
+		string(p.Status), isoDate(p.CompletedOn), isoDate(p.DueDate)}
+}
+
+type peopleData struct {
+	AsOf        time.Time
+	AsOfValue   string
+	NoData      string
+	Filter      peopleFilter
+	Orgs        []string
+	StaffGroups []string
+	Levels      []compliance.Level
+	Statuses    []statusOption
+	DueWithin   string
+	Columns     []string
+	Rows        []personRow
+	Total       int
+	CSV, XLSX   string
+	SortDue     string // the address sorted by due date
+	SortNumber  string // the address sorted by employee number
+	Clear       string
+}
+
+type statusOption struct {
+	Status  compliance.Status
+	Label   string
+	Checked bool
+}
+
+type personRow struct {
+	Href   string
+	Status compliance.Status
+	Cells  []string
+}
+
+// peopleFor loads the position and applies the request's filter. pos is
+// nil when there is no staff snapshot for the date (d.NoData says so).
+func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData, pos *report.Position, people []compliance.Person, ok bool) {
+	asOf, given, err := s.asOf(r)
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return d, nil, nil, false
+	}
+	f, err := parsePeopleFilter(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "The filter is not right: "+err.Error()+".")
+		return d, nil, nil, false
+	}
+	d = peopleData{AsOf: asOf, Filter: f, Levels: compliance.Levels}
+	if given {
+		d.AsOfValue = isoDate(asOf)
+	}
+	pos, err = s.load(r.Context(), asOf)
+	if noSnapshot(err) {
+		d.NoData = err.Error()
+		return d, nil, nil, true
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return d, nil, nil, false
+	}
+	d.Total = len(pos.People)
+	return d, pos, f.apply(pos.People, asOf), true
+}
+
+func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
+	d, pos, people, ok := s.peopleFor(w, r)
+	if !ok {
+		return
+	}
+	if pos != nil {
+		d.Orgs, d.StaffGroups = distinct(pos.People)
+	}
+	for _, st := range compliance.Statuses {
+		d.Statuses = append(d.Statuses, statusOption{Status: st, Label: statusText(st), Checked: slices.Contains(d.Filter.Statuses, st)})
+	}
+	if d.Filter.DueWithin >= 0 {
+		d.DueWithin = strconv.Itoa(d.Filter.DueWithin)
+	}
+	for _, c := range peopleColumns {
+		d.Columns = append(d.Columns, c.title)
+	}
+	asOfQ := ""
+	if d.AsOfValue != "" {
+		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
+	}
+	for i := range people {
+		p := &people[i]
+		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
+			Status: p.Status, Cells: peopleRecord(p)})
+	}
+	q := d.Filter.query(d.AsOfValue)
+	d.CSV = "/people.csv?" + q.Encode()
+	d.XLSX = "/people.xlsx?" + q.Encode()
+	byDue, byNumber := d.Filter, d.Filter
+	byDue.Sort, byNumber.Sort = "due", ""
+	d.SortDue = "/people?" + byDue.query(d.AsOfValue).Encode()
+	d.SortNumber = "/people?" + byNumber.query(d.AsOfValue).Encode()
+	d.Clear = "/people" + asOfQ
+	s.render(w, r, http.StatusOK, "people", "People", d)
+}
+
+// orgName is an organisation as the summaries name it: a blank one is
+// "(none)", so that the overview's rows and the filter agree.
+func orgName(org string) string {
+	if org == "" {
+		return "(none)"
+	}
+	return org
+}
+
+// distinct lists the organisations and staff groups of the workforce.
+func distinct(people []compliance.Person) (orgs, groups []string) {
+	seenOrg, seenGroup := map[string]bool{}, map[string]bool{}
+	for _, p := range people {
+		if org := orgName(p.Organisation); !seenOrg[org] {
+			seenOrg[org] = true
+			orgs = append(orgs, org)
+		}
+		if !seenGroup[p.StaffGroup] {
+			seenGroup[p.StaffGroup] = true
+			groups = append(groups, p.StaffGroup)
+		}
+	}
+	sort.Strings(orgs)
+	sort.Strings(groups)
+	return orgs, groups
+}
+
+// peopleExport writes the filtered list as CSV or XLSX: the same columns
+// and rows as the page.
+func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
+	d, _, people, ok := s.peopleFor(w, r)
+	if !ok {
+		return
+	}
+	if d.NoData != "" {
+		s.fail(w, r, http.StatusNotFound, d.NoData)
+		return
+	}
+	header := make([]string, len(peopleColumns))
+	for i, c := range peopleColumns {
+		header[i] = c.key
+	}
+	rows := make([][]string, len(people))
+	for i := range people {
+		rows[i] = peopleRecord(&people[i])
+	}
+	name := "prevent-people-" + isoDate(d.AsOf)
+	if strings.HasSuffix(r.URL.Path, ".xlsx") {
+		s.sendXLSX(w, r, name, "People "+isoDate(d.AsOf), header, rows)
+		return
+	}
+	s.sendCSV(w, name, header, rows)
+}
+
+// sendCSV writes a table as a CSV download, each cell made safe from
+// spreadsheet formulas.
+func (s *server) sendCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", attachment(name+".csv"))
+	cw := csv.NewWriter(w)
+	_ = cw.Write(header)
+	for _, row := range rows {
+		safe := make([]string, len(row))
+		for i, v := range row {
+			safe[i] = figures.SafeCell(v)
+		}
+		_ = cw.Write(safe)
+	}
+	cw.Flush()
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// sendXLSX writes a table as an XLSX download (every cell text, never a
+// formula).
+func (s *server) sendXLSX(w http.ResponseWriter, r *http.Request, name, sheet string, header []string, rows [][]string) {
+	var buf bytes.Buffer
+	if err := report.WriteXLSX(&buf, sheet, header, rows); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", xlsxType)
+	w.Header().Set("Content-Disposition", attachment(name+".xlsx"))
+	_, _ = buf.WriteTo(w)
+}
+
+// attachment is a Content-Disposition header for a download.
+func attachment(name string) string {
+	return fmt.Sprintf("attachment; filename=%q", strings.Map(func(r rune) rune {
+		if r < ' ' || r == '"' || r == '\\' || r > '~' {
+			return '_'
+		}
+		return r
+	}, name))
+}

@@ -1,0 +1,202 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticFiles() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err) // the embedded tree is fixed at build time
+	}
+	return http.FileServerFS(sub)
+}
+
+// pages are the parsed templates: each page is the layout with its own
+// "content".
+type pages struct {
+	byName map[string]*template.Template
+}
+
+var pageNames = []string{"overview", "people", "person", "returns", "imports", "tna", "login", "error"}
+
+func parsePages() (*pages, error) {
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("dashboard templates: %w", err)
+	}
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := base.Clone()
+		if err == nil {
+			t, err = t.ParseFS(templateFS, "templates/"+name+".html")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dashboard template %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// view is what the layout needs around a page's own data.
+type view struct {
+	Title    string
+	Page     string
+	Provider string
+	User     string
+	SignOut  bool // signed in with a password: offer to sign out
+	CSRF     string
+	AsOf     string // the as-of date the request named, "" for today
+	Nav      []navLink
+	Data     any
+}
+
+type navLink struct {
+	Label, Href string
+	Active      bool
+}
+
+var sections = []struct{ page, label, path string }{
+	{"overview", "Overview", "/"},
+	{"people", "People", "/people"},
+	{"returns", "Quarterly returns", "/returns"},
+	{"imports", "Imports and data quality", "/imports"},
+	{"tna", "Training needs analysis", "/tna"},
+}
+
+// render writes a page. The page is rendered to a buffer first, so that a
+// template error is a clean 500 and not half a page.
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	v := view{Title: title, Page: page, Provider: s.cfg.Organisation, User: userOf(r),
+		SignOut: len(s.auth.users) > 0 && userOf(r) != "", CSRF: s.csrfToken(w, r), Data: data}
+	if v.Provider == "" {
+		v.Provider = "Prevent training compliance"
+	}
+	if as := r.URL.Query().Get("as_of"); as != "" {
+		if _, err := time.Parse(time.DateOnly, as); err == nil {
+			v.AsOf = as
+		}
+	}
+	for _, sec := range sections {
+		href := sec.path
+		if v.AsOf != "" && sec.page != "returns" && sec.page != "imports" {
+			href += "?" + url.Values{"as_of": {v.AsOf}}.Encode()
+		}
+		v.Nav = append(v.Nav, navLink{Label: sec.label, Href: href, Active: sec.page == page})
+	}
+	t := s.pages.byName[page]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+type errorData struct {
+	Status  int
+	Message string
+}
+
+// fail writes an error page saying what went wrong, in a sentence.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	s.render(w, r, status, "error", http.StatusText(status), errorData{Status: status, Message: msg})
+}
+
+// internal logs an error and writes a page that says no more than that
+// something failed (the log has the detail).
+func (s *server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("dashboard request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	s.fail(w, r, http.StatusInternalServerError, "Something went wrong reading the database. The server log has the detail.")
+}
+
+var funcs = template.FuncMap{
+	"pct": func(t compliance.Tally) string {
+		if p := figures.Pct(t); p != "" {
+			return p + "%"
+		}
+		return "–"
+	},
+	"ratio": func(t compliance.Tally) string {
+		if t.Required == 0 {
+			return "nobody required"
+		}
+		return fmt.Sprintf("%d of %d", t.Compliant, t.Required)
+	},
+	"meets": func(t compliance.Tally, th float64) bool { return t.Meets(th) },
+	"date":  isoDate,
+	"long":  longDate,
+	"dash": func(s string) string {
+		if s == "" {
+			return "–"
+		}
+		return s
+	},
+	"levelTitle": func(l compliance.Level) string { return l.Title() },
+	"statusText": statusText,
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"lower": strings.ToLower,
+	// when is an instant in the server's time zone.
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Local().Format("2006-01-02 15:04")
+	},
+}
+
+func isoDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+func longDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2 January 2006")
+}
+
+// statusText is a status in words, for badges and headings.
+func statusText(st compliance.Status) string {
+	switch st {
+	case compliance.DueSoon:
+		return "Due soon"
+	case compliance.Expired:
+		return "Expired"
+	case compliance.Never:
+		return "Never trained"
+	case compliance.Compliant:
+		return "Compliant"
+	}
+	return string(st)
+}
