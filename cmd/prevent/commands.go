@@ -81,6 +81,8 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	opt.Aliases = m.Config.Aliases()
+	pol := m.Config.Policy()
+	opt.Policy = &pol
 	if kind == "dir" {
 		if len(files) != 1 {
 			return usagef("import dir takes one folder")

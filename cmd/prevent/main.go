@@ -113,6 +113,13 @@ func commands() []command {
 		{"remind", "email Prevent leads (and managers, staff) who is expired, never trained or due soon", (*Main).runRemind},
 		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},
 		{"purge", "delete staff snapshots and completions older than the retention period", (*Main).runPurge},
+		{"providers", "commissioner mode: the providers whose returns are collated", (*Main).runProviders},
+		{"template", "a blank XLSX return for a provider without prevent to fill in", (*Main).runTemplate},
+		{"collate", "read, check and store providers' quarterly returns from a folder", (*Main).runCollate},
+		{"assurance", "every provider's return for a quarter: arrived, on time, rates against the threshold", (*Main).runAssurance},
+		{"chase", "email providers whose return is missing once the window has closed", (*Main).runChase},
+		{"serve", "run unattended: scheduled imports, reminders and returns (and the dashboard)", (*Main).runServe},
+		{"jobs", "the runs of the scheduled jobs: when, how they ended, what they did", (*Main).runJobs},
 		{"migrate", "create or update the database schema", (*Main).runMigrate},
 		{"version", "print the version", (*Main).runVersion},
 	}
@@ -251,8 +258,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.Usage()
-				return nil, err
+				return nil, err // the flag package has printed the usage
 			}
 			return nil, usagef("%s: %v (run 'prevent help %s')", fs.Name(), err, fs.Name())
 		}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -119,24 +118,15 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	if err != nil {
 		return err
 	}
-	var xlsx, csvb bytes.Buffer
-	if err := r.WriteXLSX(&xlsx, trend); err != nil {
-		return err
-	}
-	if err := r.WriteCSV(&csvb); err != nil {
-		return err
-	}
 	from := ""
 	if m.Config.SMTP != nil {
 		from = m.Config.SMTP.From
 	}
-	build := func(to string) (*mail.Message, error) {
-		return &mail.Message{From: from, To: []string{to}, Subject: r.Subject(), Text: r.EmailText(), HTML: r.EmailHTML(),
-			Attachments: []mail.Attachment{
-				{Name: r.FileName() + ".xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx.Bytes()},
-				{Name: r.FileName() + ".csv", ContentType: "text/csv", Data: csvb.Bytes()},
-			}}, nil
+	msg, err := r.Message(from, trend)
+	if err != nil {
+		return err
 	}
+	build := func(string) (*mail.Message, error) { return msg, nil }
 	opt := delivery.Options{Now: m.Now}
 	var outcomes []delivery.Outcome
 	if resend {

@@ -27,6 +27,18 @@ type Options struct {
 	Effective time.Time // staff: the snapshot's effective date; zero = from the file name, else Today
 	Today     time.Time // the calendar day of the import (defaults to time.Now)
 	Progress  func(file string, rows int, done, total int64)
+	// Only, when set, limits Dir to the files it accepts (by name); the
+	// others stay in the folder untouched. The scheduler uses it to leave
+	// files that are still being copied.
+	Only func(name string) bool
+	// Policy, when set, is the config's rules: a completions import then
+	// stores only completions of courses that map to a Prevent level, and
+	// of the other courses only how many rows each had (for the quality
+	// report). Most rows of an LMS export are other mandatory courses, so
+	// this is most of the import's work saved. Should the course rules
+	// later map a course that was only counted, importing the same file
+	// again stores its rows.
+	Policy *compliance.Policy
 }
 
 // Result reports one file's import.
@@ -77,6 +89,20 @@ func (o *Options) readOptions(file string) importers.Options {
 	return ro
 }
 
+// courseFilter keeps the courses that map to a Prevent level, matching
+// each distinct course name against the rules once.
+func courseFilter(pol *compliance.Policy) func(string) bool {
+	seen := make(map[string]bool)
+	return func(course string) bool {
+		keep, ok := seen[course]
+		if !ok {
+			keep = pol.CourseLevel(course) != compliance.LevelNone
+			seen[strings.Clone(course)] = keep
+		}
+		return keep
+	}
+}
+
 // Operator names who ran the import, for the imports log.
 func Operator() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
@@ -122,9 +148,9 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
-	sum, err := importers.ReadStaff(path, opt.readOptions(path), func(a compliance.Assignment) error {
-		return tx.Add(a)
-	})
+	sum, err := pipe(func(emit func(compliance.Assignment) error) (importers.Summary, error) {
+		return importers.ReadStaff(path, opt.readOptions(path), emit)
+	}, tx.Add)
 	res.Errors = sum.Errors
 	if err == nil && opt.Strict && len(sum.Errors) > 0 {
 		err = &RejectedError{File: path, Errors: sum.Errors}
@@ -146,7 +172,8 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 
 // audit records a finished import in the audit trail.
 func audit(ctx context.Context, s *store.Store, res Result, detail string) error {
-	return s.Audit(ctx, time.Now(), res.Import.ImportedBy, store.AuditImport, detail)
+	// The import has committed: record it even if the run is being stopped.
+	return s.Audit(context.WithoutCancel(ctx), time.Now(), res.Import.ImportedBy, store.AuditImport, detail)
 }
 
 // Completions imports one completions extract; completions already held
@@ -157,26 +184,55 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 	if err != nil {
 		return res, err
 	}
-	if prev, err := s.ImportByHash(ctx, hash); err != nil {
-		return res, err
-	} else if prev != nil {
-		res.Skipped, res.Previous = true, prev
-		return res, nil
-	}
-	tx, err := s.BeginCompletionImport(ctx, store.Import{
-		Kind: string(importers.Completions), FileName: filepath.Base(path), SHA256: hash,
-		ImportedBy: Operator(),
-	})
+	prev, err := s.ImportByHash(ctx, hash)
 	if err != nil {
 		return res, err
 	}
-	sum, err := importers.ReadCompletions(path, opt.readOptions(path), func(r importers.CompletionRow) error {
+	ro := opt.readOptions(path)
+	imp := store.Import{Kind: string(importers.Completions), FileName: filepath.Base(path), SHA256: hash, ImportedBy: Operator()}
+	var newlyMapped []string
+	if prev != nil {
+		if newlyMapped, err = nowMapped(ctx, s, prev, opt.Policy); err != nil || len(newlyMapped) == 0 {
+			res.Skipped, res.Previous = true, prev
+			return res, err
+		}
+		// The course rules now map courses that this file's import only
+		// counted: store their rows, as an import of their own.
+		want := make(map[string]bool, len(newlyMapped))
+		for _, c := range newlyMapped {
+			want[c] = true
+		}
+		ro.KeepCourse = func(c string) bool { return want[c] }
+		imp.SHA256 = importers.HashOf(hash + "\n" + strings.Join(newlyMapped, "\n"))
+	} else if opt.Policy != nil {
+		ro.KeepCourse = courseFilter(opt.Policy)
+	}
+	tx, err := s.BeginCompletionImport(ctx, imp)
+	if errors.Is(err, store.ErrAlreadyImported) && prev != nil {
+		res.Skipped, res.Previous = true, prev
+		return res, nil
+	}
+	if err != nil {
+		return res, err
+	}
+	sum, err := pipe(func(emit func(importers.CompletionRow) error) (importers.Summary, error) {
+		return importers.ReadCompletions(path, ro, emit)
+	}, func(r importers.CompletionRow) error {
 		_, err := tx.Add(r.Completion, r.Row)
 		return err
 	})
 	res.Errors = sum.Errors
 	if err == nil && opt.Strict && len(sum.Errors) > 0 {
 		err = &RejectedError{File: path, Errors: sum.Errors}
+	}
+	if err == nil && prev == nil {
+		err = tx.CountSkipped(sum.Skipped)
+	}
+	if err == nil && prev != nil {
+		// Rows that were only counted are stored now; bad rows were
+		// reported by the first import.
+		err = tx.StoredSkipped(prev.ID, newlyMapped)
+		res.Errors, sum.RowsRead, sum.Errors = nil, sum.RowsOK, nil
 	}
 	if err == nil {
 		err = ctx.Err()
@@ -191,6 +247,90 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 			res.Import.FileName, res.Import.RowsRead, res.Import.RowsImported, res.Import.RowsDuplicate, res.Import.RowsRejected))
 	}
 	return res, err
+}
+
+// nowMapped lists the course names an earlier import of the file counted
+// without storing that the course rules now map to a Prevent level.
+func nowMapped(ctx context.Context, s *store.Store, prev *store.Import, pol *compliance.Policy) ([]string, error) {
+	if pol == nil {
+		return nil, nil
+	}
+	skipped, err := s.SkippedCourses(ctx, prev.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for c := range skipped {
+		if pol.CourseLevel(c) != compliance.LevelNone {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// batchRows is how many rows cross from the reading goroutine to the
+// storing one at a time.
+const batchRows = 1024
+
+// errStopped stops the reader when storing has failed.
+var errStopped = errors.New("import stopped")
+
+// pipe reads a file on one goroutine and stores its rows on this one, so
+// that decoding the file and writing the database use both cores. Rows
+// keep their order. A storing error stops the reader and is returned.
+func pipe[T any](read func(emit func(T) error) (importers.Summary, error), add func(T) error) (importers.Summary, error) {
+	full := make(chan []T, 4)
+	empty := make(chan []T, 5)
+	stop := make(chan struct{})
+	var sum importers.Summary
+	var readErr error
+	go func() {
+		defer close(full)
+		batch := make([]T, 0, batchRows)
+		send := func() error {
+			select {
+			case full <- batch:
+			case <-stop:
+				return errStopped
+			}
+			select {
+			case batch = <-empty:
+			default:
+				batch = make([]T, 0, batchRows)
+			}
+			return nil
+		}
+		sum, readErr = read(func(r T) error {
+			if batch = append(batch, r); len(batch) == batchRows {
+				return send()
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			readErr = send()
+		}
+	}()
+	var addErr error
+	for batch := range full {
+		if addErr == nil {
+			for _, r := range batch {
+				if addErr = add(r); addErr != nil {
+					close(stop)
+					break
+				}
+			}
+		}
+		clear(batch)
+		select {
+		case empty <- batch[:0]:
+		default:
+		}
+	}
+	if addErr != nil {
+		return sum, addErr
+	}
+	return sum, readErr
 }
 
 // File imports a file of the given kind.
@@ -227,7 +367,7 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	var jobs []job
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") || strings.HasSuffix(name, ".error.txt") {
+		if !Importable(e) || (opt.Only != nil && !opt.Only(name)) {
 			continue
 		}
 		p := filepath.Join(dir, name)
@@ -283,6 +423,13 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 		out = append(out, r)
 	}
 	return out, ctx.Err()
+}
+
+// Importable reports whether Dir considers a folder entry: a file that is
+// not hidden, not an Office lock file (~$...) and not an .error.txt.
+func Importable(e os.DirEntry) bool {
+	name := e.Name()
+	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ".error.txt")
 }
 
 // move puts a file into a folder, never overwriting: a name already there

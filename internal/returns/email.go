@@ -1,6 +1,7 @@
 package returns
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/mail"
 )
 
 // FileName is the base name the return's files carry:
@@ -86,4 +88,22 @@ func (r *Return) EmailHTML() string {
 	}
 	b.WriteString(`<p>The attached workbook has the figures per organisation, a chart against the threshold and the trend; the CSV holds the same table for collation. Neither contains names or employee numbers.</p></body></html>`)
 	return b.String()
+}
+
+// Message is the email of the return as it goes to commissioners: the
+// headline figures in the body, the XLSX and the CSV attached. The
+// delivery layer addresses it.
+func (r *Return) Message(from string, trend []TrendPoint) (*mail.Message, error) {
+	var xlsx, csv bytes.Buffer
+	if err := r.WriteXLSX(&xlsx, trend); err != nil {
+		return nil, err
+	}
+	if err := r.WriteCSV(&csv); err != nil {
+		return nil, err
+	}
+	return &mail.Message{From: from, Subject: r.Subject(), Text: r.EmailText(), HTML: r.EmailHTML(),
+		Attachments: []mail.Attachment{
+			{Name: r.FileName() + ".xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: xlsx.Bytes()},
+			{Name: r.FileName() + ".csv", ContentType: "text/csv", Data: csv.Bytes()},
+		}}, nil
 }

@@ -132,7 +132,16 @@ func (s *Store) begin(ctx context.Context, imp Import) (*importTx, error) {
 		imp.EffectiveDate = compliance.Day(imp.EffectiveDate)
 		eff = dayArg(imp.EffectiveDate)
 	}
-	tx, err := s.db.BeginTxx(ctx, nil)
+	// On PostgreSQL the transaction is not tied to ctx: database/sql would
+	// roll it back from another goroutine the moment ctx ends, and lib/pq
+	// then waits forever for a COPY still open on the connection. The
+	// statements still take ctx, so the import stops at the next row, and
+	// the caller's Rollback ends the COPY before the transaction.
+	txCtx := ctx
+	if s.dialect == Postgres {
+		txCtx = context.WithoutCancel(ctx)
+	}
+	tx, err := s.db.BeginTxx(txCtx, nil)
 	if err != nil {
 		return nil, s.wrap("begin import of "+imp.FileName, err)
 	}
