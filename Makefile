@@ -52,17 +52,63 @@ demo: build
 
 ## test: vet and every test (store tests on SQLite and PostgreSQL)
 test: vet
+	@scripts/ensure-chromium
 	$(GO) test -count=1 ./...
 
 vet:
 	$(GO) vet ./...
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./importers/ ./internal/...
+## bench-data: generate the benchmark workloads (deterministic) into bench/data/xSCALE:
+## scale 1 is a 30,000-person staff XLSX, a 1,000,000-row completions CSV and a
+## 300,000-row completions XLSX, a quarter of the rows Prevent courses.
+## BENCH_SCALES="0.1 0.3 1 3" makes the growth series.
+BENCH_SCALES ?= 1
+BENCH_DATA   ?= bench/data
+BENCH_PYTHON ?= /usr/bin/python3
+BENCH_PG     ?= auto
+.PHONY: bench-data
+bench-data:
+	@for s in $(BENCH_SCALES); do \
+	  d=$(BENCH_DATA)/x$$s; \
+	  args="-months 1 -end 2026-09-30 -staff-format xlsx -prevent-share 0.25 -seed 1 \
+	    -people $$(awk "BEGIN{print int(30000*$$s+0.5)}") \
+	    -completions $$(awk "BEGIN{print int(1000000*$$s+0.5)}") \
+	    -esr-completions $$(awk "BEGIN{print int(300000*$$s+0.5)}")"; \
+	  if [ "$$(cat $$d/.args 2>/dev/null)" = "$$args" ]; then echo "$$d: up to date"; continue; fi; \
+	  rm -rf $$d && $(GO) run ./cmd/prevent-gen -out $$d $$args && echo "$$args" > $$d/.args || exit 1; \
+	done
 
+## bench: prevent end to end on the bench-data workloads (import the three
+## files, status and return as CSV) on SQLite and PostgreSQL, beside a bare
+## reader and pandas: time, rows/s and peak RSS per step. BENCH_PG=DSN uses
+## that database, "" skips PostgreSQL; BENCH_GO=1 also runs the Go
+## benchmarks of each stage.
+bench: build bench-data
+	$(GO) build -o bin/prevent-bench ./cmd/prevent-bench
+	@$(BENCH_PYTHON) -c 'import pandas, yaml, openpyxl' 2>/dev/null || { \
+	  echo "bench: installing Debian's python3-pandas for the pandas leg"; \
+	  { apt-get install -y -qq python3-pandas python3-yaml python3-openpyxl || \
+	    { apt-get update -qq && apt-get install -y -qq python3-pandas python3-yaml python3-openpyxl; }; } >/dev/null 2>&1 || \
+	  echo "bench: could not install pandas: the pandas leg is skipped"; }
+	bin/prevent-bench -data $(BENCH_DATA) -scales "$$(echo $(BENCH_SCALES) | tr ' ' ,)" -pandas "$(BENCH_PYTHON)" -pg "$(BENCH_PG)"
+	@if [ -n "$(BENCH_GO)" ]; then $(GO) test -run '^$$' -bench . -benchmem ./importers/ ./internal/...; fi
+
+## fuzz: run every fuzz target in the module (func FuzzX in a _test.go), one
+## after another, each for FUZZTIME. A crasher is saved by go test under the
+## package's testdata/fuzz/FuzzX/ and from then on runs in every `make test`:
+## commit it with the fix. FUZZ=FuzzReadXLSX runs only the targets matching.
+FUZZTIME ?= 15s
+FUZZ     ?= .
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzParseDate -fuzztime 20s ./importers/
-	$(GO) test -run '^$$' -fuzz FuzzMatch -fuzztime 20s ./internal/glob/
+	@failed=""; \
+	for dir in $$($(GO) list -f '{{.Dir}}' ./...); do \
+	  for t in $$(grep -hoE '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -c6- | grep -E '$(FUZZ)'); do \
+	    echo "== $$t ($${dir#$(CURDIR)/}, $(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) "$$dir" || failed="$$failed $$t"; \
+	  done; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashers found by:$$failed (see testdata/fuzz/ in their packages)"; exit 1; fi; \
+	echo "fuzz: every target ran clean for $(FUZZTIME)"
 
 clean:
 	rm -rf bin demo

@@ -53,6 +53,12 @@ type Options struct {
 	// estimated from the sheet's row count (its dimension, which Excel
 	// always writes), or 0 until the end when the workbook does not say.
 	Progress func(rows int, done, total int64)
+	// KeepCourse, when set, picks the completions worth keeping by course
+	// name (trimmed, as written): ReadCompletions checks every row as usual
+	// but emits only those whose course it keeps, and counts the others by
+	// course in Summary.Skipped. It is called with every row's course, so
+	// it should be cheap (a map lookup).
+	KeepCourse func(course string) bool
 }
 
 // RowError is a row skipped for a bad value.
@@ -109,6 +115,10 @@ type Summary struct {
 	RowsRead  int               // data rows read (blank rows not counted)
 	RowsOK    int               // rows emitted
 	Errors    []RowError        // rows skipped, in file order
+	// Skipped counts, by course name, the good completion rows not emitted
+	// because Options.KeepCourse refused their course. RowsRead is RowsOK
+	// plus these plus len(Errors).
+	Skipped map[string]int
 }
 
 // CompletionRow is a completion with its row in the extract.
@@ -228,6 +238,19 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 		if reason != "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
 				Value: text(raw), Reason: reason})
+			return nil
+		}
+		if opt.KeepCourse != nil && !opt.KeepCourse(course) {
+			// Counted before anything is allocated: most rows of an LMS
+			// export are other courses.
+			if n, ok := sum.Skipped[course]; ok {
+				sum.Skipped[course] = n + 1
+			} else {
+				if sum.Skipped == nil {
+					sum.Skipped = map[string]int{}
+				}
+				sum.Skipped[text(strings.Clone(course))]++
+			}
 			return nil
 		}
 		c := CompletionRow{Row: row, Completion: compliance.Completion{
@@ -404,4 +427,10 @@ func (h *header) repeated(cells []string, key field) bool {
 		return false
 	}
 	return normHeader(c) == h.norm[key] && normHeader(cell(cells, h.col[fCourse])) == h.norm[fCourse]
+}
+
+// HashOf returns the hex SHA-256 of a string, in the form FileHash gives.
+func HashOf(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -60,14 +60,21 @@ type input struct {
 	f   *os.File
 	enc textEncoding
 
-	// XLSX
+	// XLSX: read with the fast path (book) when it opens the workbook,
+	// with excelize (xl, opened when first needed) otherwise.
+	book     *fastBook
 	xl       *excelize.File
 	date1904 bool
 }
 
+func (in *input) isXLSX() bool { return in.book != nil || in.xl != nil }
+
 func (in *input) close() {
 	if in.f != nil {
 		_ = in.f.Close()
+	}
+	if in.book != nil {
+		_ = in.book.close()
 	}
 	if in.xl != nil {
 		_ = in.xl.Close()
@@ -195,8 +202,36 @@ func looksBinary(head []byte) bool {
 	return ctl*100 > len(head)
 }
 
-// openXLSX opens the workbook.
-func (in *input) openXLSX() (err error) {
+// openXLSX opens the workbook: for the fast path when it can, else with
+// excelize.
+func (in *input) openXLSX() error {
+	if !fastPath {
+		return in.openExcelize()
+	}
+	if b, err := openFastBook(in.path); err == nil {
+		in.book, in.date1904 = b, b.date1904
+		return nil
+	}
+	return in.openExcelize()
+}
+
+// sheets lists the workbook's sheets in order.
+func (in *input) sheets() []string {
+	if in.book == nil {
+		return in.xl.GetSheetList()
+	}
+	names := make([]string, len(in.book.sheets))
+	for i, s := range in.book.sheets {
+		names[i] = s.name
+	}
+	return names
+}
+
+// openExcelize opens the workbook with excelize.
+func (in *input) openExcelize() (err error) {
+	if in.xl != nil {
+		return nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fileError(in.name, "cannot be read as an Excel workbook (it is damaged)", fmt.Errorf("%v", r))
@@ -210,8 +245,10 @@ func (in *input) openXLSX() (err error) {
 		return fileError(in.name, "cannot be read as an Excel workbook: "+err.Error(), err)
 	}
 	in.xl = xl
-	if props, err := xl.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		in.date1904 = *props.Date1904
+	if in.book == nil {
+		if props, err := xl.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+			in.date1904 = *props.Date1904
+		}
 	}
 	return nil
 }
@@ -383,38 +420,89 @@ func (s *csvSource) progress() (int64, int64) { return min(s.count.n, s.total), 
 
 func (s *csvSource) close() {}
 
-// xlsxSource streams one worksheet.
+// xlsxSource streams one worksheet: with the fast path while it can read
+// the sheet, then (or from the start) with excelize.
 type xlsxSource struct {
+	in    *input
+	sheet string
+	fast  *fastRows
 	rows  *excelize.Rows
-	row   int
+	row   int // the last row returned
 	last  int // the sheet's last row from its dimension; 0 if unknown
 	total int64
 }
 
 var rawCells = excelize.Options{RawCellValue: true}
 
-func (in *input) xlsxSource(sheet string) (s *xlsxSource, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, fmt.Errorf("damaged worksheet: %v", r)
+func (in *input) xlsxSource(sheet string) (*xlsxSource, error) {
+	s := &xlsxSource{in: in, sheet: sheet, total: in.size}
+	if in.book != nil {
+		if sh := in.book.sheet(sheet); sh != nil && sh.file != nil {
+			if fr, err := openFastRows(sh.file, in.book.sst); err == nil {
+				s.fast, s.last = fr, fr.lastRow
+				return s, nil
+			}
 		}
-	}()
-	rows, err := in.xl.Rows(sheet)
-	if err != nil {
+	}
+	if err := s.openExcelize(); err != nil {
 		return nil, err
 	}
-	s = &xlsxSource{rows: rows, total: in.size}
-	if dim, err := in.xl.GetSheetDimension(sheet); err == nil {
+	return s, nil
+}
+
+// openExcelize starts (or resumes, after the fast path gave up at row
+// s.row) reading the sheet with excelize.
+func (s *xlsxSource) openExcelize() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("damaged worksheet: %v", r)
+		}
+	}()
+	if err := s.in.openExcelize(); err != nil {
+		return err
+	}
+	xl := s.in.xl
+	rows, err := xl.Rows(s.sheet)
+	if err != nil {
+		return err
+	}
+	if dim, err := xl.GetSheetDimension(s.sheet); err == nil {
 		if i := strings.LastIndexByte(dim, ':'); i >= 0 {
 			if _, r, err := excelize.CellNameToCoordinates(dim[i+1:]); err == nil {
 				s.last = r
 			}
 		}
 	}
-	return s, nil
+	for n := 0; n < s.row; n++ { // skip what the fast path returned
+		if !rows.Next() {
+			break
+		}
+	}
+	s.rows = rows
+	return nil
 }
 
 func (s *xlsxSource) next() (cells []string, row int, err error) {
+	if s.fast != nil {
+		cells, row, err := s.fast.next()
+		if err == nil {
+			s.row = row
+			return cells, row, nil
+		}
+		_ = s.fast.close()
+		s.fast = nil
+		if err == io.EOF {
+			return nil, 0, io.EOF
+		}
+		// Anything the fast path cannot read, excelize reads or explains.
+		if err := s.openExcelize(); err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.nextExcelize()
+}
+
+func (s *xlsxSource) nextExcelize() (cells []string, row int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			cells, row, err = nil, 0, fmt.Errorf("damaged worksheet: %v", r)
@@ -438,7 +526,14 @@ func (s *xlsxSource) progress() (int64, int64) {
 	return min(s.total, s.total*int64(s.row)/int64(s.last)), s.total
 }
 
-func (s *xlsxSource) close() { _ = s.rows.Close() }
+func (s *xlsxSource) close() {
+	if s.fast != nil {
+		_ = s.fast.close()
+	}
+	if s.rows != nil {
+		_ = s.rows.Close()
+	}
+}
 
 // table is an extract positioned after its header row.
 type table struct {
@@ -502,8 +597,8 @@ func openTable(path string, m *matcher, accept func(*header) bool) (*table, *hea
 			best.sheet = sheet
 		}
 	}
-	if in.xl != nil {
-		sheets := in.xl.GetSheetList()
+	if in.isXLSX() {
+		sheets := in.sheets()
 		if len(sheets) == 0 {
 			in.close()
 			return nil, nil, fileError(in.name, "has no worksheets", nil)

@@ -97,7 +97,15 @@ func (g *gen) writeLMS(path string) (rows int, err error) {
 			}
 		}
 		quota := int(uint64(i+1)*target/uint64(g.total)) - rows
+		extra := g.extraPrevent(quota, len(buf))
 		for n := quota - len(buf); n > 0; n-- {
+			if extra > 0 {
+				extra--
+				lvl, d := g.olderPrevent(r, &p)
+				buf = append(buf, lmsRow{Email: email, EmpNo: empNo, Course: lmsCourse(r, lvl),
+					Date: lmsDate(r, d, lvl != faceToFace), When: d, Level: lvl})
+				continue
+			}
 			c := &mandatory[fillers.pick(r.Float64())]
 			d := between(r, g.historyStart(&p), g.asOf)
 			buf = append(buf, lmsRow{Email: email, EmpNo: empNo, Course: c.LMS,
@@ -125,6 +133,28 @@ func (g *gen) writeLMS(path string) (rows int, err error) {
 		return rows, err
 	}
 	return rows, f.Close()
+}
+
+// extraPrevent is how many of a person's filler rows become older Prevent
+// completions, so that Prevent rows make up -prevent-share of the file:
+// a benchmark's share of rows that count, rather than one trust's history.
+func (g *gen) extraPrevent(quota, events int) int {
+	if g.cfg.preventShare <= 0 {
+		return 0
+	}
+	return max(0, int(g.cfg.preventShare*float64(quota)+0.5)-events)
+}
+
+// olderPrevent draws an extra Prevent completion: from before the person's
+// current three-year window where their history goes back that far (a
+// refresher long since renewed or lapsed, which moves nobody's status to
+// compliant), else anywhere in their history.
+func (g *gen) olderPrevent(r *rand.Rand, p *person) (level, time.Time) {
+	lo, hi := g.historyStart(p), g.asOf.AddDate(-3, 0, -1)
+	if hi.Before(lo) {
+		hi = g.asOf
+	}
+	return basic + level(r.IntN(int(numLevels-basic))), between(r, lo, hi)
 }
 
 func courseWeights() []int {
@@ -308,7 +338,16 @@ func (g *gen) writeESR(path string, asCSV bool) (rows int, err error) {
 			}
 		}
 		quota := int(uint64(i+1)*target/uint64(g.total)) - rows
+		extra := g.extraPrevent(quota, len(buf))
 		for n := quota - len(buf); n > 0; n-- {
+			if extra > 0 {
+				// ESR records no face-to-face sessions.
+				if lvl, d := g.olderPrevent(r, &p); lvl != faceToFace {
+					extra--
+					buf = append(buf, esrRow{Name: preventCourses[lvl].ESR, When: d, Years: 3})
+					continue
+				}
+			}
 			c := &mandatory[fillers.pick(r.Float64())]
 			buf = append(buf, esrRow{Name: c.ESR, When: between(r, g.historyStart(&p), g.asOf), Years: c.Years})
 		}

@@ -7,7 +7,7 @@
 //
 //	prevent-gen [-out DIR] [-people N] [-months N] [-end YYYY-MM-DD]
 //	            [-completions N] [-esr-completions N] [-seed N]
-//	            [-staff-format xlsx|csv] [-quiet]
+//	            [-staff-format xlsx|csv] [-prevent-share F] [-quiet]
 //
 // The output is a pure function of the flags: the same seed gives the same
 // bytes. Every fact about a person is derived from (seed, person index) by
@@ -49,6 +49,7 @@ type config struct {
 	esrCompletions int
 	seed           uint64
 	staffFormat    string // "", "xlsx" or "csv"
+	preventShare   float64
 	quiet          bool
 }
 
@@ -207,6 +208,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Var(&esrCompletions, "esr-completions", "`rows` in the ESR competence report, 0 for no file (default people*2)")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed")
 	fs.StringVar(&cfg.staffFormat, "staff-format", "", "`format` of every snapshot, xlsx or csv (default: first CSV, the rest XLSX)")
+	fs.Float64Var(&cfg.preventShare, "prevent-share", 0, "least `share` of completion rows that are Prevent courses (0: only each person's own Prevent history, about 4%);\nthe extra rows are older Prevent completions, as a benchmark workload wants")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "print nothing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -226,6 +228,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, usageError{msg: "-people must be at least 1"}
 	case cfg.months < 1 || cfg.months > 240:
 		return cfg, usageError{msg: "-months must be between 1 and 240"}
+	case cfg.preventShare < 0 || cfg.preventShare > 1:
+		return cfg, usageError{msg: "-prevent-share must be between 0 and 1"}
 	case cfg.staffFormat != "" && cfg.staffFormat != "xlsx" && cfg.staffFormat != "csv":
 		return cfg, usageError{msg: fmt.Sprintf("-staff-format %q: want xlsx or csv", cfg.staffFormat)}
 	}

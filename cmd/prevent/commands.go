@@ -101,14 +101,25 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		case ctx.Err() != nil:
 			return fmt.Errorf("interrupted: %s was not imported (nothing from it was kept)", filepath.Base(f))
 		case len(files) == 1:
-			return err
+			return notImported(f, err)
 		}
-		fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(notImported(f, err).Error()))
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d files not imported", failed, len(files))
 	}
 	return nil
+}
+
+// notImported names the file in an error that does not name it already,
+// such as the database failing under the import (connection lost, locked,
+// disk full): each file is one transaction, so nothing of it was kept.
+func notImported(file string, err error) error {
+	name := filepath.Base(file)
+	if strings.Contains(err.Error(), name) {
+		return err
+	}
+	return fmt.Errorf("%s was not imported (nothing from it was kept): %w", name, err)
 }
 
 func (m *Main) importDir(ctx context.Context, dir string, opt ingest.Options) error {
@@ -166,8 +177,14 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %d rows read, %d assignments imported, %d rejected\n",
 			name, res.Effective.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected)
 	default:
-		fmt.Fprintf(m.Stdout, "%s: completions: %d rows read, %d new, %d already held, %d rejected\n",
-			name, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+		// Rows of courses that map to no Prevent level are counted for
+		// 'quality', not stored.
+		other := ""
+		if n := imp.RowsRead - imp.RowsImported - imp.RowsDuplicate - imp.RowsRejected; n > 0 {
+			other = fmt.Sprintf(", %d of other courses (counted, not stored)", n)
+		}
+		fmt.Fprintf(m.Stdout, "%s: completions: %d rows read, %d new, %d already held, %d rejected%s\n",
+			name, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, other)
 	}
 }
 

@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -94,9 +95,16 @@ func (p *Policy) Counted(a *Assignment) bool {
 // by employee number as text. Training status is not yet set.
 func (p *Policy) Workforce(assignments []Assignment) []Person {
 	rows := make([]*Assignment, 0, len(assignments))
+	counted := make(map[string]bool) // by assignment status: a handful of values
 	for i := range assignments {
-		if p.Counted(&assignments[i]) {
-			rows = append(rows, &assignments[i])
+		a := &assignments[i]
+		ok, seen := counted[a.AssignmentStatus]
+		if !seen {
+			ok = p.Counted(a)
+			counted[a.AssignmentStatus] = ok
+		}
+		if ok {
+			rows = append(rows, a)
 		}
 	}
 	// Stable by employee number, then file order.
@@ -107,19 +115,60 @@ func (p *Policy) Workforce(assignments []Assignment) []Person {
 		return rows[i].Row < rows[j].Row
 	})
 	people := make([]Person, 0, len(rows))
+	req := p.requirementMemo()
 	for i := 0; i < len(rows); {
 		j := i
 		for j < len(rows) && rows[j].EmployeeNumber == rows[i].EmployeeNumber {
 			j++
 		}
-		people = append(people, p.person(rows[i:j]))
+		people = append(people, p.person(rows[i:j], req))
 		i = j
 	}
 	return people
 }
 
+// requirementMemo returns Requirement, remembering the answer for each
+// combination of the values the rules look at: a workforce of millions
+// has a few thousand combinations of staff group, job role and
+// organisation, and glob matching each assignment afresh is most of the
+// cost of grouping it.
+func (p *Policy) requirementMemo() func(a *Assignment) (Level, int) {
+	var fields []Field
+	for _, r := range p.Requirements {
+		for f := range r.Match {
+			if f == FieldEmployeeNumber {
+				return p.Requirement // one value per person: nothing to share
+			}
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	type answer struct {
+		level Level
+		rule  int
+	}
+	const most = 1 << 16 // bounds the memory of pathological inputs
+	memo := make(map[string]answer)
+	var key []byte
+	return func(a *Assignment) (Level, int) {
+		key = key[:0]
+		for _, f := range fields {
+			key = append(append(key, a.Value(f)...), 0)
+		}
+		if ans, ok := memo[string(key)]; ok {
+			return ans.level, ans.rule
+		}
+		l, rule := p.Requirement(a)
+		if len(memo) < most {
+			memo[string(key)] = answer{l, rule}
+		}
+		return l, rule
+	}
+}
+
 // person builds one person from their counted assignments in file order.
-func (p *Policy) person(rows []*Assignment) Person {
+func (p *Policy) person(rows []*Assignment, requirement func(*Assignment) (Level, int)) Person {
 	main := rows[0]
 	for _, a := range rows {
 		if a.Primary {
@@ -146,7 +195,7 @@ func (p *Policy) person(rows []*Assignment) Person {
 		if per.ManagerEmail == "" && a.ManagerEmail != "" {
 			per.ManagerEmail = a.ManagerEmail
 		}
-		lvl, rule := p.Requirement(a)
+		lvl, rule := requirement(a)
 		if lvl > per.Requirement {
 			per.Requirement, per.RequirementRule, per.RequirementRow = lvl, rule, a.Row
 		}

@@ -33,6 +33,11 @@ func (e *NoSnapshotError) Error() string {
 
 // Load computes the position on asOf from the latest staff snapshot
 // effective on or before it and every completion dated on or before it.
+// The engine needs, per person and Prevent level, only the latest
+// completion, so that is all it reads: the database picks it out of the
+// completions of the courses that map to a level (the config's course
+// rules applied once to each distinct course name), and memory grows with
+// the workforce, not with the training history.
 func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time) (*Position, error) {
 	asOf = compliance.Day(asOf)
 	snap, err := s.SnapshotAsOf(ctx, asOf)
@@ -42,15 +47,50 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 	if err != nil {
 		return nil, err
 	}
-	staff, err := s.Assignments(ctx, snap.ID)
+	keys, err := s.CourseKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	completions, err := s.CompletionsAsOf(ctx, asOf)
+	levels := make(map[string]int)
+	for _, k := range keys {
+		if l := pol.CourseLevel(k); l != compliance.LevelNone {
+			levels[k] = int(l)
+		}
+	}
+	// What pol.Evaluate does, with the training index built as the
+	// completions stream in rather than from a slice of them, while the
+	// workforce is read and grouped on the other core.
+	var people []compliance.Person
+	staffDone := make(chan error, 1)
+	go func() {
+		staff, err := s.Assignments(ctx, snap.ID)
+		if err == nil {
+			people = pol.Workforce(staff)
+		}
+		staffDone <- err
+	}()
+	idx := make(map[string][]compliance.Training, snap.People)
+	byName := make(map[string]compliance.Level) // course name as written -> level
+	err = s.EachLatestCompletion(ctx, asOf, levels, func(c compliance.Completion) error {
+		key := compliance.EmployeeKey(c.EmployeeNumber)
+		l, ok := byName[c.Course]
+		if !ok {
+			l = compliance.Level(levels[glob.Normalize(c.Course)])
+			byName[c.Course] = l
+		}
+		idx[key] = append(idx[key], compliance.Training{Level: l, Course: c.Course, CompletedOn: c.CompletedOn})
+		return nil
+	})
+	if staffErr := <-staffDone; err == nil {
+		err = staffErr
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &Position{AsOf: asOf, Snapshot: snap, People: pol.Evaluate(staff, completions, asOf), Policy: pol}, nil
+	for i := range people {
+		pol.Assess(&people[i], idx[compliance.EmployeeKey(people[i].EmployeeNumber)], asOf)
+	}
+	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol}, nil
 }
 
 // Filter selects people for the status listing.

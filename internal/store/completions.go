@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
 )
 
 // emailOwners picks, for every email that keys a completion, the employee
@@ -155,15 +159,22 @@ type CourseCount struct {
 
 // CourseNames lists the distinct course names, names that differ only in
 // case or spacing counted as one and shown in their most common spelling,
-// in order of that spelling.
+// in order of that spelling. Each counts its completions held, plus the
+// rows imports counted without storing them (courses that mapped to no
+// Prevent level; see CompletionImport.CountSkipped).
 func (s *Store) CourseNames(ctx context.Context) ([]CourseCount, error) {
 	var rows []struct {
 		Key    string `db:"course_key"`
 		Course string `db:"course"`
 		Count  int    `db:"n"`
 	}
-	err := s.db.SelectContext(ctx, &rows, `SELECT course_key, course, COUNT(*) AS n
-		FROM completions GROUP BY course_key, course`)
+	// Completions held, and the rows of courses imports counted without
+	// storing them (course_counts).
+	err := s.db.SelectContext(ctx, &rows, `SELECT course_key, course, CAST(SUM(n) AS BIGINT) AS n FROM (
+			SELECT course_key, course, COUNT(*) AS n FROM completions GROUP BY course_key, course
+			UNION ALL
+			SELECT course_key, course, SUM(rows_read) AS n FROM course_counts GROUP BY course_key, course
+		) AS held GROUP BY course_key, course`)
 	if err != nil {
 		return nil, s.wrap("count course names", err)
 	}
@@ -229,4 +240,278 @@ func (s *Store) RowErrors(ctx context.Context, importID int64) ([]ImportRowError
 		out[i] = ImportRowError(r)
 	}
 	return out, nil
+}
+
+// CourseKeys lists the distinct course keys (trimmed, spaces collapsed,
+// lower case) of the completions held. It skips through the course index,
+// one probe per distinct course, instead of reading every completion.
+func (s *Store) CourseKeys(ctx context.Context) ([]string, error) {
+	var keys []string
+	err := s.db.SelectContext(ctx, &keys, `WITH RECURSIVE course_keys (k) AS (
+			SELECT MIN(course_key) FROM completions
+			UNION ALL
+			SELECT (SELECT MIN(c.course_key) FROM completions c WHERE c.course_key > course_keys.k)
+			FROM course_keys WHERE course_keys.k IS NOT NULL
+		) SELECT k FROM course_keys WHERE k IS NOT NULL`)
+	return keys, s.wrap("list course names", err)
+}
+
+// LatestCompletions returns, for each person and each group of courses,
+// the latest completion dated on or before asOf: what the compliance
+// engine needs of a history of millions of completions. groups maps course
+// keys (as CourseKeys gives them) to a group number, such as the Prevent
+// level the course counts for; courses in no group are left out. People
+// are by employee number, a completion keyed by email taking the number of
+// that email's holder (as CompletionsAsOf); completions that name nobody
+// are left out. Of two completions on the same latest day, the one
+// imported first is returned; the result is in import order, so that the
+// engine breaks ties as it does over every completion.
+//
+// The database selects the completions of the grouped courses in one scan
+// and they stream through a reduction here that keeps one completion per
+// person and group: memory grows with the people, not the history. (A
+// GROUP BY or window in SQL sorts every selected row, which on SQLite costs
+// several times the scan.)
+func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups map[string]int) ([]compliance.Completion, error) {
+	var out []compliance.Completion
+	err := s.EachLatestCompletion(ctx, asOf, groups, func(c compliance.Completion) error {
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// EachLatestCompletion is LatestCompletions calling fn with each
+// completion in turn, for a caller that keeps less of them.
+func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups map[string]int, fn func(compliance.Completion) error) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	owners, err := s.emailOwners(ctx)
+	if err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(groups))
+	maxGroup := 0
+	for k, g := range groups {
+		keys = append(keys, k)
+		maxGroup = max(maxGroup, g)
+	}
+	sort.Strings(keys)
+	var grp strings.Builder
+	args := make([]any, 0, 3*len(keys)+1)
+	grp.WriteString("CASE c.course_key")
+	for _, k := range keys {
+		grp.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+		args = append(args, k, groups[k])
+	}
+	grp.WriteString(" END")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	args = append(args, dayArg(asOf))
+	// SQLite would walk the course index and fetch each row from the
+	// table; when most completions held are Prevent ones (imports store
+	// only those), reading the table straight through is faster.
+	notIndexed := ""
+	if s.dialect == SQLite {
+		notIndexed = "NOT INDEXED"
+	}
+	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, c.completed_on
+		FROM completions c ` + notIndexed + `
+		WHERE c.course_key IN (` + marks + `) AND c.completed_on <= ?`
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return s.wrap("read latest completions", err)
+	}
+	defer rows.Close()
+	// One slot per person and group, kept compact: a national workforce
+	// has millions of people.
+	type slot struct {
+		id     int64
+		course string // shared between slots: a history has few course names
+		on     int32  // days since 1 January 1900
+	}
+	width := maxGroup + 1
+	person := make(map[string]int32) // employee number -> first slot
+	var slots []slot
+	names := make(interner)
+	var (
+		emp, email, course, on sql.RawBytes
+		group                  int
+		id                     int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&emp, &email, &group, &id, &course, &on); err != nil {
+			return s.wrap("read latest completions", err)
+		}
+		who := emp
+		if len(who) == 0 {
+			who = owners[string(email)]
+		}
+		if len(who) == 0 || group < 0 || group > maxGroup {
+			continue
+		}
+		days, err := dayNumber(on)
+		if err != nil {
+			return s.wrap("read latest completions", err)
+		}
+		first, ok := person[string(who)]
+		if !ok {
+			first = int32(len(slots))
+			person[string(who)] = first
+			slots = append(slots, make([]slot, width)...)
+		}
+		cur := &slots[int(first)+group]
+		if cur.course == "" || days > cur.on || (days == cur.on && id < cur.id) {
+			cur.id, cur.course, cur.on = id, names.get(course), days
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.wrap("read latest completions", err)
+	}
+	type pick struct {
+		id   int64
+		emp  string
+		slot int32
+	}
+	picks := make([]pick, 0, len(person))
+	for emp, first := range person {
+		for g := range width {
+			if sl := slots[int(first)+g]; sl.course != "" {
+				picks = append(picks, pick{sl.id, emp, first + int32(g)})
+			}
+		}
+	}
+	sort.Slice(picks, func(i, j int) bool { return picks[i].id < picks[j].id })
+	for _, p := range picks {
+		sl := slots[p.slot]
+		if err := fn(compliance.Completion{EmployeeNumber: p.emp, Course: sl.course, CompletedOn: dayEpoch.AddDate(0, 0, int(sl.on))}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var dayEpoch = compliance.Date(1900, 1, 1)
+
+// dayNumber reads a calendar day as the drivers return it ('YYYY-MM-DD'
+// text, or a timestamp from PostgreSQL) as days since 1 January 1900.
+func dayNumber(b []byte) (int32, error) {
+	if len(b) >= 10 && b[4] == '-' && b[7] == '-' {
+		y, m, d := atoi(b[0:4]), atoi(b[5:7]), atoi(b[8:10])
+		if y > 0 && m > 0 && d > 0 {
+			return int32(compliance.Date(y, time.Month(m), d).Sub(dayEpoch) / (24 * time.Hour)), nil
+		}
+	}
+	var dd day
+	if err := dd.Scan(string(b)); err != nil {
+		return 0, err
+	}
+	return int32(dd.Time.Sub(dayEpoch) / (24 * time.Hour)), nil
+}
+
+func atoi(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// emailOwners maps each email that keys a completion to the employee
+// number of its holder (see the emailOwners query).
+func (s *Store) emailOwners(ctx context.Context) (map[string][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, `WITH `+emailOwners+` SELECT email, employee_number FROM email_owners`)
+	if err != nil {
+		return nil, s.wrap("match completions by email", err)
+	}
+	defer rows.Close()
+	owners := make(map[string][]byte)
+	for rows.Next() {
+		var email string
+		var emp []byte
+		if err := rows.Scan(&email, &emp); err != nil {
+			return nil, s.wrap("match completions by email", err)
+		}
+		owners[email] = emp
+	}
+	return owners, s.wrap("match completions by email", rows.Err())
+}
+
+// CountSkipped records, for the data-quality report, the rows of each
+// course that the import read but did not store (courses that map to no
+// Prevent level). It ends the rows: call it after the last Add.
+func (t *CompletionImport) CountSkipped(counts map[string]int) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	if err := t.w.close(); err != nil { // a COPY must end before the next statement
+		return err
+	}
+	if len(counts) == 0 {
+		return nil
+	}
+	// Names that differ only in surrounding spaces count as one row.
+	byCourse := make(map[string]int, len(counts))
+	for c, n := range counts {
+		byCourse[strings.TrimSpace(c)] += n
+	}
+	courses := make([]string, 0, len(byCourse))
+	for c := range byCourse {
+		courses = append(courses, c)
+	}
+	sort.Strings(courses)
+	w, err := t.s.newWriter(t.ctx, t.tx, "course_counts", []string{"import_id", "course", "course_key", "rows_read"}, "")
+	if err != nil {
+		return err
+	}
+	for _, c := range courses {
+		if _, err := w.write(t.imp.ID, c, glob.Normalize(c), byCourse[c]); err != nil {
+			_ = w.close()
+			return fmt.Errorf("completions extract %s: %w", t.imp.FileName, err)
+		}
+	}
+	return w.close()
+}
+
+// SkippedCourses returns the course names an import counted without
+// storing them, with their rows.
+func (s *Store) SkippedCourses(ctx context.Context, importID int64) (map[string]int, error) {
+	var rows []struct {
+		Course string `db:"course"`
+		Rows   int    `db:"rows_read"`
+	}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT course, rows_read FROM course_counts WHERE import_id = ?`), importID)
+	if err != nil {
+		return nil, s.wrap("read skipped courses", err)
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.Course] = r.Rows
+	}
+	return out, nil
+}
+
+// StoredSkipped records that the rows of these courses, which an earlier
+// import of the same file counted without storing, are stored now (by
+// this import): they leave that import's counts. Like CountSkipped it
+// ends the rows.
+func (t *CompletionImport) StoredSkipped(importID int64, courses []string) error {
+	if err := t.check(); err != nil {
+		return err
+	}
+	if err := t.w.close(); err != nil {
+		return err
+	}
+	for _, c := range courses {
+		if _, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`DELETE FROM course_counts WHERE import_id = ? AND course = ?`), importID, c); err != nil {
+			return t.s.wrap("import of "+t.imp.FileName, err)
+		}
+	}
+	return nil
 }

@@ -90,16 +90,34 @@ func (s *Store) Assignments(ctx context.Context, snapshotID int64) ([]compliance
 	}
 	defer rows.Close()
 	var out []compliance.Assignment
+	// The values a snapshot repeats (organisations, staff groups, job
+	// roles, ...) are shared rather than held once per assignment, which
+	// for a national snapshot of millions of rows is most of its memory.
+	in := make(interner)
+	var raw [12]sql.RawBytes
 	for rows.Next() {
-		var r assignmentRow
-		if err := rows.StructScan(&r); err != nil {
+		var a compliance.Assignment
+		if err := rows.Scan(&a.Row, &raw[0], &raw[1], &raw[2], &raw[3], &raw[4], &raw[5], &raw[6], &raw[7],
+			&raw[8], &raw[9], &a.Primary, &raw[10], &raw[11]); err != nil {
 			return nil, s.wrap("read staff snapshot", err)
 		}
-		out = append(out, compliance.Assignment{EmployeeNumber: r.EmployeeNumber, AssignmentNumber: r.AssignmentNumber,
-			Name: r.Name, Organisation: r.Organisation, StaffGroup: r.StaffGroup, OccupationCode: r.OccupationCode,
-			JobRole: r.JobRole, PositionTitle: r.PositionTitle, AssignmentCategory: r.AssignmentCategory,
-			AssignmentStatus: r.AssignmentStatus, Primary: r.Primary, Email: r.Email, ManagerEmail: r.ManagerEmail,
-			Row: r.Row})
+		a.EmployeeNumber, a.AssignmentNumber, a.Name = string(raw[0]), string(raw[1]), string(raw[2])
+		a.Organisation, a.StaffGroup, a.OccupationCode = in.get(raw[3]), in.get(raw[4]), in.get(raw[5])
+		a.JobRole, a.PositionTitle, a.AssignmentCategory = in.get(raw[6]), in.get(raw[7]), in.get(raw[8])
+		a.AssignmentStatus, a.Email, a.ManagerEmail = in.get(raw[9]), string(raw[10]), in.get(raw[11])
+		out = append(out, a)
 	}
 	return out, s.wrap("read staff snapshot", rows.Err())
+}
+
+// interner shares equal strings.
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
 }

@@ -113,8 +113,13 @@ func isSQLitePath(dsn string) bool {
 
 // sqlitePragmas are set on every connection. Transactions begin IMMEDIATE so
 // that two writers queue on busy_timeout instead of one failing when it
-// upgrades a read lock.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+// upgrades a read lock. For imports of large extracts: 16 KiB pages (set
+// only when the file is created, before it turns to WAL, which the
+// driver does after the _pragma list) write a quarter as many WAL frames,
+// and a 16 MiB page cache keeps the indexes' hot pages in memory instead
+// of spilling them to the WAL mid-transaction; both are bounded, so memory
+// stays flat as files grow.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=page_size(16384)&_pragma=cache_size(-16384)&_journal_mode=WAL&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 func openSQLite(ctx context.Context, dsn, path string) (*Store, error) {
 	path, query, _ := strings.Cut(path, "?")
@@ -127,6 +132,13 @@ func openSQLite(ctx context.Context, dsn, path string) (*Store, error) {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("cannot open database %s: cannot create folder %s: %w", dsn, dir, unwrapPathError(err))
 			}
+		}
+	}
+	if !memory {
+		// The database holds staff records: a new file is the owner's only
+		// (SQLite gives its -wal and -shm files the same mode).
+		if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			f.Close()
 		}
 	}
 	q := sqlitePragmas

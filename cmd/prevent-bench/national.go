@@ -1,0 +1,143 @@
+package main
+
+import (
+	"database/sql"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+)
+
+// national times status and the return over a national-scale database:
+// people and completions seeded straight into PostgreSQL with SQL (as if
+// years of extracts had been imported), then prevent run on it.
+//
+//	prevent-bench national [-pg DSN|auto] [-people 2000000] [-completions 10000000]
+func national(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("prevent-bench national", flag.ContinueOnError)
+	pgFlag := fs.String("pg", "auto", "PostgreSQL `DSN` (\"auto\": a throwaway server from initdb)")
+	people := fs.Int("people", 2_000_000, "people in the staff snapshot")
+	completions := fs.Int("completions", 10_000_000, "completions held (a quarter of them Prevent courses)")
+	prevent := fs.String("prevent", "bin/prevent", "the prevent `binary`")
+	config := fs.String("config", "prevent.example.yaml", "prevent config `file`")
+	keep := fs.Bool("keep", false, "leave the throwaway server running with its data, for profiling")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "prevent-national-")
+	if err != nil {
+		return err
+	}
+	if !*keep {
+		defer os.RemoveAll(work)
+	}
+	dsn := *pgFlag
+	if dsn == "auto" {
+		_ = os.Chmod(work, 0o755)
+		srv, err := startPostgres(work, *keep)
+		if err != nil {
+			return err
+		}
+		if *keep {
+			fmt.Fprintf(out, "server left running: %s (data in %s)\n", srv.dsn, work)
+		} else {
+			defer srv.stop()
+		}
+		dsn = srv.dsn
+	} else if err := resetPostgres(dsn); err != nil {
+		return err
+	}
+	run := func(name string, args ...string) (step, error) {
+		cmd := exec.Command(*prevent, append([]string{"--db", dsn, "--config", *config}, args...)...)
+		cmd.Env = append(os.Environ(), "PREVENT_CONFIG=", "PREVENT_DB=")
+		s, _, err := timed(name, cmd)
+		return s, err
+	}
+	if _, err := run("migrate", "migrate"); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "machine: %s\n", machine())
+	fmt.Fprintf(out, "seeding %d people and %d completions into PostgreSQL...\n", *people, *completions)
+	start := time.Now()
+	if err := seed(dsn, *people, *completions); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "seeded in %.0f s\n", time.Since(start).Seconds())
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "step\ttime s\tpeople\tpeak RSS MB\t\n")
+	for _, c := range []struct {
+		name string
+		args []string
+	}{
+		{"status --format csv", []string{"status", "--as-of", "2026-09-30", "--format", "csv", "--out", filepath.Join(work, "status.csv")}},
+		{"return --format csv", []string{"return", "--quarter", "2026-27Q2", "--format", "csv", "--out", filepath.Join(work, "return.csv")}},
+	} {
+		s, err := run(c.name, c.args...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%d\t%.0f\t\n", s.name, s.wall.Seconds(), *people, float64(s.rssKB)/1024)
+	}
+	return tw.Flush()
+}
+
+// seed fills an empty, migrated database: one staff snapshot of people
+// (a fifth with a second assignment) and completions, a quarter of them
+// Prevent courses, a tenth keyed by email.
+func seed(dsn string, people, completions int) error {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	stmts := []string{
+		`INSERT INTO imports (id, kind, file_name, sha256, effective_date, imported_at, imported_on)
+			VALUES (1, 'staff', 'ESR national 2026-09-30.csv', 'seed-staff', '2026-09-30', now(), current_date),
+			       (2, 'completions', 'LMS national.csv', 'seed-lms', NULL, now(), current_date)`,
+		`INSERT INTO snapshots (id, import_id, effective_date) VALUES (1, 1, '2026-09-30')`,
+		`DROP INDEX IF EXISTS assignments_snapshot_employee, assignments_employee, assignments_email`,
+		fmt.Sprintf(`INSERT INTO assignments (snapshot_id, row_no, employee_number, assignment_number, name, organisation,
+				staff_group, job_role, position_title, assignment_status, is_primary, email)
+			SELECT 1, r, (20000000 + p)::text, (20000000 + p)::text || '-' || (r - p + 1), 'Person ' || p,
+				'Trust ' || (p %% 200) || CASE WHEN p %% 9 = 0 THEN ' Mental Health' ELSE ' Acute' END,
+				(ARRAY['Nursing and Midwifery Registered','Additional Clinical Services','Administrative and Clerical',
+				       'Allied Health Professionals','Medical and Dental','Estates and Ancillary'])[1 + p %% 6],
+				CASE WHEN p %% 97 = 0 THEN 'Safeguarding Lead' ELSE 'Staff' END, 'Post', 'Active Assignment', r = p,
+				'person' || p || '@nhs.net'
+			FROM (SELECT p, p AS r FROM generate_series(1, %d) p
+			      UNION ALL SELECT p, %d + p FROM generate_series(1, %d, 5) p) a`, people, people, people),
+		`CREATE INDEX assignments_snapshot_employee ON assignments (snapshot_id, employee_number)`,
+		`CREATE INDEX assignments_employee ON assignments (employee_number)`,
+		`CREATE INDEX assignments_email ON assignments (email)`,
+		`ALTER TABLE completions DROP CONSTRAINT IF EXISTS completions_employee_number_email_key_course_key_completed_on_key`,
+		`DROP INDEX IF EXISTS completions_course`,
+		// Row i is person p = i mod people's k-th completion, of course
+		// (k + p) mod 8: no two rows share a person and course, so the
+		// history is free of duplicates by construction.
+		fmt.Sprintf(`INSERT INTO completions (import_id, source_row, employee_number, email, email_key, course, course_key, completed_on)
+			SELECT 2, i + 1,
+				CASE WHEN i %% 10 = 0 THEN '' ELSE (20000000 + p)::text END,
+				'person' || p || '@nhs.net',
+				CASE WHEN i %% 10 = 0 THEN 'person' || p || '@nhs.net' ELSE '' END,
+				c.course, lower(c.course), DATE '2019-01-01' + ((p * 31 + k * 97) %% 2800)
+			FROM (SELECT i, 1 + i %% %d AS p, i / %d AS k FROM generate_series(0, %d) i) g
+			JOIN (VALUES (0, 'Preventing Radicalisation - Basic Prevent Awareness'), (1, 'Fire Safety'),
+				(2, 'Infection Prevention and Control Level 2'), (3, 'Information Governance and Data Security'),
+				(4, 'NHS|MAND|Prevent Level 3 - 3 Years|'), (5, 'Moving and Handling Level 1'),
+				(6, 'Basic Life Support'), (7, 'Safeguarding Adults Level 2')) c (n, course) ON c.n = (g.k + g.p) %% 8`,
+			people, people, completions-1),
+		`ALTER TABLE completions ADD UNIQUE (employee_number, email_key, course_key, completed_on)`,
+		`CREATE INDEX completions_course ON completions (course_key)`,
+		`ANALYZE`,
+	}
+	for _, q := range stmts {
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("seed: %v\n%s", err, q)
+		}
+	}
+	return nil
+}
