@@ -18,15 +18,6 @@ import (
 
 // Commissioner mode: providers, template, collate, assurance, chase.
 
-// providers lists the configured providers for package collate.
-func (m *Main) providers() []collate.Provider {
-	out := make([]collate.Provider, len(m.Config.Providers))
-	for i, p := range m.Config.Providers {
-		out[i] = collate.Provider{Name: p.Name, ODSCode: p.ODSCode, Email: p.Email}
-	}
-	return out
-}
-
 // quarterFlag reads --quarter, defaulting to the last completed quarter.
 func (m *Main) quarterFlag(v string) (returns.Quarter, error) {
 	if v == "" {
@@ -226,7 +217,7 @@ func (m *Main) runCollate(ctx context.Context, args []string) error {
 		return err
 	}
 	opt.Rules.Threshold = m.Config.Threshold
-	opt.Providers = m.providers()
+	opt.Providers = collate.ProvidersOf(m.Config)
 	results, err := collate.Files(ctx, m.Store, paths, opt)
 	refused, notReturn := 0, 0
 	for _, r := range results {
@@ -381,7 +372,7 @@ func (m *Main) runAssurance(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	a, err := collate.Load(ctx, m.Store, m.providers(), q, m.Config.Threshold, m.Config.Collate.DeadlineWorkingDays, m.Now())
+	a, err := collate.LoadForConfig(ctx, m.Store, m.Config, q, m.Now())
 	if err != nil {
 		return err
 	}
@@ -436,7 +427,7 @@ func (m *Main) runChase(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	a, err := collate.Load(ctx, m.Store, m.providers(), q, m.Config.Threshold, m.Config.Collate.DeadlineWorkingDays, m.Now())
+	a, err := collate.LoadForConfig(ctx, m.Store, m.Config, q, m.Now())
 	if err != nil {
 		return err
 	}

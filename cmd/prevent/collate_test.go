@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,8 +16,11 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/returns"
+	"github.com/nhs-prevent/prevent/internal/store"
 	"github.com/nhs-prevent/prevent/internal/store/storetest"
+	"github.com/nhs-prevent/prevent/internal/web"
 )
 
 const commissionerConfig = `organisation: NHS Example Integrated Care Board
@@ -138,6 +145,37 @@ func TestCommissionerEndToEnd(t *testing.T) {
 					"2026-27Q2,RC3,Gamma Mental Health Trust,missing,,,2026-10-21,0,,,,,,,,,,,missing;rejected_file\n"
 				if got := strings.ReplaceAll(r.stdout, "\r\n", "\n"); got != want {
 					t.Errorf("got\n%s\nwant\n%s", got, want)
+				}
+			})
+			t.Run("the dashboard's assurance CSV is the command's", func(t *testing.T) {
+				r := prevent(t, dir, db, "assurance", "--quarter", "2026-27Q2", "--format", "csv")
+				if r.code != 0 {
+					t.Fatalf("exit %d: %s", r.code, r.stderr)
+				}
+				cfg, err := config.Load(filepath.Join(dir, "prevent.yaml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := store.Open(context.Background(), db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				h, err := web.New(web.Options{Store: s, Config: cfg, Logger: slog.New(slog.DiscardHandler)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/commissioner.csv?quarter=2026-27Q2", nil))
+				if rec.Code != http.StatusOK || rec.Body.String() != r.stdout {
+					t.Errorf("status %d\ndashboard:\n%s\ncommand:\n%s", rec.Code, rec.Body.String(), r.stdout)
+				}
+				rec = httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/commissioner?quarter=2026-27Q2", nil))
+				for _, want := range []string{"Alpha NHS Trust", "Delta Community Care", "2 of 4 providers received (1 late); 2 missing"} {
+					if !strings.Contains(rec.Body.String(), want) {
+						t.Errorf("the commissioner page lacks %q", want)
+					}
 				}
 			})
 			t.Run("assurance xlsx is written", func(t *testing.T) {

@@ -126,15 +126,21 @@ func Assess(in Input) *Assurance {
 	}
 	sort.SliceStable(a.Lines, func(i, j int) bool {
 		x, y := a.Lines[i], a.Lines[j]
-		if x.Known != y.Known {
-			return x.Known
-		}
-		if x.Known {
-			return x.Provider.Name < y.Provider.Name
-		}
-		return x.Provider.ODSCode < y.Provider.ODSCode
+		return listedBefore(x.Provider, x.Known, y.Provider, y.Known)
 	})
 	return a
+}
+
+// listedBefore orders providers as the assurance table lists them:
+// configured ones by name, then the others by code.
+func listedBefore(x Provider, xKnown bool, y Provider, yKnown bool) bool {
+	if xKnown != yKnown {
+		return xKnown
+	}
+	if xKnown {
+		return x.Name < y.Name
+	}
+	return x.ODSCode < y.ODSCode
 }
 
 func (l *Line) assess(a *Assurance) {

@@ -230,6 +230,16 @@ func (s *Store) ProviderReturns(ctx context.Context, quarter string) ([]Provider
 	return list, s.wrap("list the providers' returns for "+quarter, err)
 }
 
+// ProviderQuarters lists the quarters for which any provider's return was
+// accepted or refused, newest first.
+func (s *Store) ProviderQuarters(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, `SELECT quarter FROM provider_returns
+		UNION SELECT quarter FROM provider_rejections WHERE quarter <> ''
+		ORDER BY quarter DESC`)
+	return out, s.wrap("list the quarters of the providers' returns", err)
+}
+
 // ProviderReturnHistory lists every return accepted from one provider, for
 // every quarter, oldest quarter first and then in the order received.
 func (s *Store) ProviderReturnHistory(ctx context.Context, providerCode string) ([]ProviderReturn, error) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/store/storetest"
 )
 
 // The end-to-end tests drive the dashboard in Debian's headless Chromium
@@ -275,6 +276,38 @@ func TestBrowser(t *testing.T) {
 			screenshot(t, ctx, dir, p.name, true)
 		})
 	}
+
+	t.Run("/commissioner", func(t *testing.T) {
+		cs := storetest.Open(t, storetest.SQLiteDSN(t))
+		csrv, _ := testServer(t, cs, commissionerStore(t, cs), false)
+		step(t, ctx, "open the commissioner page", chromedp.Navigate(csrv.URL+"/commissioner"),
+			chromedp.WaitVisible(chromedp.CSS("#assurance-table")))
+		var statuses []string
+		for _, r := range tableText(t, ctx, "assurance-table") {
+			statuses = append(statuses, r[1])
+		}
+		if want := []string{"Received", "Late", "Missing"}; !slices.Equal(statuses, want) {
+			t.Errorf("statuses %q, want %q", statuses, want)
+		}
+		if n := run(t, ctx, "count charts", chromedp.Evaluate[int](`document.querySelectorAll('svg.chart').length`)); n != 4 {
+			t.Errorf("%d charts drawn, want 4", n)
+		}
+		screenshot(t, ctx, dir, "10-commissioner", true)
+		step(t, ctx, "pick the quarter before",
+			chromedp.SetValue(chromedp.CSS("#quarter"), "2026-27Q1"),
+			chromedp.Click(chromedp.CSS(`#quarter-form button[type="submit"]`)),
+			chromedp.WaitReady(chromedp.CSS(`#quarter option[value="2026-27Q1"][selected]`)),
+			chromedp.WaitVisible(chromedp.CSS("#assurance-table")))
+		for _, r := range tableText(t, ctx, "assurance-table") {
+			if r[1] != "Received" {
+				t.Errorf("2026-27Q1: %q", r)
+			}
+		}
+		step(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(csrv.URL+"/commissioner"),
+			chromedp.WaitVisible(chromedp.CSS("#assurance-table")))
+		screenshot(t, ctx, dir, "11-commissioner-narrow", true)
+		step(t, ctx, "back to desktop width", chromedp.EmulateViewport(1366, 900))
+	})
 
 	t.Run("narrow screen", func(t *testing.T) {
 		step(t, ctx, "phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(srv.URL+"/"),

@@ -31,6 +31,9 @@ type LineChart struct {
 	Threshold float64
 	Width     int // viewBox units; the SVG scales to its container
 	Height    int
+	// Lowest, when above zero, is a value the y axis reaches down to
+	// whatever the series hold: charts drawn side by side share an axis.
+	Lowest float64
 }
 
 // Bar is one bar of a bar chart.
@@ -40,6 +43,8 @@ type Bar struct {
 	Note   string  // written after the bar, e.g. "723 of 854"
 	Colour string
 	Absent bool // nobody required: no bar
+	// Why replaces "nobody required" beside an absent bar.
+	Why string
 }
 
 // BarChart draws horizontal bars of rates from 0 to 100% with the threshold
@@ -92,6 +97,9 @@ func (c LineChart) SVG() template.HTML {
 	// The right margin holds the threshold's label, clear of the lines.
 	const left, right, top, bottom = 48.0, 110.0, 34.0, 30.0
 	lowest := c.Threshold
+	if c.Lowest > 0 {
+		lowest = math.Min(lowest, c.Lowest)
+	}
 	for _, s := range c.Series {
 		for _, v := range s.Values {
 			if !math.IsNaN(v) {
@@ -184,7 +192,11 @@ func (c BarChart) SVG() template.HTML {
 		ry := top + rowH*float64(i)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" class="bar-label">%s</text>`, labelW-10, ry+rowH/2+5, esc(bar.Label))
 		if bar.Absent {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="bar-note">nobody required</text>`, labelW+6, ry+rowH/2+5)
+			note := bar.Why
+			if note == "" {
+				note = "nobody required"
+			}
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="bar-note">%s</text>`, labelW+6, ry+rowH/2+5, esc(note))
 			continue
 		}
 		colour := bar.Colour

@@ -36,7 +36,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "people", "person", "returns", "imports", "tna", "login", "error"}
+var pageNames = []string{"overview", "people", "person", "returns", "imports", "tna", "commissioner", "login", "error"}
 
 func parsePages() (*pages, error) {
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
@@ -81,6 +81,7 @@ var sections = []struct{ page, label, path string }{
 	{"returns", "Quarterly returns", "/returns"},
 	{"imports", "Imports and data quality", "/imports"},
 	{"tna", "Training needs analysis", "/tna"},
+	{"commissioner", "Commissioner", "/commissioner"}, // when there are providers
 }
 
 // render writes a page. The page is rendered to a buffer first, so that a
@@ -97,8 +98,11 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 	}
 	for _, sec := range sections {
+		if sec.page == "commissioner" && page != "commissioner" && (page == "login" || !s.commissionerShown(r.Context())) {
+			continue
+		}
 		href := sec.path
-		if v.AsOf != "" && sec.page != "returns" && sec.page != "imports" {
+		if v.AsOf != "" && sec.page != "returns" && sec.page != "imports" && sec.page != "commissioner" {
 			href += "?" + url.Values{"as_of": {v.AsOf}}.Encode()
 		}
 		v.Nav = append(v.Nav, navLink{Label: sec.label, Href: href, Active: sec.page == page})

@@ -1,7 +1,8 @@
 // Package web owns the dashboard of `prevent serve`: server-rendered pages
 // for Prevent leads, board members and auditors (the overview with its
-// trend and forecast, people, one person's record, returns, imports and the
-// training needs analysis), their CSV and XLSX exports, sign-in, and the
+// trend and forecast, people, one person's record, returns, imports, the
+// training needs analysis, and for commissioners the assurance of every
+// provider's quarterly return), their CSV and XLSX exports, sign-in, and the
 // check that the dashboard is not exposed beyond this machine without it.
 // Templates, the style sheet and the charts (inline SVG) are built in; there
 // is no script.
@@ -20,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -56,6 +58,9 @@ type server struct {
 	auth     *auth
 	people   *tokens
 	position *positionCache
+	// providerReturns is set once the store is seen to hold providers'
+	// returns (commissioner mode).
+	providerReturns atomic.Bool
 }
 
 // New returns the dashboard's handler.
@@ -120,6 +125,9 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /tna", s.tnaPage)
 	mux.HandleFunc("GET /tna.csv", s.tnaExport)
 	mux.HandleFunc("GET /tna.xlsx", s.tnaExport)
+	mux.HandleFunc("GET /commissioner", s.commissioner)
+	mux.HandleFunc("GET /commissioner.csv", s.commissionerExport)
+	mux.HandleFunc("GET /commissioner.xlsx", s.commissionerExport)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
