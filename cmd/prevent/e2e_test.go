@@ -40,9 +40,15 @@ type run struct {
 // prevent runs the binary in dir with the given database.
 func prevent(t *testing.T, dir, db string, args ...string) run {
 	t.Helper()
+	return preventEnv(t, dir, db, nil, args...)
+}
+
+// preventEnv is prevent with extra environment variables (NAME=value).
+func preventEnv(t *testing.T, dir, db string, env []string, args ...string) run {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"--db", db}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PREVENT_CONFIG=", "PREVENT_DB=")
+	cmd.Env = append(append(os.Environ(), "PREVENT_CONFIG=", "PREVENT_DB="), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

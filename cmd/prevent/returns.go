@@ -127,7 +127,16 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 		return err
 	}
 	build := func(string) (*mail.Message, error) { return msg, nil }
-	opt := delivery.Options{Now: m.Now}
+	// Each message sent is put on the audit trail at once, so that a run
+	// stopped midway leaves none of those it sent unrecorded.
+	audit := func(ctx context.Context, o delivery.Outcome) error {
+		action, detail := store.AuditReturnSent, fmt.Sprintf("%s to %s", r.Quarter, o.Recipient)
+		if resend {
+			action, detail = store.AuditReturnResent, detail+": "+reason
+		}
+		return m.Store.Audit(ctx, m.Now(), ingest.Operator(), action, detail)
+	}
+	opt := delivery.Options{Now: m.Now, Sent: audit}
 	var outcomes []delivery.Outcome
 	if resend {
 		outcomes, err = delivery.Resend(ctx, m.Store, sender, "return", r.Quarter.String(), recipients, reason, ingest.Operator(), build, opt)
@@ -139,15 +148,6 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	}
 	failed := 0
 	for _, o := range outcomes {
-		if o.Err == nil && o.Status == delivery.StatusSent {
-			action, detail := store.AuditReturnSent, fmt.Sprintf("%s to %s", r.Quarter, o.Recipient)
-			if resend {
-				action, detail = store.AuditReturnResent, detail+": "+reason
-			}
-			if err := m.Store.Audit(ctx, m.Now(), ingest.Operator(), action, detail); err != nil {
-				return err
-			}
-		}
 		switch {
 		case o.Err != nil:
 			failed++

@@ -31,9 +31,15 @@ type serveProc struct {
 // startServe starts `prevent serve` in dir on db.
 func startServe(t *testing.T, dir, db string, args ...string) *serveProc {
 	t.Helper()
+	return startServeEnv(t, dir, db, nil, args...)
+}
+
+// startServeEnv is startServe with extra environment variables (NAME=value).
+func startServeEnv(t *testing.T, dir, db string, env []string, args ...string) *serveProc {
+	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve", "--db", db, "--settle", "100ms", "--http", "off"}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PREVENT_CONFIG=", "PREVENT_DB=")
+	cmd.Env = append(append(os.Environ(), "PREVENT_CONFIG=", "PREVENT_DB="), env...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,13 @@ type Options struct {
 	// taken to have died and the delivery is retried; DefaultStaleAfter
 	// when zero.
 	StaleAfter time.Duration
+	// Sent, when set, is called as soon as a message is recorded as sent,
+	// before the next recipient's is sent, for a caller that keeps a record
+	// of its own (the audit trail). Called after the whole run instead, a
+	// process killed midway would leave every message it had sent
+	// unrecorded there; this way at most the one in hand. Its error stops
+	// the run like a store error (the message itself stays recorded sent).
+	Sent func(ctx context.Context, o Outcome) error
 }
 
 func (o Options) withDefaults() Options {
@@ -206,7 +213,13 @@ func deliver(ctx context.Context, s *store.Store, sender mail.Sender, d store.De
 			d.Kind, d.Key, d.Recipient, opt.StaleAfter, err)
 	}
 	d.Status, d.SentAt, d.MessageID, d.NextAttemptAt, d.UpdatedAt = store.DeliverySent, now, id, time.Time{}, now
-	return Outcome{Recipient: d.Recipient, Status: StatusSent, Attempts: d.Attempts, Delivery: d}, nil
+	o := Outcome{Recipient: d.Recipient, Status: StatusSent, Attempts: d.Attempts, Delivery: d}
+	if opt.Sent != nil {
+		if err := opt.Sent(rctx, o); err != nil {
+			return Outcome{}, fmt.Errorf("%s/%s was sent to %s and recorded, but: %w", d.Kind, d.Key, d.Recipient, err)
+		}
+	}
+	return o, nil
 }
 
 // recordTimeout bounds recording an outcome after the caller's context

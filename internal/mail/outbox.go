@@ -77,7 +77,24 @@ func (o *Outbox) Send(ctx context.Context, m *Message) error {
 		return o.fail(m, true, err)
 	}
 	syncDir(o.dir)
+	removeAbandoned(o.dir, time.Now()) // file times are real times, whatever o.now says
 	return nil
+}
+
+// abandonedAfter is how old a temporary file must be before it is taken
+// to be a message whose writer died, far longer than writing one takes.
+const abandonedAfter = time.Hour
+
+// removeAbandoned deletes the temporary files of messages whose writer was
+// killed before it could name or remove them: they may hold staff names,
+// and nothing else would ever remove them. Failure only leaves them.
+func removeAbandoned(dir string, now time.Time) {
+	tmps, _ := filepath.Glob(filepath.Join(dir, ".prevent-*.tmp"))
+	for _, p := range tmps {
+		if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() && now.Sub(st.ModTime()) > abandonedAfter {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 func (o *Outbox) fail(m *Message, temporary bool, err error) *SendError {
