@@ -9,6 +9,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/remind"
 	"github.com/nhs-prevent/prevent/internal/report"
@@ -88,7 +89,11 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
 	}
 	build := func(string) (*mail.Message, error) { return msg, nil }
-	outcomes, err := delivery.Send(ctx, s.store, s.sender, returnKind, q.String(), recipients, build, s.deliveryOptions())
+	opt := s.deliveryOptions()
+	opt.Sent = func(ctx context.Context, o delivery.Outcome) error { // on the audit trail as each is recorded
+		return s.store.Audit(ctx, s.clock.Now(), ingest.Operator(), store.AuditReturnSent, fmt.Sprintf("%s to %s", q, o.Recipient))
+	}
+	outcomes, err := delivery.Send(ctx, s.store, s.sender, returnKind, q.String(), recipients, build, opt)
 	if err != nil {
 		return Report{Attrs: attrs}, err
 	}

@@ -66,6 +66,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// Most runs find nothing to do: look first without the write lock, so
+	// that a command does not queue behind an import in progress.
+	if pending, err := s.pendingMigrations(ctx, all); err == nil && !pending {
+		return nil, nil
+	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if s.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
@@ -135,4 +140,30 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
 	err := s.db.GetContext(ctx, &v, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`)
 	return v, s.wrap("read schema version", err)
+}
+
+// pendingMigrations reports, with a plain read, whether any migration is
+// not yet applied. An error means "cannot tell": the caller migrates.
+func (s *Store) pendingMigrations(ctx context.Context, all []migration) (bool, error) {
+	var versions []int
+	if err := s.db.SelectContext(ctx, &versions, `SELECT version FROM schema_migrations`); err != nil {
+		return true, err
+	}
+	known := 0
+	if len(all) > 0 {
+		known = all[len(all)-1].Version
+	}
+	done := make(map[int]bool, len(versions))
+	for _, v := range versions {
+		if v > known {
+			return true, nil // the migration path says why it refuses
+		}
+		done[v] = true
+	}
+	for _, m := range all {
+		if !done[m.Version] {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -12,8 +12,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -57,10 +59,13 @@ const connectTimeout = 15 * time.Second
 //   - "postgres://..." or "postgresql://...": PostgreSQL.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	for attempt := 1; ; attempt++ {
+		start := time.Now()
 		s, err := openAndMigrate(ctx, dsn)
 		// Several processes opening a new SQLite file at once can see
-		// SQLITE_BUSY while one of them switches it to WAL; try again.
-		if err == nil || !isBusy(err) || attempt == 5 || ctx.Err() != nil {
+		// SQLITE_BUSY at once (not after the busy timeout) while one of
+		// them switches it to WAL; try again. A lock held longer has
+		// already been waited for.
+		if err == nil || !isBusy(err) || attempt == 5 || ctx.Err() != nil || time.Since(start) > 2*time.Second {
 			return s, err
 		}
 		time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
@@ -281,5 +286,33 @@ func (s *Store) wrap(what string, err error) error {
 	if err == nil || errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	return fmt.Errorf("database %s: %s: %w", s.name, what, err)
+	return fmt.Errorf("database %s: %s: %w", s.name, what, plainError{err})
+}
+
+// plainError words the database failures people meet in a sentence they
+// can act on, keeping the driver's error for errors.Is and errors.As.
+type plainError struct{ err error }
+
+func (e plainError) Unwrap() error { return e.err }
+
+func (e plainError) Error() string {
+	var liteErr *sqlite.Error
+	if errors.As(e.err, &liteErr) {
+		switch liteErr.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return "the database is locked by another process (gave up waiting); try again when it has finished"
+		case sqlite3.SQLITE_FULL:
+			return "the disk is full (database or disk is full)"
+		case sqlite3.SQLITE_READONLY:
+			return "the database file is read-only"
+		}
+	}
+	msg := e.err.Error()
+	switch {
+	case errors.Is(e.err, driver.ErrBadConn), strings.Contains(msg, "connection reset by peer"),
+		strings.Contains(msg, "broken pipe"), strings.Contains(msg, "terminating connection"),
+		errors.Is(e.err, io.ErrUnexpectedEOF):
+		return "the connection to the database was lost (" + msg + ")"
+	}
+	return msg
 }
