@@ -59,6 +59,9 @@ type Options struct {
 	// course in Summary.Skipped. It is called with every row's course, so
 	// it should be cheap (a map lookup).
 	KeepCourse func(course string) bool
+	// Limits bound the cost of reading a file; zero fields take
+	// DefaultLimits.
+	Limits Limits
 }
 
 // RowError is a row skipped for a bad value.
@@ -140,7 +143,7 @@ type CompletionRow struct {
 // or 1 in any case.
 func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error) (Summary, error) {
 	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, m, (*header).isStaff)
+	t, best, err := openTable(path, opt.Limits, m, (*header).isStaff)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -198,7 +201,7 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 // completion date go to Summary.Errors. Errors are as for ReadStaff.
 func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
 	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, m, (*header).isCompletions)
+	t, best, err := openTable(path, opt.Limits, m, (*header).isCompletions)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -272,7 +275,7 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 // decides. A file that is neither is a *FileError.
 func Classify(path string, opt Options) (Kind, error) {
 	m := newMatcher(opt.Aliases)
-	t, _, err := openTable(path, m, func(h *header) bool {
+	t, _, err := openTable(path, opt.Limits, m, func(h *header) bool {
 		return h.isCompletions() || (h.isStaff() && !h.has(fCourse))
 	})
 	if err != nil {

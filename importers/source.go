@@ -55,6 +55,7 @@ type input struct {
 	name string // base name, for messages
 	path string
 	size int64
+	lim  Limits
 
 	// CSV
 	f   *os.File
@@ -87,8 +88,13 @@ func fileError(name, reason string, err error) *FileError {
 
 // openInput opens a file and decides from its first bytes whether it is an
 // XLSX workbook or a text (CSV) file.
-func openInput(path string) (*input, error) {
-	in := &input{name: filepath.Base(path), path: path}
+func openInput(path string, lims ...Limits) (*input, error) {
+	lim := Limits{}
+	if len(lims) > 0 {
+		lim = lims[0]
+	}
+	lim = lim.orDefault()
+	in := &input{name: filepath.Base(path), path: path, lim: lim}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, openError(in.name, err)
@@ -103,6 +109,10 @@ func openInput(path string) (*input, error) {
 		return nil, fileError(in.name, "is a folder, not a file", nil)
 	}
 	in.size = st.Size()
+	if in.size > lim.MaxFileBytes {
+		_ = f.Close()
+		return nil, fileError(in.name, fmt.Sprintf("is %s, over the %s limit for one extract (import.max_file_mb in the config)", humanBytes(in.size), humanBytes(lim.MaxFileBytes)), nil)
+	}
 	head := make([]byte, 8192)
 	n, err := io.ReadFull(f, head)
 	head = head[:n]
@@ -118,6 +128,9 @@ func openInput(path string) (*input, error) {
 		_ = f.Close()
 		if bytes.Contains(head[:min(len(head), 120)], []byte("application/vnd.oasis.opendocument")) {
 			return nil, fileError(in.name, "is an OpenDocument (.ods) spreadsheet; save it as .xlsx or .csv", nil)
+		}
+		if err := checkZip(in.name, path, lim); err != nil {
+			return nil, err
 		}
 		if err := in.openXLSX(); err != nil {
 			return nil, err
@@ -272,7 +285,7 @@ func (in *input) textReader() (*bufio.Reader, *countReader, error) {
 		return nil, nil, openError(in.name, err)
 	}
 	cr := &countReader{r: in.f}
-	br := bufio.NewReaderSize(cr, 64<<10)
+	br := bufio.NewReaderSize(&lineLimiter{r: cr, max: in.lim.MaxLineBytes}, 64<<10)
 	switch in.enc {
 	case encUTF8BOM:
 		_, _ = br.Discard(3)
@@ -391,6 +404,8 @@ type csvSource struct {
 	r     *csv.Reader
 	count *countReader
 	total int64
+	name  string
+	lim   Limits
 }
 
 func (in *input) csvSource(delim rune) (*csvSource, error) {
@@ -404,15 +419,22 @@ func (in *input) csvSource(delim rune) (*csvSource, error) {
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
 	r.TrimLeadingSpace = delim != '\t'
-	return &csvSource{r: r, count: cr, total: in.size}, nil
+	return &csvSource{r: r, count: cr, total: in.size, name: in.name, lim: in.lim}, nil
 }
 
 func (s *csvSource) next() ([]string, int, error) {
 	rec, err := s.r.Read()
 	if err != nil {
+		if errors.Is(err, errLineTooLong) {
+			line, _ := s.r.FieldPos(0)
+			return nil, 0, fileError(s.name, fmt.Sprintf("has a line longer than %s near line %d (not a CSV extract, or a broken one); refused", humanBytes(int64(s.lim.MaxLineBytes)), line+1), err)
+		}
 		return nil, 0, err
 	}
 	line, _ := s.r.FieldPos(0)
+	if len(rec) > s.lim.MaxColumns {
+		return nil, 0, fileError(s.name, fmt.Sprintf("row %d has %d columns, more than the %d a spreadsheet can hold; refused", line, len(rec), s.lim.MaxColumns), nil)
+	}
 	return rec, line, nil
 }
 
@@ -585,8 +607,8 @@ func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best 
 // the first sheet that has one; in a CSV, with the first delimiter (most
 // frequent first) that gives one. With no header row found it returns a nil
 // table and the best candidate row, or nil.
-func openTable(path string, m *matcher, accept func(*header) bool) (*table, *header, error) {
-	in, err := openInput(path)
+func openTable(path string, lim Limits, m *matcher, accept func(*header) bool) (*table, *header, error) {
+	in, err := openInput(path, lim)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -50,7 +50,7 @@ func (s *Scheduler) importDrop(ctx context.Context, now time.Time) (Report, erro
 	var results []ingest.DirResult
 	if len(ready) > 0 {
 		pol := s.cfg.Policy() // as `prevent import dir` does
-		opt := ingest.Options{Aliases: s.cfg.Aliases(), Policy: &pol, Today: now, Progress: s.progress(),
+		opt := ingest.Options{Aliases: s.cfg.Aliases(), Limits: s.cfg.Limits(), Policy: &pol, Today: now, Progress: s.progress(),
 			Only: func(name string) bool { return ready[name] }}
 		results, err = ingest.Dir(ctx, s.store, dir, opt)
 	}

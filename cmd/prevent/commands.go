@@ -81,6 +81,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	opt.Aliases = m.Config.Aliases()
+	opt.Limits = m.Config.Limits()
 	pol := m.Config.Policy()
 	opt.Policy = &pol
 	if kind == "dir" {

@@ -435,3 +435,18 @@ func TestAuditAndPurge(t *testing.T) {
 		}
 	})
 }
+
+func TestFileSizeLimitFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig+"import:\n  max_file_mb: 1\n")
+	big := write(t, dir, "big.csv", "Employee Number,Course Name,Completion Date\n"+strings.Repeat("10000001,Prevent Awareness,01/01/2025\n", 40000))
+	r := prevent(t, dir, db, "import", "completions", big)
+	if r.code != 1 || !strings.Contains(r.stderr, "big.csv is") || !strings.Contains(r.stderr, "over the 1 MB limit") {
+		t.Errorf("exit %d: %q", r.code, r.stderr)
+	}
+	write(t, dir, "bad.yaml", "import:\n  max_file_mb: -1\n")
+	if r := prevent(t, dir, db, "--config", "bad.yaml", "quality"); r.code != 2 || !strings.Contains(r.stderr, "line 2") {
+		t.Errorf("negative max_file_mb: exit %d: %q", r.code, r.stderr)
+	}
+}

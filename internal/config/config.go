@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
 )
@@ -147,6 +148,14 @@ type Schedule struct {
 // Import configures unattended imports.
 type Import struct {
 	Notify []string `yaml:"notify"` // told by email when a dropped file fails
+	// MaxFileMB refuses an extract larger than this many MB; 0 takes the
+	// importers' default (2 GB).
+	MaxFileMB int `yaml:"max_file_mb"`
+}
+
+// Limits are the importers' resource limits from import:.
+func (c *Config) Limits() importers.Limits {
+	return importers.Limits{MaxFileBytes: int64(c.Import.MaxFileMB) << 20}
 }
 
 // Retention configures how long history is kept.

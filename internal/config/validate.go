@@ -65,6 +65,9 @@ func (c *Config) validateNumbers() *Error {
 	if c.DueSoonDays < 0 || c.DueSoonDays > 3650 {
 		return c.errorf(path{"due_soon_days"}, "%d is outside 0-3650", c.DueSoonDays)
 	}
+	if c.Import.MaxFileMB < 0 {
+		return c.errorf(path{"import", "max_file_mb"}, "%d is negative (0 takes the default, 2048)", c.Import.MaxFileMB)
+	}
 	if c.Return.SuppressBelow < 0 {
 		return c.errorf(path{"return", "suppress_below"}, "%d is negative (0 suppresses nothing)", c.Return.SuppressBelow)
 	}

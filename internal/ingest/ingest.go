@@ -23,9 +23,10 @@ import (
 // Options configure an import.
 type Options struct {
 	Aliases   map[string][]string
-	Strict    bool      // reject the whole file when any row is bad
-	Effective time.Time // staff: the snapshot's effective date; zero = from the file name, else Today
-	Today     time.Time // the calendar day of the import (defaults to time.Now)
+	Limits    importers.Limits // resource limits (zero: the importers' defaults)
+	Strict    bool             // reject the whole file when any row is bad
+	Effective time.Time        // staff: the snapshot's effective date; zero = from the file name, else Today
+	Today     time.Time        // the calendar day of the import (defaults to time.Now)
 	Progress  func(file string, rows int, done, total int64)
 	// Only, when set, limits Dir to the files it accepts (by name); the
 	// others stay in the folder untouched. The scheduler uses it to leave
@@ -82,7 +83,7 @@ func (o *Options) today() time.Time {
 }
 
 func (o *Options) readOptions(file string) importers.Options {
-	ro := importers.Options{Aliases: o.Aliases}
+	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits}
 	if o.Progress != nil {
 		ro.Progress = func(rows int, done, total int64) { o.Progress(file, rows, done, total) }
 	}
@@ -371,7 +372,7 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 			continue
 		}
 		p := filepath.Join(dir, name)
-		k, err := importers.Classify(p, importers.Options{Aliases: opt.Aliases})
+		k, err := importers.Classify(p, importers.Options{Aliases: opt.Aliases, Limits: opt.Limits})
 		j := job{path: p, kind: k, err: err}
 		if d, ok := importers.EffectiveDateFromName(name); ok {
 			j.eff = d
