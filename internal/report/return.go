@@ -14,9 +14,10 @@ import (
 const trendQuarters = 4
 
 // QuarterReturn computes a quarter's return from the snapshot in force on
-// its last day, with its provenance and the trend over the previous
-// quarters for which a snapshot exists.
-func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p returns.Provider, q returns.Quarter, suppressBelow int, now time.Time) (*returns.Return, []returns.TrendPoint, error) {
+// its last day, with its provenance, and the trend over the previous
+// quarters for which a snapshot exists when withTrend (the XLSX shows it;
+// the CSV does not need it).
+func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p returns.Provider, q returns.Quarter, suppressBelow int, now time.Time, withTrend bool) (*returns.Return, []returns.TrendPoint, error) {
 	pos, err := Load(ctx, s, pol, q.End())
 	if err != nil {
 		return nil, nil, err
@@ -35,6 +36,9 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 		if imp.Kind == store.KindCompletions {
 			r.Sources = append(r.Sources, imp.FileName)
 		}
+	}
+	if !withTrend {
+		return r, nil, nil
 	}
 	var trend []returns.TrendPoint
 	for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {

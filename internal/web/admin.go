@@ -118,7 +118,7 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
 		return
 	}
-	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now())
+	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now(), true)
 	if noSnapshot(err) {
 		s.fail(w, r, http.StatusNotFound, err.Error())
 		return
