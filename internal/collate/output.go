@@ -138,11 +138,11 @@ func (a *Assurance) WriteTable(w io.Writer) error {
 	fmt.Fprint(tw, "\tFLAGS\n")
 	for i := range a.Lines {
 		l := &a.Lines[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", clip(l.Provider.Name, 36), l.Provider.ODSCode, l.Status, dash(stamp(l.FirstReceived, "2006-01-02 15:04")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", figures.Clip(l.Provider.Name, 36), l.Provider.ODSCode, l.Status, figures.Dash(stamp(l.FirstReceived, "2006-01-02 15:04")))
 		for _, lv := range levelsAndAll {
 			fmt.Fprintf(tw, "\t%s", rateText(l, lv))
 		}
-		fmt.Fprintf(tw, "\t%s\n", dash(strings.Join(l.Flags, " ")))
+		fmt.Fprintf(tw, "\t%s\n", figures.Dash(strings.Join(l.Flags, " ")))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -186,21 +186,6 @@ func rateText(l *Line, lv compliance.Level) string {
 		s += " (" + ch + ")"
 	}
 	return s
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // Sheet names of the assurance workbook.

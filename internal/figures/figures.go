@@ -68,3 +68,20 @@ func SafeCell(s string) string {
 	}
 	return s
 }
+
+// Dash writes an empty value as "-" for tables people read.
+func Dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// Clip shortens text to n characters for a terminal table, marking the cut.
+func Clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -68,8 +68,8 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 		fmt.Fprintln(tw, "EMPLOYEE NO\tNAME\tORGANISATION\tREQUIREMENT\tSTATUS\tCOMPLETED\tDUE")
 		for i := range people {
 			p := &people[i]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.EmployeeNumber, clip(p.Name, 28), clip(p.Organisation, 36),
-				p.Requirement, p.Status, dash(isoDate(p.CompletedOn)), dash(isoDate(p.DueDate)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36),
+				p.Requirement, p.Status, figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate)))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -78,21 +78,6 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 		return err
 	}
 	return fmt.Errorf("unknown format %q", format)
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func pluralWord(n int, one, many string) string {

@@ -108,14 +108,14 @@ func writeSummaryTable(w io.Writer, pos *Position, orgs []*compliance.Summary, t
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	width := len("ORGANISATION")
 	for _, s := range orgs {
-		if n := len([]rune(clip(s.Organisation, 40))); n > width {
+		if n := len([]rune(figures.Clip(s.Organisation, 40))); n > width {
 			width = n
 		}
 	}
 	left := func(s string) string { return s + strings.Repeat(" ", width-len([]rune(s))) }
 	fmt.Fprintf(tw, "%s\tPEOPLE\tBASIC\tLEVEL 3\tFACE TO FACE\tALL\tMEETS %s\t\n", left("ORGANISATION"), thPct)
 	row := func(s *compliance.Summary) {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", left(clip(s.Organisation, 40)), s.Headcount,
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", left(figures.Clip(s.Organisation, 40)), s.Headcount,
 			cell(s.Level(compliance.Basic)), cell(s.Level(compliance.Level3)), cell(s.Level(compliance.FaceToFace)),
 			cell(s.All), figures.YesNo(s.MeetsThreshold(th)))
 	}
