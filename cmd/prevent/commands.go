@@ -175,8 +175,8 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 	imp := res.Import
 	switch res.Kind {
 	case importers.Staff:
-		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %d rows read, %d assignments imported, %d rejected\n",
-			name, res.Effective.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected)
+		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected\n",
+			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected)
 	default:
 		// Rows of courses that map to no Prevent level are counted for
 		// 'quality', not stored.
@@ -184,9 +184,17 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		if n := imp.RowsRead - imp.RowsImported - imp.RowsDuplicate - imp.RowsRejected; n > 0 {
 			other = fmt.Sprintf(", %d of other courses (counted, not stored)", n)
 		}
-		fmt.Fprintf(m.Stdout, "%s: completions: %d rows read, %d new, %d already held, %d rejected%s\n",
-			name, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, other)
+		fmt.Fprintf(m.Stdout, "%s: completions: %s read, %d new, %d already held, %d rejected%s\n",
+			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, other)
 	}
+}
+
+// count writes "1 row", "2 rows".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // progress returns a progress reporter for long imports: a bar on a
