@@ -1,8 +1,9 @@
 package compliance
 
 import (
+	"cmp"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/glob"
@@ -94,7 +95,7 @@ func (p *Policy) Counted(a *Assignment) bool {
 // highest requirement over their counted assignments. The result is sorted
 // by employee number as text. Training status is not yet set.
 func (p *Policy) Workforce(assignments []Assignment) []Person {
-	rows := make([]*Assignment, 0, len(assignments))
+	order := make([]int, 0, len(assignments))
 	counted := make(map[string]bool) // by assignment status: a handful of values
 	for i := range assignments {
 		a := &assignments[i]
@@ -104,16 +105,27 @@ func (p *Policy) Workforce(assignments []Assignment) []Person {
 			counted[a.AssignmentStatus] = ok
 		}
 		if ok {
-			rows = append(rows, a)
+			order = append(order, i)
 		}
 	}
-	// Stable by employee number, then file order.
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].EmployeeNumber != rows[j].EmployeeNumber {
-			return rows[i].EmployeeNumber < rows[j].EmployeeNumber
+	// Stable by employee number, then file order: the position in
+	// assignments breaks the remaining ties as a stable sort would, so
+	// the faster unstable sort will do.
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &assignments[i], &assignments[j]
+		if c := strings.Compare(a.EmployeeNumber, b.EmployeeNumber); c != 0 {
+			return c
 		}
-		return rows[i].Row < rows[j].Row
+		if c := cmp.Compare(a.Row, b.Row); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
 	})
+	rows := make([]*Assignment, len(order))
+	for k, i := range order {
+		rows[k] = &assignments[i]
+	}
+	order = nil
 	people := make([]Person, 0, len(rows))
 	req := p.requirementMemo()
 	for i := 0; i < len(rows); {
@@ -276,4 +288,24 @@ func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, as
 		p.Assess(&people[i], idx[EmployeeKey(people[i].EmployeeNumber)], asOf)
 	}
 	return people
+}
+
+// AssignmentFields lists the rule fields the policy looks at: those its
+// requirement rules match on, and the assignment status when it excludes
+// some. Workforce needs of an assignment only these, besides the employee
+// number, name, organisation, staff group, job role, emails, row and
+// primary flag.
+func (p *Policy) AssignmentFields() []Field {
+	fields := []Field{}
+	for _, r := range p.Requirements {
+		for f := range r.Match {
+			if !slices.Contains(fields, f) {
+				fields = append(fields, f)
+			}
+		}
+	}
+	if len(p.Exclude) > 0 && !slices.Contains(fields, FieldAssignmentStatus) {
+		fields = append(fields, FieldAssignmentStatus)
+	}
+	return fields
 }

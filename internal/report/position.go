@@ -63,7 +63,7 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 	var people []compliance.Person
 	staffDone := make(chan error, 1)
 	go func() {
-		staff, err := s.Assignments(ctx, snap.ID)
+		staff, err := s.AssignmentsFor(ctx, snap.ID, pol.AssignmentFields())
 		if err == nil {
 			people = pol.Workforce(staff)
 		}
@@ -71,7 +71,7 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 	}()
 	idx := make(map[string][]compliance.Training, snap.People)
 	byName := make(map[string]compliance.Level) // course name as written -> level
-	err = s.EachLatestCompletion(ctx, asOf, levels, func(c compliance.Completion) error {
+	err = s.EachLatestCompletionFor(ctx, asOf, levels, snap.People, func(c compliance.Completion) error {
 		key := compliance.EmployeeKey(c.EmployeeNumber)
 		l, ok := byName[c.Course]
 		if !ok {

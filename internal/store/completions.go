@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -284,12 +286,31 @@ func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups ma
 // EachLatestCompletion is LatestCompletions calling fn with each
 // completion in turn, for a caller that keeps less of them.
 func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups map[string]int, fn func(compliance.Completion) error) error {
+	return s.EachLatestCompletionFor(ctx, asOf, groups, 0, fn)
+}
+
+// EachLatestCompletionFor is EachLatestCompletion for about the given
+// number of people (a hint, such as the snapshot's head count), which
+// sizes its tables up front rather than growing them row by row.
+func (s *Store) EachLatestCompletionFor(ctx context.Context, asOf time.Time, groups map[string]int, people int, fn func(compliance.Completion) error) error {
 	if len(groups) == 0 {
 		return nil
 	}
-	owners, err := s.emailOwners(ctx)
-	if err != nil {
-		return err
+	// Completions keyed by email are gathered under the email and given
+	// to its owner at the end, so that PostgreSQL can work out the owners
+	// while the completions stream in. (SQLite, on one connection, works
+	// them out afterwards.)
+	type ownersResult struct {
+		owners map[string][]byte
+		err    error
+	}
+	var ownersDone chan ownersResult
+	if s.dialect == Postgres {
+		ownersDone = make(chan ownersResult, 1)
+		go func() {
+			o, err := s.emailOwners(ctx)
+			ownersDone <- ownersResult{o, err}
+		}()
 	}
 	keys := make([]string, 0, len(groups))
 	maxGroup := 0
@@ -318,9 +339,34 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 	if s.dialect == SQLite {
 		notIndexed = "NOT INDEXED"
 	}
-	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, c.completed_on
+	// PostgreSQL sends the day as a number of days: lib/pq would decode a
+	// date into a time.Time, which database/sql then formats as text.
+	onExpr := "c.completed_on"
+	if s.dialect == Postgres {
+		onExpr = "c.completed_on - DATE '1900-01-01'"
+	}
+	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, ` + onExpr + `
 		FROM completions c ` + notIndexed + `
 		WHERE c.course_key IN (` + marks + `) AND c.completed_on <= ?`
+	if err := s.eachLatestCompletion(ctx, q, args, maxGroup, people, func() (map[string][]byte, error) {
+		if ownersDone == nil {
+			return s.emailOwners(ctx)
+		}
+		r := <-ownersDone
+		return r.owners, r.err
+	}, fn); err != nil {
+		if ownersDone != nil {
+			go func() { <-ownersDone }() // let it finish on its own
+		}
+		return err
+	}
+	return nil
+}
+
+// eachLatestCompletion runs EachLatestCompletionFor's query q, asking
+// owners for the owners of emails once the rows have been read.
+func (s *Store) eachLatestCompletion(ctx context.Context, q string, args []any, maxGroup, people int,
+	owners func() (map[string][]byte, error), fn func(compliance.Completion) error) error {
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return s.wrap("read latest completions", err)
@@ -334,11 +380,14 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 		on     int32  // days since 1 January 1900
 	}
 	width := maxGroup + 1
-	person := make(map[string]int32) // employee number -> first slot
-	var slots []slot
+	people = max(people, 0)
+	person := make(map[string]int32, people) // employee number -> first slot
+	slots := make([]slot, 0, people*width)
+	filled := 0
 	names := make(interner)
 	var (
 		emp, email, course, on sql.RawBytes
+		byEmail                []byte
 		group                  int
 		id                     int64
 	)
@@ -348,9 +397,14 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 		}
 		who := emp
 		if len(who) == 0 {
-			who = owners[string(email)]
+			if len(email) == 0 {
+				continue
+			}
+			// No employee number starts with a NUL.
+			byEmail = append(append(byEmail[:0], 0), email...)
+			who = byEmail
 		}
-		if len(who) == 0 || group < 0 || group > maxGroup {
+		if group < 0 || group > maxGroup {
 			continue
 		}
 		days, err := dayNumber(on)
@@ -364,6 +418,9 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 			slots = append(slots, make([]slot, width)...)
 		}
 		cur := &slots[int(first)+group]
+		if cur.course == "" {
+			filled++
+		}
 		if cur.course == "" || days > cur.on || (days == cur.on && id < cur.id) {
 			cur.id, cur.course, cur.on = id, names.get(course), days
 		}
@@ -371,12 +428,41 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 	if err := rows.Err(); err != nil {
 		return s.wrap("read latest completions", err)
 	}
+	rows.Close()
+	own, err := owners()
+	if err != nil {
+		return err
+	}
+	for key, from := range person {
+		if key == "" || key[0] != 0 {
+			continue
+		}
+		delete(person, key)
+		who := own[key[1:]]
+		if len(who) == 0 {
+			continue
+		}
+		to, ok := person[string(who)]
+		if !ok {
+			person[string(who)] = from // the email's slots become the owner's
+			continue
+		}
+		for g := range width {
+			src, cur := slots[int(from)+g], &slots[int(to)+g]
+			if src.course == "" {
+				continue
+			}
+			if cur.course == "" || src.on > cur.on || (src.on == cur.on && src.id < cur.id) {
+				*cur = src
+			}
+		}
+	}
 	type pick struct {
 		id   int64
 		emp  string
 		slot int32
 	}
-	picks := make([]pick, 0, len(person))
+	picks := make([]pick, 0, filled)
 	for emp, first := range person {
 		for g := range width {
 			if sl := slots[int(first)+g]; sl.course != "" {
@@ -384,7 +470,7 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 			}
 		}
 	}
-	sort.Slice(picks, func(i, j int) bool { return picks[i].id < picks[j].id })
+	slices.SortFunc(picks, func(a, b pick) int { return cmp.Compare(a.id, b.id) })
 	for _, p := range picks {
 		sl := slots[p.slot]
 		if err := fn(compliance.Completion{EmployeeNumber: p.emp, Course: sl.course, CompletedOn: dayEpoch.AddDate(0, 0, int(sl.on))}); err != nil {
@@ -397,8 +483,17 @@ func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups
 var dayEpoch = compliance.Date(1900, 1, 1)
 
 // dayNumber reads a calendar day as the drivers return it ('YYYY-MM-DD'
-// text, or a timestamp from PostgreSQL) as days since 1 January 1900.
+// text, a timestamp, or a number of days from PostgreSQL) as days since
+// 1 January 1900.
 func dayNumber(b []byte) (int32, error) {
+	if len(b) > 0 && len(b) <= 7 { // already days since 1 January 1900
+		if n := atoi(b); n >= 0 {
+			return int32(n), nil
+		}
+		if n := atoi(b[1:]); b[0] == '-' && n >= 0 {
+			return int32(-n), nil
+		}
+	}
 	if len(b) >= 10 && b[4] == '-' && b[7] == '-' {
 		y, m, d := atoi(b[0:4]), atoi(b[5:7]), atoi(b[8:10])
 		if y > 0 && m > 0 && d > 0 {

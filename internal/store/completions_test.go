@@ -43,8 +43,11 @@ func TestLatestCompletions(t *testing.T) {
 			byEmp("100", "Fire Safety", date(2026, 1, 1)),      // in no group
 			byEmail("Ann@NHS.net", "Prevent Level 3", date(2023, 6, 1)),
 			byEmail("nobody@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmail("ann@nhs.net", "Prevent Awareness", date(2022, 1, 1)), // older than the one by number
+			byEmail("cy@nhs.net", "Basic Prevent", date(2025, 1, 1)),      // only by email
 			byEmp("0200", "WRAP", date(2020, 2, 29)))
-		importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", "ann@nhs.net"), person("200", "Bo", ""))
+		importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", "ann@nhs.net"), person("200", "Bo", ""),
+			person("300", "Cy", "cy@nhs.net"))
 		groups := map[string]int{"prevent awareness": 1, "basic prevent": 1, "prevent level 3": 2, "wrap": 3}
 		got, err := s.LatestCompletions(ctx, date(2026, 9, 30), groups)
 		if err != nil {
@@ -54,6 +57,7 @@ func TestLatestCompletions(t *testing.T) {
 			byEmp("100", "Prevent Awareness", date(2024, 5, 1)),
 			byEmp("100", "Prevent Level 3", date(2023, 6, 1)), // by email, later than the one by number
 			byEmp("0200", "WRAP", date(2020, 2, 29)),
+			byEmp("300", "Basic Prevent", date(2025, 1, 1)),
 		}
 		got = append([]compliance.Completion(nil), got...)
 		// In import order; PostgreSQL numbers a file's rows in key order.

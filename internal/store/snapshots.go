@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -81,30 +82,98 @@ type assignmentRow struct {
 
 // Assignments returns a snapshot's assignments in file order.
 func (s *Store) Assignments(ctx context.Context, snapshotID int64) ([]compliance.Assignment, error) {
-	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`SELECT row_no, employee_number, assignment_number, name,
-		organisation, staff_group, occupation_code, job_role, position_title, assignment_category,
-		assignment_status, is_primary, email, manager_email
-		FROM assignments WHERE snapshot_id = ? ORDER BY row_no, id`), snapshotID)
+	return s.AssignmentsFor(ctx, snapshotID, nil)
+}
+
+// The columns AssignmentsFor reads, in order, with where each goes. The
+// first ones are always read; the optional ones only when asked for.
+var assignmentReads = []struct {
+	name  string
+	field compliance.Field // "" for the columns always read
+	set   func(a *compliance.Assignment, in interner, v string)
+}{
+	{"employee_number", "", func(a *compliance.Assignment, _ interner, v string) { a.EmployeeNumber = v }},
+	{"name", "", func(a *compliance.Assignment, _ interner, v string) { a.Name = v }},
+	{"organisation", "", func(a *compliance.Assignment, in interner, v string) { a.Organisation = in.getString(v) }},
+	{"staff_group", "", func(a *compliance.Assignment, in interner, v string) { a.StaffGroup = in.getString(v) }},
+	{"job_role", "", func(a *compliance.Assignment, in interner, v string) { a.JobRole = in.getString(v) }},
+	{"email", "", func(a *compliance.Assignment, _ interner, v string) { a.Email = v }},
+	{"manager_email", "", func(a *compliance.Assignment, in interner, v string) { a.ManagerEmail = in.getString(v) }},
+	{"assignment_number", fieldAssignmentNumber, func(a *compliance.Assignment, _ interner, v string) { a.AssignmentNumber = v }},
+	{"occupation_code", compliance.FieldOccupationCode, func(a *compliance.Assignment, in interner, v string) { a.OccupationCode = in.getString(v) }},
+	{"position_title", compliance.FieldPositionTitle, func(a *compliance.Assignment, in interner, v string) { a.PositionTitle = in.getString(v) }},
+	{"assignment_category", compliance.FieldAssignmentCategory, func(a *compliance.Assignment, in interner, v string) { a.AssignmentCategory = in.getString(v) }},
+	{"assignment_status", compliance.FieldAssignmentStatus, func(a *compliance.Assignment, in interner, v string) { a.AssignmentStatus = in.getString(v) }},
+}
+
+// fieldAssignmentNumber asks AssignmentsFor for the assignment number,
+// which no rule matches on.
+const fieldAssignmentNumber compliance.Field = "assignment_number"
+
+// AssignmentsFor returns a snapshot's assignments with the
+// employee number, name, organisation, staff group, job role, emails, row
+// and primary flag, and of the other fields only those listed (nil: all of
+// them). The rest are left empty: a national snapshot has millions of
+// rows, and decoding columns nobody looks at is much of reading it. With
+// fields nil they come in file order; otherwise, on PostgreSQL, in no
+// particular order.
+func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []compliance.Field) ([]compliance.Assignment, error) {
+	cols := "row_no, is_primary"
+	var sets []func(a *compliance.Assignment, in interner, v string)
+	for _, c := range assignmentReads {
+		if c.field != "" && fields != nil && !slices.Contains(fields, c.field) {
+			continue
+		}
+		cols += ", " + c.name
+		sets = append(sets, c.set)
+	}
+	// Sized up front: growing a slice of millions of assignments copies
+	// it again and again, and the garbage collector waits on each copy.
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM assignments WHERE snapshot_id = ?`),
+		snapshotID).Scan(&n); err != nil {
+		return nil, s.wrap("read staff snapshot", err)
+	}
+	// File order, except for a caller that groups the assignments itself
+	// (fields given): Workforce orders them by employee number and row, and
+	// a row number is the assignment's line in its extract, one to a line.
+	// PostgreSQL then streams the first rows at once instead of sorting
+	// millions of them first.
+	order := " ORDER BY row_no, id"
+	if fields != nil && s.dialect == Postgres {
+		order = ""
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
+		FROM assignments WHERE snapshot_id = ?`+order), snapshotID)
 	if err != nil {
 		return nil, s.wrap("read staff snapshot", err)
 	}
 	defer rows.Close()
-	var out []compliance.Assignment
+	out := make([]compliance.Assignment, 0, n)
 	// The values a snapshot repeats (organisations, staff groups, job
 	// roles, ...) are shared rather than held once per assignment, which
 	// for a national snapshot of millions of rows is most of its memory.
 	in := make(interner)
-	var raw [12]sql.RawBytes
+	// Scanned into strings: the driver hands text over as a new string
+	// already, which RawBytes would only copy again.
+	raw := make([]string, len(sets))
+	dest := make([]any, 2+len(sets))
+	var (
+		row     int
+		primary bool
+	)
+	dest[0], dest[1] = &row, &primary
+	for i := range raw {
+		dest[2+i] = &raw[i]
+	}
 	for rows.Next() {
-		var a compliance.Assignment
-		if err := rows.Scan(&a.Row, &raw[0], &raw[1], &raw[2], &raw[3], &raw[4], &raw[5], &raw[6], &raw[7],
-			&raw[8], &raw[9], &a.Primary, &raw[10], &raw[11]); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, s.wrap("read staff snapshot", err)
 		}
-		a.EmployeeNumber, a.AssignmentNumber, a.Name = string(raw[0]), string(raw[1]), string(raw[2])
-		a.Organisation, a.StaffGroup, a.OccupationCode = in.get(raw[3]), in.get(raw[4]), in.get(raw[5])
-		a.JobRole, a.PositionTitle, a.AssignmentCategory = in.get(raw[6]), in.get(raw[7]), in.get(raw[8])
-		a.AssignmentStatus, a.Email, a.ManagerEmail = in.get(raw[9]), string(raw[10]), in.get(raw[11])
+		a := compliance.Assignment{Row: row, Primary: primary}
+		for i, set := range sets {
+			set(&a, in, raw[i])
+		}
 		out = append(out, a)
 	}
 	return out, s.wrap("read staff snapshot", rows.Err())
@@ -112,6 +181,15 @@ func (s *Store) Assignments(ctx context.Context, snapshotID int64) ([]compliance
 
 // interner shares equal strings.
 type interner map[string]string
+
+// getString is get for a string the caller will not keep.
+func (in interner) getString(v string) string {
+	if s, ok := in[v]; ok {
+		return s
+	}
+	in[v] = v
+	return v
+}
 
 func (in interner) get(b []byte) string {
 	if s, ok := in[string(b)]; ok {

@@ -339,6 +339,20 @@ func TestAssignments(t *testing.T) {
 				t.Errorf("assignments\n got: %+v\nwant: %+v", got, want)
 			}
 		})
+		t.Run("AssignmentsFor reads only the rule fields asked for", func(t *testing.T) {
+			some, err := s.AssignmentsFor(ctx, snap.ID, []compliance.Field{compliance.FieldPositionTitle})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.Slice(some, func(i, j int) bool { return some[i].Row < some[j].Row })
+			want := append([]compliance.Assignment(nil), got...)
+			for i := range want {
+				want[i].AssignmentNumber, want[i].OccupationCode, want[i].AssignmentCategory, want[i].AssignmentStatus = "", "", "", ""
+			}
+			if !reflect.DeepEqual(some, want) {
+				t.Errorf("assignments\n got: %+v\nwant: %+v", some, want)
+			}
+		})
 	})
 }
 
