@@ -60,11 +60,9 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 		return usagef("--resend needs --reason \"why the return is sent again\"")
 	}
 	now := m.Now()
-	q := returns.LastCompleted(now)
-	if *quarterFlag != "" {
-		if q, err = returns.ParseQuarter(*quarterFlag); err != nil {
-			return usagef("--quarter: %v", err)
-		}
+	q, err := m.quarterFlag(*quarterFlag)
+	if err != nil {
+		return err
 	}
 	if err := m.open(ctx); err != nil {
 		return err
@@ -189,9 +187,9 @@ func (m *Main) runDeliveries(ctx context.Context, args []string) error {
 	}
 	key := ""
 	if *quarterFlag != "" {
-		q, err := returns.ParseQuarter(*quarterFlag)
+		q, err := m.quarterFlag(*quarterFlag)
 		if err != nil {
-			return usagef("--quarter: %v", err)
+			return err
 		}
 		key = q.String()
 	}

@@ -153,9 +153,33 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		return importers.ReadStaff(path, opt.readOptions(path), emit)
 	}, tx.Add)
 	res.Errors = sum.Errors
-	if err == nil && opt.Strict && len(sum.Errors) > 0 {
-		err = &RejectedError{File: path, Errors: sum.Errors}
+	if err == nil {
+		err = opt.strict(path, sum)
 	}
+	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
+		return fmt.Sprintf("staff extract %s effective %s: %d rows read, %d imported, %d rejected",
+			imp.FileName, eff.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected)
+	})
+}
+
+// strict refuses a file with bad rows under --strict.
+func (o *Options) strict(path string, sum importers.Summary) error {
+	if o.Strict && len(sum.Errors) > 0 {
+		return &RejectedError{File: path, Errors: sum.Errors}
+	}
+	return nil
+}
+
+// importTx is a file's import transaction, staff or completions.
+type importTx interface {
+	Commit(rowsRead, rowsRejected int, errs []store.RowError) (store.Import, error)
+	Rollback() error
+}
+
+// finish ends a file's import: on any error so far, or a stop, it rolls
+// the whole file back; else it commits and records the import in the audit
+// trail, described by describe.
+func finish(ctx context.Context, s *store.Store, tx importTx, res Result, sum importers.Summary, err error, describe func(store.Import) string) (Result, error) {
 	if err == nil {
 		err = ctx.Err()
 	}
@@ -163,18 +187,12 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		_ = tx.Rollback()
 		return res, err
 	}
-	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
-	if err == nil {
-		err = audit(ctx, s, res, fmt.Sprintf("staff extract %s effective %s: %d rows read, %d imported, %d rejected",
-			res.Import.FileName, eff.Format(time.DateOnly), res.Import.RowsRead, res.Import.RowsImported, res.Import.RowsRejected))
+	if res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors)); err != nil {
+		return res, err
 	}
-	return res, err
-}
-
-// audit records a finished import in the audit trail.
-func audit(ctx context.Context, s *store.Store, res Result, detail string) error {
 	// The import has committed: record it even if the run is being stopped.
-	return s.Audit(context.WithoutCancel(ctx), time.Now(), res.Import.ImportedBy, store.AuditImport, detail)
+	err = s.Audit(context.WithoutCancel(ctx), time.Now(), res.Import.ImportedBy, store.AuditImport, describe(res.Import))
+	return res, err
 }
 
 // Completions imports one completions extract; completions already held
@@ -223,8 +241,8 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		return err
 	})
 	res.Errors = sum.Errors
-	if err == nil && opt.Strict && len(sum.Errors) > 0 {
-		err = &RejectedError{File: path, Errors: sum.Errors}
+	if err == nil {
+		err = opt.strict(path, sum)
 	}
 	if err == nil && prev == nil {
 		err = tx.CountSkipped(sum.Skipped)
@@ -235,19 +253,10 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		err = tx.StoredSkipped(prev.ID, newlyMapped)
 		res.Errors, sum.RowsRead, sum.Errors = nil, sum.RowsOK, nil
 	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		_ = tx.Rollback()
-		return res, err
-	}
-	res.Import, err = tx.Commit(sum.RowsRead, len(sum.Errors), storeErrors(sum.Errors))
-	if err == nil {
-		err = audit(ctx, s, res, fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected",
-			res.Import.FileName, res.Import.RowsRead, res.Import.RowsImported, res.Import.RowsDuplicate, res.Import.RowsRejected))
-	}
-	return res, err
+	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
+		return fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected",
+			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+	})
 }
 
 // nowMapped lists the course names an earlier import of the file counted
