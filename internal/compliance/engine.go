@@ -222,28 +222,48 @@ type Training struct {
 	CompletedOn time.Time
 }
 
-// TrainingIndex maps completions to people by EmployeeKey, keeping only
-// courses that map to a Prevent level. Completions with no employee number
-// (unresolved emails) are left out.
-func (p *Policy) TrainingIndex(completions []Completion) map[string][]Training {
-	idx := make(map[string][]Training)
-	levels := make(map[string]Level) // course name -> level, computed once per name
-	for _, c := range completions {
-		if c.EmployeeNumber == "" {
-			continue
-		}
-		lvl, ok := levels[c.Course]
-		if !ok {
-			lvl = p.CourseLevel(c.Course)
-			levels[c.Course] = lvl
-		}
-		if lvl == LevelNone {
-			continue
-		}
-		key := EmployeeKey(c.EmployeeNumber)
-		idx[key] = append(idx[key], Training{Level: lvl, Course: c.Course, CompletedOn: Day(c.CompletedOn)})
+// TrainingIndex holds people's Prevent completions by EmployeeKey, each
+// mapped to its level, built as completions arrive. Courses that map to no
+// level and completions with no employee number (unresolved emails) are
+// left out.
+type TrainingIndex struct {
+	p        *Policy
+	byPerson map[string][]Training
+	levels   map[string]Level // course name as written -> level, matched once per name
+}
+
+// NewTrainingIndex makes an empty index for about people people.
+func (p *Policy) NewTrainingIndex(people int) *TrainingIndex {
+	return &TrainingIndex{p: p, byPerson: make(map[string][]Training, people), levels: make(map[string]Level)}
+}
+
+// Add indexes one completion.
+func (x *TrainingIndex) Add(c Completion) {
+	if c.EmployeeNumber == "" {
+		return
 	}
-	return idx
+	lvl, ok := x.levels[c.Course]
+	if !ok {
+		lvl = x.p.CourseLevel(c.Course)
+		x.levels[c.Course] = lvl
+	}
+	if lvl == LevelNone {
+		return
+	}
+	key := EmployeeKey(c.EmployeeNumber)
+	x.byPerson[key] = append(x.byPerson[key], Training{Level: lvl, Course: c.Course, CompletedOn: Day(c.CompletedOn)})
+}
+
+// Of returns an employee's indexed training.
+func (x *TrainingIndex) Of(employeeNumber string) []Training {
+	return x.byPerson[EmployeeKey(employeeNumber)]
+}
+
+// AssessAll sets every person's training position on the as-of date.
+func (x *TrainingIndex) AssessAll(people []Person, asOf time.Time) {
+	for i := range people {
+		x.p.Assess(&people[i], x.Of(people[i].EmployeeNumber), asOf)
+	}
 }
 
 // Assess sets a person's training position on the as-of date: the latest
@@ -283,10 +303,11 @@ func (p *Policy) years() int {
 // numbers). People are sorted by employee number as text.
 func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, asOf time.Time) []Person {
 	people := p.Workforce(assignments)
-	idx := p.TrainingIndex(completions)
-	for i := range people {
-		p.Assess(&people[i], idx[EmployeeKey(people[i].EmployeeNumber)], asOf)
+	idx := p.NewTrainingIndex(len(people))
+	for _, c := range completions {
+		idx.Add(c)
 	}
+	idx.AssessAll(people, asOf)
 	return people
 }
 

@@ -69,16 +69,9 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 		}
 		staffDone <- err
 	}()
-	idx := make(map[string][]compliance.Training, snap.People)
-	byName := make(map[string]compliance.Level) // course name as written -> level
+	idx := pol.NewTrainingIndex(snap.People)
 	err = s.EachLatestCompletionFor(ctx, asOf, levels, snap.People, func(c compliance.Completion) error {
-		key := compliance.EmployeeKey(c.EmployeeNumber)
-		l, ok := byName[c.Course]
-		if !ok {
-			l = compliance.Level(levels[glob.Normalize(c.Course)])
-			byName[c.Course] = l
-		}
-		idx[key] = append(idx[key], compliance.Training{Level: l, Course: c.Course, CompletedOn: c.CompletedOn})
+		idx.Add(c)
 		return nil
 	})
 	if staffErr := <-staffDone; err == nil {
@@ -87,9 +80,7 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 	if err != nil {
 		return nil, err
 	}
-	for i := range people {
-		pol.Assess(&people[i], idx[compliance.EmployeeKey(people[i].EmployeeNumber)], asOf)
-	}
+	idx.AssessAll(people, asOf)
 	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol}, nil
 }
 
