@@ -130,5 +130,8 @@ func writeSummaryTable(w io.Writer, pos *Position, orgs []*compliance.Summary, t
 	_, err := fmt.Fprintf(w, "\n%d expired, %d never trained, %d due within %d days, %d compliant.\n",
 		total.ByStatus[compliance.Expired], total.ByStatus[compliance.Never], total.ByStatus[compliance.DueSoon],
 		pos.Policy.DueSoonDays, total.ByStatus[compliance.Compliant])
+	if err == nil && len(pos.Policy.Requirements) == 0 {
+		_, err = fmt.Fprintln(w, "No requirements: rules in the config, so everyone needs basic awareness only (see prevent.example.yaml).")
+	}
 	return err
 }
