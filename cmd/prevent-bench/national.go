@@ -110,6 +110,7 @@ func seed(dsn string, people, completions int) error {
 				'person' || p || '@nhs.net'
 			FROM (SELECT p, p AS r FROM generate_series(1, %d) p
 			      UNION ALL SELECT p, %d + p FROM generate_series(1, %d, 5) p) a`, people, people, people),
+		`UPDATE snapshots SET people = (SELECT COUNT(DISTINCT employee_number) FROM assignments WHERE snapshot_id = 1)`,
 		`CREATE INDEX assignments_snapshot_employee ON assignments (snapshot_id, employee_number)`,
 		`CREATE INDEX assignments_employee ON assignments (employee_number)`,
 		`CREATE INDEX assignments_email ON assignments (email)`,

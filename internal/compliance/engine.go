@@ -1,9 +1,7 @@
 package compliance
 
 import (
-	"cmp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/glob"
@@ -89,132 +87,6 @@ func (p *Policy) Counted(a *Assignment) bool {
 	return len(p.Exclude) == 0 || !p.Exclude.Match(a.AssignmentStatus)
 }
 
-// Workforce groups a snapshot's assignments into people: those with at least
-// one counted assignment, each with organisation and name from the primary
-// counted assignment (else the first counted one in file order) and the
-// highest requirement over their counted assignments. The result is sorted
-// by employee number as text. Training status is not yet set.
-func (p *Policy) Workforce(assignments []Assignment) []Person {
-	order := make([]int, 0, len(assignments))
-	counted := make(map[string]bool) // by assignment status: a handful of values
-	for i := range assignments {
-		a := &assignments[i]
-		ok, seen := counted[a.AssignmentStatus]
-		if !seen {
-			ok = p.Counted(a)
-			counted[a.AssignmentStatus] = ok
-		}
-		if ok {
-			order = append(order, i)
-		}
-	}
-	// Stable by employee number, then file order: the position in
-	// assignments breaks the remaining ties as a stable sort would, so
-	// the faster unstable sort will do.
-	slices.SortFunc(order, func(i, j int) int {
-		a, b := &assignments[i], &assignments[j]
-		if c := strings.Compare(a.EmployeeNumber, b.EmployeeNumber); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.Row, b.Row); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
-	rows := make([]*Assignment, len(order))
-	for k, i := range order {
-		rows[k] = &assignments[i]
-	}
-	order = nil
-	people := make([]Person, 0, len(rows))
-	req := p.requirementMemo()
-	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].EmployeeNumber == rows[i].EmployeeNumber {
-			j++
-		}
-		people = append(people, p.person(rows[i:j], req))
-		i = j
-	}
-	return people
-}
-
-// requirementMemo returns Requirement, remembering the answer for each
-// combination of the values the rules look at: a workforce of millions
-// has a few thousand combinations of staff group, job role and
-// organisation, and glob matching each assignment afresh is most of the
-// cost of grouping it.
-func (p *Policy) requirementMemo() func(a *Assignment) (Level, int) {
-	var fields []Field
-	for _, r := range p.Requirements {
-		for f := range r.Match {
-			if f == FieldEmployeeNumber {
-				return p.Requirement // one value per person: nothing to share
-			}
-			if !slices.Contains(fields, f) {
-				fields = append(fields, f)
-			}
-		}
-	}
-	type answer struct {
-		level Level
-		rule  int
-	}
-	const most = 1 << 16 // bounds the memory of pathological inputs
-	memo := make(map[string]answer)
-	var key []byte
-	return func(a *Assignment) (Level, int) {
-		key = key[:0]
-		for _, f := range fields {
-			key = append(append(key, a.Value(f)...), 0)
-		}
-		if ans, ok := memo[string(key)]; ok {
-			return ans.level, ans.rule
-		}
-		l, rule := p.Requirement(a)
-		if len(memo) < most {
-			memo[string(key)] = answer{l, rule}
-		}
-		return l, rule
-	}
-}
-
-// person builds one person from their counted assignments in file order.
-func (p *Policy) person(rows []*Assignment, requirement func(*Assignment) (Level, int)) Person {
-	main := rows[0]
-	for _, a := range rows {
-		if a.Primary {
-			main = a
-			break
-		}
-	}
-	per := Person{
-		EmployeeNumber:  main.EmployeeNumber,
-		Name:            main.Name,
-		Organisation:    main.Organisation,
-		StaffGroup:      main.StaffGroup,
-		JobRole:         main.JobRole,
-		Email:           main.Email,
-		ManagerEmail:    main.ManagerEmail,
-		Requirement:     LevelNone,
-		RequirementRule: -1,
-		Assignments:     len(rows),
-	}
-	for _, a := range rows {
-		if per.Email == "" && a.Email != "" {
-			per.Email = a.Email
-		}
-		if per.ManagerEmail == "" && a.ManagerEmail != "" {
-			per.ManagerEmail = a.ManagerEmail
-		}
-		lvl, rule := requirement(a)
-		if lvl > per.Requirement {
-			per.Requirement, per.RequirementRule, per.RequirementRow = lvl, rule, a.Row
-		}
-	}
-	return per
-}
-
 // Training is a person's Prevent completions, each mapped to its level.
 type Training struct {
 	Level       Level
@@ -259,10 +131,31 @@ func (x *TrainingIndex) Of(employeeNumber string) []Training {
 	return x.byPerson[EmployeeKey(employeeNumber)]
 }
 
+// Training is Of for TrainingSource.
+func (x *TrainingIndex) Training(employeeNumber string, buf []Training) []Training {
+	return append(buf, x.Of(employeeNumber)...)
+}
+
 // AssessAll sets every person's training position on the as-of date.
 func (x *TrainingIndex) AssessAll(people []Person, asOf time.Time) {
+	x.p.AssessAll(people, x, asOf)
+}
+
+// TrainingSource gives people's Prevent training, each completion mapped
+// to its level, by employee number (matched as EmployeeKey matches them).
+type TrainingSource interface {
+	// Training appends to buf the training of the person with this
+	// employee number, in the order it was imported, and returns it.
+	Training(employeeNumber string, buf []Training) []Training
+}
+
+// AssessAll sets every person's training position on the as-of date from
+// their training in src.
+func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) {
+	var buf []Training
 	for i := range people {
-		x.p.Assess(&people[i], x.Of(people[i].EmployeeNumber), asOf)
+		buf = src.Training(people[i].EmployeeNumber, buf[:0])
+		p.Assess(&people[i], buf, asOf)
 	}
 }
 

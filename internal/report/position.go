@@ -57,30 +57,30 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 			levels[k] = int(l)
 		}
 	}
-	// What pol.Evaluate does, with the training index built as the
-	// completions stream in rather than from a slice of them, while the
-	// workforce is read and grouped on the other core.
+	// What pol.Evaluate does, with people built as the assignments
+	// stream in on one core while the latest completions are picked out
+	// on the other.
 	var people []compliance.Person
 	staffDone := make(chan error, 1)
 	go func() {
-		staff, err := s.AssignmentsFor(ctx, snap.ID, pol.AssignmentFields())
+		b := pol.NewWorkforce(snap.People)
+		err := s.EachAssignment(ctx, snap.ID, pol.AssignmentFields(), func(a *compliance.Assignment) error {
+			b.Add(a)
+			return nil
+		})
 		if err == nil {
-			people = pol.Workforce(staff)
+			people = b.People()
 		}
 		staffDone <- err
 	}()
-	idx := pol.NewTrainingIndex(snap.People)
-	err = s.EachLatestCompletionFor(ctx, asOf, levels, snap.People, func(c compliance.Completion) error {
-		idx.Add(c)
-		return nil
-	})
+	latest, err := s.LatestFor(ctx, asOf, levels, snap.People)
 	if staffErr := <-staffDone; err == nil {
 		err = staffErr
 	}
 	if err != nil {
 		return nil, err
 	}
-	idx.AssessAll(people, asOf)
+	pol.AssessAll(people, latest, asOf)
 	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol}, nil
 }
 

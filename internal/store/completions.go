@@ -1,11 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,14 +14,18 @@ import (
 // emailOwners picks, for every email that keys a completion, the employee
 // number of the person with that email in the newest snapshot holding it
 // (the first such row in file order, should a snapshot repeat it).
-const emailOwners = `email_owners AS (
-	SELECT email, employee_number FROM (
+var emailOwners = `email_owners AS (` + emailOwnersQuery("") + `)`
+
+// emailOwnersQuery is the query of emailOwners, counting only the
+// completions that also meet cond ("AND ...", or "" for all of them).
+func emailOwnersQuery(cond string) string {
+	return `SELECT email, employee_number FROM (
 		SELECT a.email, a.employee_number, ROW_NUMBER() OVER (
 			PARTITION BY a.email ORDER BY s.effective_date DESC, a.row_no, a.id) AS pick
 		FROM assignments a JOIN snapshots s ON s.id = a.snapshot_id
-		WHERE a.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '')
-	) ranked WHERE pick = 1
-)`
+		WHERE a.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '' ` + cond + `)
+	) ranked WHERE pick = 1`
+}
 
 type completionRow struct {
 	EmployeeNumber string `db:"employee_number"`
@@ -258,228 +259,6 @@ func (s *Store) CourseKeys(ctx context.Context) ([]string, error) {
 	return keys, s.wrap("list course names", err)
 }
 
-// LatestCompletions returns, for each person and each group of courses,
-// the latest completion dated on or before asOf: what the compliance
-// engine needs of a history of millions of completions. groups maps course
-// keys (as CourseKeys gives them) to a group number, such as the Prevent
-// level the course counts for; courses in no group are left out. People
-// are by employee number, a completion keyed by email taking the number of
-// that email's holder (as CompletionsAsOf); completions that name nobody
-// are left out. Of two completions on the same latest day, the one
-// imported first is returned; the result is in import order, so that the
-// engine breaks ties as it does over every completion.
-//
-// The database selects the completions of the grouped courses in one scan
-// and they stream through a reduction here that keeps one completion per
-// person and group: memory grows with the people, not the history. (A
-// GROUP BY or window in SQL sorts every selected row, which on SQLite costs
-// several times the scan.)
-func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups map[string]int) ([]compliance.Completion, error) {
-	var out []compliance.Completion
-	err := s.EachLatestCompletion(ctx, asOf, groups, func(c compliance.Completion) error {
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
-
-// EachLatestCompletion is LatestCompletions calling fn with each
-// completion in turn, for a caller that keeps less of them.
-func (s *Store) EachLatestCompletion(ctx context.Context, asOf time.Time, groups map[string]int, fn func(compliance.Completion) error) error {
-	return s.EachLatestCompletionFor(ctx, asOf, groups, 0, fn)
-}
-
-// EachLatestCompletionFor is EachLatestCompletion for about the given
-// number of people (a hint, such as the snapshot's head count), which
-// sizes its tables up front rather than growing them row by row.
-func (s *Store) EachLatestCompletionFor(ctx context.Context, asOf time.Time, groups map[string]int, people int, fn func(compliance.Completion) error) error {
-	if len(groups) == 0 {
-		return nil
-	}
-	// Completions keyed by email are gathered under the email and given
-	// to its owner at the end, so that PostgreSQL can work out the owners
-	// while the completions stream in. (SQLite, on one connection, works
-	// them out afterwards.)
-	type ownersResult struct {
-		owners map[string][]byte
-		err    error
-	}
-	var ownersDone chan ownersResult
-	if s.dialect == Postgres {
-		ownersDone = make(chan ownersResult, 1)
-		go func() {
-			o, err := s.emailOwners(ctx)
-			ownersDone <- ownersResult{o, err}
-		}()
-	}
-	keys := make([]string, 0, len(groups))
-	maxGroup := 0
-	for k, g := range groups {
-		keys = append(keys, k)
-		maxGroup = max(maxGroup, g)
-	}
-	sort.Strings(keys)
-	var grp strings.Builder
-	args := make([]any, 0, 3*len(keys)+1)
-	grp.WriteString("CASE c.course_key")
-	for _, k := range keys {
-		grp.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
-		args = append(args, k, groups[k])
-	}
-	grp.WriteString(" END")
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
-	for _, k := range keys {
-		args = append(args, k)
-	}
-	args = append(args, dayArg(asOf))
-	// SQLite would walk the course index and fetch each row from the
-	// table; when most completions held are Prevent ones (imports store
-	// only those), reading the table straight through is faster.
-	notIndexed := ""
-	if s.dialect == SQLite {
-		notIndexed = "NOT INDEXED"
-	}
-	// PostgreSQL sends the day as a number of days: lib/pq would decode a
-	// date into a time.Time, which database/sql then formats as text.
-	onExpr := "c.completed_on"
-	if s.dialect == Postgres {
-		onExpr = "c.completed_on - DATE '1900-01-01'"
-	}
-	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, ` + onExpr + `
-		FROM completions c ` + notIndexed + `
-		WHERE c.course_key IN (` + marks + `) AND c.completed_on <= ?`
-	if err := s.eachLatestCompletion(ctx, q, args, maxGroup, people, func() (map[string][]byte, error) {
-		if ownersDone == nil {
-			return s.emailOwners(ctx)
-		}
-		r := <-ownersDone
-		return r.owners, r.err
-	}, fn); err != nil {
-		if ownersDone != nil {
-			go func() { <-ownersDone }() // let it finish on its own
-		}
-		return err
-	}
-	return nil
-}
-
-// eachLatestCompletion runs EachLatestCompletionFor's query q, asking
-// owners for the owners of emails once the rows have been read.
-func (s *Store) eachLatestCompletion(ctx context.Context, q string, args []any, maxGroup, people int,
-	owners func() (map[string][]byte, error), fn func(compliance.Completion) error) error {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
-	if err != nil {
-		return s.wrap("read latest completions", err)
-	}
-	defer rows.Close()
-	// One slot per person and group, kept compact: a national workforce
-	// has millions of people.
-	type slot struct {
-		id     int64
-		course string // shared between slots: a history has few course names
-		on     int32  // days since 1 January 1900
-	}
-	width := maxGroup + 1
-	people = max(people, 0)
-	person := make(map[string]int32, people) // employee number -> first slot
-	slots := make([]slot, 0, people*width)
-	filled := 0
-	names := make(interner)
-	var (
-		emp, email, course, on sql.RawBytes
-		byEmail                []byte
-		group                  int
-		id                     int64
-	)
-	for rows.Next() {
-		if err := rows.Scan(&emp, &email, &group, &id, &course, &on); err != nil {
-			return s.wrap("read latest completions", err)
-		}
-		who := emp
-		if len(who) == 0 {
-			if len(email) == 0 {
-				continue
-			}
-			// No employee number starts with a NUL.
-			byEmail = append(append(byEmail[:0], 0), email...)
-			who = byEmail
-		}
-		if group < 0 || group > maxGroup {
-			continue
-		}
-		days, err := dayNumber(on)
-		if err != nil {
-			return s.wrap("read latest completions", err)
-		}
-		first, ok := person[string(who)]
-		if !ok {
-			first = int32(len(slots))
-			person[string(who)] = first
-			slots = append(slots, make([]slot, width)...)
-		}
-		cur := &slots[int(first)+group]
-		if cur.course == "" {
-			filled++
-		}
-		if cur.course == "" || days > cur.on || (days == cur.on && id < cur.id) {
-			cur.id, cur.course, cur.on = id, names.get(course), days
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return s.wrap("read latest completions", err)
-	}
-	rows.Close()
-	own, err := owners()
-	if err != nil {
-		return err
-	}
-	for key, from := range person {
-		if key == "" || key[0] != 0 {
-			continue
-		}
-		delete(person, key)
-		who := own[key[1:]]
-		if len(who) == 0 {
-			continue
-		}
-		to, ok := person[string(who)]
-		if !ok {
-			person[string(who)] = from // the email's slots become the owner's
-			continue
-		}
-		for g := range width {
-			src, cur := slots[int(from)+g], &slots[int(to)+g]
-			if src.course == "" {
-				continue
-			}
-			if cur.course == "" || src.on > cur.on || (src.on == cur.on && src.id < cur.id) {
-				*cur = src
-			}
-		}
-	}
-	type pick struct {
-		id   int64
-		emp  string
-		slot int32
-	}
-	picks := make([]pick, 0, filled)
-	for emp, first := range person {
-		for g := range width {
-			if sl := slots[int(first)+g]; sl.course != "" {
-				picks = append(picks, pick{sl.id, emp, first + int32(g)})
-			}
-		}
-	}
-	slices.SortFunc(picks, func(a, b pick) int { return cmp.Compare(a.id, b.id) })
-	for _, p := range picks {
-		sl := slots[p.slot]
-		if err := fn(compliance.Completion{EmployeeNumber: p.emp, Course: sl.course, CompletedOn: dayEpoch.AddDate(0, 0, int(sl.on))}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 var dayEpoch = compliance.Date(1900, 1, 1)
 
 // dayNumber reads a calendar day as the drivers return it ('YYYY-MM-DD'
@@ -519,9 +298,10 @@ func atoi(b []byte) int {
 }
 
 // emailOwners maps each email that keys a completion to the employee
-// number of its holder (see the emailOwners query).
-func (s *Store) emailOwners(ctx context.Context) (map[string][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, `WITH `+emailOwners+` SELECT email, employee_number FROM email_owners`)
+// number of its holder (see emailOwnersQuery), counting only the
+// completions that also meet cond ("AND ...", with its arguments).
+func (s *Store) emailOwners(ctx context.Context, cond string, args ...any) (map[string][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(emailOwnersQuery(cond)), args...)
 	if err != nil {
 		return nil, s.wrap("match completions by email", err)
 	}

@@ -56,7 +56,7 @@ func TestLatestCompletions(t *testing.T) {
 		want := []compliance.Completion{
 			byEmp("100", "Prevent Awareness", date(2024, 5, 1)),
 			byEmp("100", "Prevent Level 3", date(2023, 6, 1)), // by email, later than the one by number
-			byEmp("0200", "WRAP", date(2020, 2, 29)),
+			byEmp("200", "WRAP", date(2020, 2, 29)),           // by employee key: 0200 is 200
 			byEmp("300", "Basic Prevent", date(2025, 1, 1)),
 		}
 		got = append([]compliance.Completion(nil), got...)

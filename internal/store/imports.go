@@ -309,6 +309,12 @@ func (t *StaffImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Impor
 		_ = t.rollback(nil)
 		return Import{}, err
 	}
+	if _, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`UPDATE snapshots SET people =
+		(SELECT COUNT(DISTINCT employee_number) FROM assignments WHERE snapshot_id = ?) WHERE id = ?`),
+		t.snapshotID, t.snapshotID); err != nil {
+		_ = t.rollback(nil)
+		return Import{}, t.s.wrap("count the snapshot's people", err)
+	}
 	t.imp.RowsRead, t.imp.RowsRejected = rowsRead, rowsRejected
 	return t.commit(errs)
 }

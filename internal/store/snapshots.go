@@ -32,7 +32,7 @@ func (r snapshotRow) Snapshot() Snapshot {
 }
 
 const snapshotSelect = `SELECT s.id, s.effective_date, s.import_id, i.file_name,
-	(SELECT COUNT(DISTINCT a.employee_number) FROM assignments a WHERE a.snapshot_id = s.id) AS people
+	COALESCE(s.people, (SELECT COUNT(DISTINCT a.employee_number) FROM assignments a WHERE a.snapshot_id = s.id)) AS people
 	FROM snapshots s JOIN imports i ON i.id = s.import_id`
 
 // SnapshotAsOf returns the latest snapshot effective on or before asOf, or
@@ -118,6 +118,25 @@ const fieldAssignmentNumber compliance.Field = "assignment_number"
 // fields nil they come in file order; otherwise, on PostgreSQL, in no
 // particular order.
 func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []compliance.Field) ([]compliance.Assignment, error) {
+	// Sized up front: growing a slice of many assignments copies it again
+	// and again.
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM assignments WHERE snapshot_id = ?`),
+		snapshotID).Scan(&n); err != nil {
+		return nil, s.wrap("read staff snapshot", err)
+	}
+	out := make([]compliance.Assignment, 0, n)
+	err := s.EachAssignment(ctx, snapshotID, fields, func(a *compliance.Assignment) error {
+		out = append(out, *a)
+		return nil
+	})
+	return out, err
+}
+
+// EachAssignment is AssignmentsFor calling fn with each assignment in
+// turn, for a caller that keeps less of them (such as
+// compliance.WorkforceBuilder). The assignment is fn's only for the call.
+func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []compliance.Field, fn func(a *compliance.Assignment) error) error {
 	cols := "row_no, is_primary"
 	var sets []func(a *compliance.Assignment, in interner, v string)
 	for _, c := range assignmentReads {
@@ -126,13 +145,6 @@ func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []c
 		}
 		cols += ", " + c.name
 		sets = append(sets, c.set)
-	}
-	// Sized up front: growing a slice of millions of assignments copies
-	// it again and again, and the garbage collector waits on each copy.
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM assignments WHERE snapshot_id = ?`),
-		snapshotID).Scan(&n); err != nil {
-		return nil, s.wrap("read staff snapshot", err)
 	}
 	// File order, except for a caller that groups the assignments itself
 	// (fields given): Workforce orders them by employee number and row, and
@@ -146,10 +158,9 @@ func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []c
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
 		FROM assignments WHERE snapshot_id = ?`+order), snapshotID)
 	if err != nil {
-		return nil, s.wrap("read staff snapshot", err)
+		return s.wrap("read staff snapshot", err)
 	}
 	defer rows.Close()
-	out := make([]compliance.Assignment, 0, n)
 	// The values a snapshot repeats (organisations, staff groups, job
 	// roles, ...) are shared rather than held once per assignment, which
 	// for a national snapshot of millions of rows is most of its memory.
@@ -161,6 +172,7 @@ func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []c
 	var (
 		row     int
 		primary bool
+		a       compliance.Assignment // one for every row: fn does not keep it
 	)
 	dest[0], dest[1] = &row, &primary
 	for i := range raw {
@@ -168,15 +180,17 @@ func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []c
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return nil, s.wrap("read staff snapshot", err)
+			return s.wrap("read staff snapshot", err)
 		}
-		a := compliance.Assignment{Row: row, Primary: primary}
+		a = compliance.Assignment{Row: row, Primary: primary}
 		for i, set := range sets {
 			set(&a, in, raw[i])
 		}
-		out = append(out, a)
+		if err := fn(&a); err != nil {
+			return err
+		}
 	}
-	return out, s.wrap("read staff snapshot", rows.Err())
+	return s.wrap("read staff snapshot", rows.Err())
 }
 
 // interner shares equal strings.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -261,6 +262,17 @@ func TestSnapshots(t *testing.T) {
 			snap, err := s.SnapshotAsOf(ctx, date(2026, 9, 30))
 			if err != nil || snap.People != 2 || snap.FileName != "two-posts.csv" || snap.ImportID != imp.ID {
 				t.Errorf("snapshot = %+v, %v; want 2 people from two-posts.csv", snap, err)
+			}
+			var stored int
+			if err := s.DB().GetContext(ctx, &stored, `SELECT people FROM snapshots WHERE id = `+strconv.FormatInt(snap.ID, 10)); err != nil || stored != 2 {
+				t.Errorf("the snapshot's stored head count is %d, %v; want 2, set at commit", stored, err)
+			}
+			// A snapshot from before the count was kept is counted when read.
+			if _, err := s.DB().ExecContext(ctx, `UPDATE snapshots SET people = NULL`); err != nil {
+				t.Fatal(err)
+			}
+			if snap, err := s.SnapshotAsOf(ctx, date(2026, 9, 30)); err != nil || snap.People != 2 {
+				t.Errorf("with no stored head count, snapshot = %+v, %v; want 2 people", snap, err)
 			}
 		})
 

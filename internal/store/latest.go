@@ -1,0 +1,303 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+// Latest is, for each person and each group of courses, the latest
+// completion dated on or before an as-of date: what the compliance engine
+// needs of a history of millions of completions. People are by employee
+// number as compliance.EmployeeKey matches them (leading zeros aside), a
+// completion keyed by email counting for the holder of that email (as
+// CompletionsAsOf resolves it); completions that name nobody are left out.
+// Of two completions on the same latest day, the one imported first is
+// kept. It is held compactly: a national workforce has millions of people.
+type Latest struct {
+	first, width int
+	people       *compliance.EmployeeIndex // employee key -> first of their slots
+	slots        []latestSlot
+	courses      []string // course names as written, shared between slots
+}
+
+type latestSlot struct {
+	id     int64 // the completion's id: the order it was imported in
+	on     int32 // days since 1 January 1900
+	course int32 // 1 + index in Latest.courses; 0 for an empty slot
+}
+
+// later reports whether a completion on day on with id id is to be kept
+// over what the slot holds.
+func (sl *latestSlot) later(on int32, id int64) bool {
+	return sl.course == 0 || on > sl.on || on == sl.on && id < sl.id
+}
+
+// Training appends the latest completion of each group for the person with
+// this employee number to buf, in the order they were imported, as
+// compliance.Training of level group, and returns it.
+func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []compliance.Training {
+	if l.people == nil {
+		return buf
+	}
+	at, ok := l.people.Get(compliance.EmployeeKey(employeeNumber))
+	if !ok {
+		return buf
+	}
+	start := len(buf)
+	for g, sl := range l.slots[at : int(at)+l.width] {
+		if sl.course == 0 {
+			continue
+		}
+		buf = append(buf, compliance.Training{Level: compliance.Level(l.first + g), Course: l.courses[sl.course-1],
+			CompletedOn: dayTime(sl.on)})
+	}
+	// Import order, as the engine would have met them: at most a slot per
+	// group, so a few at most.
+	ids := l.slots[at : int(at)+l.width]
+	picked := buf[start:]
+	slices.SortStableFunc(picked, func(a, b compliance.Training) int {
+		return cmp.Compare(ids[int(a.Level)-l.first].id, ids[int(b.Level)-l.first].id)
+	})
+	return buf
+}
+
+func dayTime(days int32) time.Time { return dayEpoch.Add(time.Duration(days) * 24 * time.Hour) }
+
+// LatestCompletions returns Latest's completions: for each person and each
+// group of courses, the latest dated on or before asOf. groups maps course
+// keys (as CourseKeys gives them) to a group number of 0 or more, such as
+// the Prevent level the course counts for; courses in no group are left
+// out. EmployeeNumber is the employee key (leading zeros dropped from an
+// all-digit number). The result is in import order, so that the engine
+// breaks ties as it does over every completion.
+func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups map[string]int) ([]compliance.Completion, error) {
+	l, err := s.LatestFor(ctx, asOf, groups, 0)
+	if err != nil || l.people == nil {
+		return nil, err
+	}
+	type pick struct {
+		emp  string
+		slot int32
+	}
+	var picks []pick
+	l.people.All(func(emp string, first int32) {
+		for g := range l.width {
+			if l.slots[int(first)+g].course != 0 {
+				picks = append(picks, pick{emp, first + int32(g)})
+			}
+		}
+	})
+	slices.SortFunc(picks, func(a, b pick) int { return cmp.Compare(l.slots[a.slot].id, l.slots[b.slot].id) })
+	out := make([]compliance.Completion, len(picks))
+	for i, p := range picks {
+		sl := l.slots[p.slot]
+		out[i] = compliance.Completion{EmployeeNumber: p.emp, Course: l.courses[sl.course-1], CompletedOn: dayTime(sl.on)}
+	}
+	return out, nil
+}
+
+// LatestFor works out Latest for about the given number of people (a hint,
+// such as the snapshot's head count, which sizes its tables up front
+// rather than growing them row by row).
+//
+// The database selects the completions of the grouped courses in one scan
+// and they stream through a reduction here that keeps one completion per
+// person and group: memory grows with the people, not the history. (A
+// GROUP BY or window in SQL sorts every selected row, which on SQLite costs
+// several times the scan.)
+func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string]int, people int) (*Latest, error) {
+	l := &Latest{}
+	if len(groups) == 0 {
+		return l, nil
+	}
+	keys := make([]string, 0, len(groups))
+	first, last := -1, 0
+	for k, g := range groups {
+		if g < 0 {
+			continue
+		}
+		keys = append(keys, k)
+		if first < 0 || g < first {
+			first = g
+		}
+		last = max(last, g)
+	}
+	if len(keys) == 0 {
+		return l, nil
+	}
+	sort.Strings(keys)
+	var grp strings.Builder
+	args := make([]any, 0, 3*len(keys)+1)
+	grp.WriteString("CASE c.course_key")
+	for _, k := range keys {
+		grp.WriteString(" WHEN ? THEN CAST(? AS INTEGER)")
+		args = append(args, k, groups[k])
+	}
+	grp.WriteString(" END")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(keys)), ", ")
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	args = append(args, dayArg(asOf))
+	// Only the emails of completions of these courses need an owner.
+	ownersWhere := "AND course_key IN (" + marks + ") AND completed_on <= ?"
+	ownersArgs := args[2*len(keys):]
+	// Completions keyed by email are gathered under the email and given
+	// to its owner at the end, so that PostgreSQL can work out the owners
+	// while the completions stream in. (SQLite, on one connection, works
+	// them out afterwards.)
+	type ownersResult struct {
+		owners map[string][]byte
+		err    error
+	}
+	var ownersDone chan ownersResult
+	if s.dialect == Postgres {
+		ownersDone = make(chan ownersResult, 1)
+		go func() {
+			o, err := s.emailOwners(ctx, ownersWhere, ownersArgs...)
+			ownersDone <- ownersResult{o, err}
+		}()
+	}
+	owners := func() (map[string][]byte, error) {
+		if ownersDone == nil {
+			return s.emailOwners(ctx, ownersWhere, ownersArgs...)
+		}
+		r := <-ownersDone
+		ownersDone = nil
+		return r.owners, r.err
+	}
+	defer func() {
+		if ownersDone != nil {
+			go func() { <-ownersDone }() // let it finish on its own
+		}
+	}()
+	// SQLite would walk the course index and fetch each row from the
+	// table; when most completions held are Prevent ones (imports store
+	// only those), reading the table straight through is faster.
+	notIndexed := ""
+	if s.dialect == SQLite {
+		notIndexed = "NOT INDEXED"
+	}
+	// PostgreSQL sends the day as a number of days: lib/pq would decode a
+	// date into a time.Time, which database/sql then formats as text.
+	onExpr := "c.completed_on"
+	if s.dialect == Postgres {
+		onExpr = "c.completed_on - DATE '1900-01-01'"
+	}
+	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, ` + onExpr + `
+		FROM completions c ` + notIndexed + `
+		WHERE c.course_key IN (` + marks + `) AND c.completed_on <= ?`
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+	if err != nil {
+		return nil, s.wrap("read latest completions", err)
+	}
+	defer rows.Close()
+	l.first, l.width = first, last-first+1
+	people = max(people, 0)
+	l.people = compliance.NewEmployeeIndex(people)
+	l.slots = make([]latestSlot, 0, people*l.width)
+	byEmail := make(map[string]int32) // email -> first slot, for completions keyed by email
+	courses := make(map[string]int32) // course as written -> 1 + index in l.courses
+	var (
+		emp, email, course, on sql.RawBytes
+		group                  int
+		id                     int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&emp, &email, &group, &id, &course, &on); err != nil {
+			return nil, s.wrap("read latest completions", err)
+		}
+		if group < first || group > last {
+			continue
+		}
+		days, err := dayNumber(on)
+		if err != nil {
+			return nil, s.wrap("read latest completions", err)
+		}
+		var at int32
+		var ok bool
+		switch key := employeeKey(emp); {
+		case len(key) > 0:
+			if at, ok = l.people.GetBytes(key); !ok {
+				at = l.grow()
+				l.people.PutBytes(key, at)
+			}
+		case len(email) > 0:
+			if at, ok = byEmail[string(email)]; !ok {
+				at = l.grow()
+				byEmail[string(email)] = at
+			}
+		default:
+			continue
+		}
+		sl := &l.slots[int(at)+group-first]
+		if !sl.later(days, id) {
+			continue
+		}
+		c, ok := courses[string(course)]
+		if !ok {
+			l.courses = append(l.courses, string(course))
+			c = int32(len(l.courses))
+			courses[string(course)] = c
+		}
+		sl.id, sl.on, sl.course = id, days, c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.wrap("read latest completions", err)
+	}
+	rows.Close()
+	if len(byEmail) == 0 {
+		return l, nil
+	}
+	own, err := owners()
+	if err != nil {
+		return nil, err
+	}
+	for email, from := range byEmail {
+		key := employeeKey(own[email])
+		if len(key) == 0 {
+			continue // nobody holds the email
+		}
+		to, ok := l.people.GetBytes(key)
+		if !ok {
+			l.people.PutBytes(key, from) // the email's slots become the owner's
+			continue
+		}
+		for g := range l.width {
+			src, cur := l.slots[int(from)+g], &l.slots[int(to)+g]
+			if src.course != 0 && cur.later(src.on, src.id) {
+				*cur = src
+			}
+		}
+	}
+	return l, nil
+}
+
+// grow adds an empty slot per group for one more person and returns the
+// first.
+func (l *Latest) grow() int32 {
+	at := int32(len(l.slots))
+	l.slots = append(l.slots, make([]latestSlot, l.width)...)
+	return at
+}
+
+// employeeKey is compliance.EmployeeKey of an employee number in a buffer:
+// an all-digit number without its leading zeros (but "0" for zeros only).
+func employeeKey(b []byte) []byte {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return b
+		}
+	}
+	for len(b) > 1 && b[0] == '0' {
+		b = b[1:]
+	}
+	return b
+}
