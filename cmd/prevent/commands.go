@@ -304,7 +304,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	pos2, err := report.Load(ctx, m.Store, m.Config.Policy(), asOf)
+	pos2, err := report.LoadFor(ctx, m.Store, m.Config.Policy(), asOf, report.NeedName)
 	if err != nil {
 		return err
 	}
@@ -381,14 +381,18 @@ func (m *Main) runSummary(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	p, err := report.Load(ctx, m.Store, m.Config.Policy(), asOf)
+	var need report.Need
+	if *urgent > 0 && *format == "table" {
+		need = report.NeedName // the urgent list names them
+	}
+	p, err := report.LoadFor(ctx, m.Store, m.Config.Policy(), asOf, need)
 	if err != nil {
 		return err
 	}
 	if err := report.WriteSummary(m.Stdout, *format, p); err != nil {
 		return err
 	}
-	if *urgent > 0 && (*format == "table") {
+	if *urgent > 0 && *format == "table" {
 		fmt.Fprintf(m.Stdout, "\nMost urgently needing a refresher:\n")
 		return report.WriteStatus(m.Stdout, "table", asOf, report.Urgent(p.People, *urgent))
 	}

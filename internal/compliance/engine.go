@@ -1,7 +1,9 @@
 package compliance
 
 import (
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/glob"
@@ -145,18 +147,33 @@ func (x *TrainingIndex) AssessAll(people []Person, asOf time.Time) {
 // to its level, by employee number (matched as EmployeeKey matches them).
 type TrainingSource interface {
 	// Training appends to buf the training of the person with this
-	// employee number, in the order it was imported, and returns it.
+	// employee number, in the order it was imported, and returns it. It
+	// may be called from several goroutines at once.
 	Training(employeeNumber string, buf []Training) []Training
 }
 
 // AssessAll sets every person's training position on the as-of date from
-// their training in src.
+// their training in src. A large workforce is shared out between the
+// cores, so src is read from several goroutines at once.
 func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) {
-	var buf []Training
-	for i := range people {
-		buf = src.Training(people[i].EmployeeNumber, buf[:0])
-		p.Assess(&people[i], buf, asOf)
+	assess := func(people []Person) {
+		var buf []Training
+		for i := range people {
+			buf = src.Training(people[i].EmployeeNumber, buf[:0])
+			p.Assess(&people[i], buf, asOf)
+		}
 	}
+	const least = 50_000 // below this, starting goroutines costs more than it saves
+	parts := min(runtime.GOMAXPROCS(0), len(people)/least)
+	if parts <= 1 {
+		assess(people)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Go(func() { assess(people[i*len(people)/parts : (i+1)*len(people)/parts]) })
+	}
+	wg.Wait()
 }
 
 // Assess sets a person's training position on the as-of date: the latest

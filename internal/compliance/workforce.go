@@ -119,10 +119,14 @@ func (b *WorkforceBuilder) People() []Person {
 	return people
 }
 
-// sortByEmployee sorts people by employee number as text. It sorts a
+// sortByEmployee sorts people by employee number as text. Otherwise it sorts a
 // compact list of (first 8 bytes, position), which settles almost every
 // comparison without reaching the strings, then moves each person once.
 func sortByEmployee(people []Person) {
+	// Extracts are often in employee number order already.
+	if slices.IsSortedFunc(people, func(a, b Person) int { return strings.Compare(a.EmployeeNumber, b.EmployeeNumber) }) {
+		return
+	}
 	type entry struct {
 		prefix uint64
 		at     int32

@@ -171,3 +171,35 @@ func TestSortByEmployee(t *testing.T) {
 		}
 	}
 }
+
+// A workforce large enough to be assessed on several cores at once is
+// assessed as one person after another would be.
+func TestAssessAllInParts(t *testing.T) {
+	staff, done := benchWorkforce(120_000)
+	p := contractPolicy()
+	asOf := Date(2026, 9, 30)
+	idx := p.NewTrainingIndex(0)
+	for _, c := range done {
+		idx.Add(c)
+	}
+	want := p.Workforce(staff)
+	for i := range want {
+		p.Assess(&want[i], idx.Of(want[i].EmployeeNumber), asOf)
+	}
+	got := p.Workforce(staff)
+	p.AssessAll(got, idx, asOf)
+	if !reflect.DeepEqual(got, want) {
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("person %d: got %+v, want %+v", i, got[i], want[i])
+			}
+		}
+	}
+	statuses := map[Status]int{}
+	for _, per := range got {
+		statuses[per.Status]++
+	}
+	if len(statuses) < 3 {
+		t.Errorf("statuses %v: the workforce should mix them", statuses)
+	}
+}

@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -30,7 +32,73 @@ func isoDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(time.DateOnly)
+	y, m, d := t.Date()
+	if y < 1000 || y > 9999 {
+		return t.Format(time.DateOnly)
+	}
+	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+	return string(b[:])
+}
+
+// writeInParts writes n records to w in order, formatted part by part on
+// every core: format writes records lo to hi-1. A national status listing
+// has millions of records; writing one part while the next are formatted
+// keeps both cores busy, and only a few parts are held at once.
+func writeInParts(w io.Writer, n int, format func(w io.Writer, lo, hi int) error) error {
+	const part = 16_384
+	workers := runtime.GOMAXPROCS(0)
+	if n <= part || workers < 2 {
+		return format(w, 0, n)
+	}
+	type result struct {
+		buf bytes.Buffer
+		err error
+	}
+	parts := (n + part - 1) / part
+	results := make([]chan *result, parts)
+	for i := range results {
+		results[i] = make(chan *result, 1)
+	}
+	ahead := make(chan struct{}, 2*workers) // parts handed out and not yet written
+	stop := make(chan struct{})
+	defer close(stop)
+	next := make(chan int)
+	go func() { // hands the parts out in order
+		defer close(next)
+		for i := range parts {
+			select {
+			case ahead <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
+			case next <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for i := range next {
+				r := &result{}
+				r.err = format(&r.buf, i*part, min((i+1)*part, n))
+				results[i] <- r
+			}
+		}()
+	}
+	for i := range parts {
+		r := <-results[i]
+		<-ahead
+		if r.err != nil {
+			return r.err
+		}
+		if _, err := w.Write(r.buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // StatusColumns are the fields of the status listing, in order.
@@ -48,15 +116,22 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 	case "csv":
 		cw := csv.NewWriter(w)
 		_ = cw.Write(StatusColumns)
-		for i := range people {
-			rec := statusRecord(&people[i])
-			for j := range rec {
-				rec[j] = figures.SafeCell(rec[j])
-			}
-			_ = cw.Write(rec)
-		}
 		cw.Flush()
-		return cw.Error()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		return writeInParts(w, len(people), func(w io.Writer, lo, hi int) error {
+			cw := csv.NewWriter(w)
+			for i := lo; i < hi; i++ {
+				rec := statusRecord(&people[i])
+				for j := range rec {
+					rec[j] = figures.SafeCell(rec[j])
+				}
+				_ = cw.Write(rec)
+			}
+			cw.Flush()
+			return cw.Error()
+		})
 	case "xlsx":
 		rows := make([][]string, len(people))
 		for i := range people {

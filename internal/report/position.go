@@ -39,6 +39,41 @@ func (e *NoSnapshotError) Error() string {
 // rules applied once to each distinct course name), and memory grows with
 // the workforce, not with the training history.
 func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time) (*Position, error) {
+	return LoadFor(ctx, s, pol, asOf, NeedAll)
+}
+
+// Need says what a report reads of each person beyond their employee
+// number, organisation, requirement and training position, which every
+// Position has. Millions of names and emails that a report does not show
+// are much of the cost of reading a national snapshot.
+type Need uint8
+
+const (
+	NeedName    Need = 1 << iota // Person.Name: listings of people
+	NeedContact                  // Person.Email and ManagerEmail: reminders
+	NeedRole                     // Person.StaffGroup and JobRole: the dashboard
+	NeedAll     = NeedName | NeedContact | NeedRole
+)
+
+// fields lists the assignment fields to read for what is needed, and for
+// the policy's rules.
+func (n Need) fields(pol *compliance.Policy) []compliance.Field {
+	fields := append(pol.AssignmentFields(), compliance.FieldOrganisation)
+	if n&NeedName != 0 {
+		fields = append(fields, store.FieldName)
+	}
+	if n&NeedContact != 0 {
+		fields = append(fields, store.FieldEmail, store.FieldManagerEmail)
+	}
+	if n&NeedRole != 0 {
+		fields = append(fields, compliance.FieldStaffGroup, compliance.FieldJobRole)
+	}
+	return fields
+}
+
+// LoadFor is Load reading of each person only what is needed (the
+// particulars not needed are left empty).
+func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, need Need) (*Position, error) {
 	asOf = compliance.Day(asOf)
 	snap, err := s.SnapshotAsOf(ctx, asOf)
 	if errors.Is(err, store.ErrNoSnapshot) {
@@ -64,7 +99,7 @@ func Load(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.
 	staffDone := make(chan error, 1)
 	go func() {
 		b := pol.NewWorkforce(snap.People)
-		err := s.EachAssignment(ctx, snap.ID, pol.AssignmentFields(), func(a *compliance.Assignment) error {
+		err := s.EachAssignment(ctx, snap.ID, need.fields(&pol), func(a *compliance.Assignment) error {
 			b.Add(a)
 			return nil
 		})

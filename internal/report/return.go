@@ -18,7 +18,7 @@ const trendQuarters = 4
 // quarters for which a snapshot exists when withTrend (the XLSX shows it;
 // the CSV does not need it).
 func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p returns.Provider, q returns.Quarter, suppressBelow int, now time.Time, withTrend bool) (*returns.Return, []returns.TrendPoint, error) {
-	pos, err := Load(ctx, s, pol, q.End())
+	pos, err := LoadFor(ctx, s, pol, q.End(), 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -42,7 +42,7 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	}
 	var trend []returns.TrendPoint
 	for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
-		prev, err := Load(ctx, s, pol, pq.End())
+		prev, err := LoadFor(ctx, s, pol, pq.End(), 0)
 		var none *NoSnapshotError
 		if errors.As(err, &none) {
 			break

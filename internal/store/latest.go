@@ -160,9 +160,19 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 	var ownersDone chan ownersResult
 	if s.dialect == Postgres {
 		ownersDone = make(chan ownersResult, 1)
+		ownersCtx, cancel := context.WithCancel(ctx)
 		go func() {
-			o, err := s.emailOwners(ctx, ownersWhere, ownersArgs...)
+			o, err := s.emailOwners(ownersCtx, ownersWhere, ownersArgs...)
 			ownersDone <- ownersResult{o, err}
+		}()
+		// Not needed after all (no completion keyed by email, or an
+		// error): stopped, and waited for, so that no query of ours
+		// outlives the call.
+		defer func() {
+			cancel()
+			if ownersDone != nil {
+				<-ownersDone
+			}
 		}()
 	}
 	owners := func() (map[string][]byte, error) {
@@ -173,11 +183,6 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 		ownersDone = nil
 		return r.owners, r.err
 	}
-	defer func() {
-		if ownersDone != nil {
-			go func() { <-ownersDone }() // let it finish on its own
-		}
-	}()
 	// SQLite would walk the course index and fetch each row from the
 	// table; when most completions held are Prevent ones (imports store
 	// only those), reading the table straight through is faster.

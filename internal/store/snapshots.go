@@ -86,19 +86,19 @@ func (s *Store) Assignments(ctx context.Context, snapshotID int64) ([]compliance
 }
 
 // The columns AssignmentsFor reads, in order, with where each goes. The
-// first ones are always read; the optional ones only when asked for.
+// first one is always read; the others only when asked for.
 var assignmentReads = []struct {
 	name  string
 	field compliance.Field // "" for the columns always read
 	set   func(a *compliance.Assignment, in interner, v string)
 }{
 	{"employee_number", "", func(a *compliance.Assignment, _ interner, v string) { a.EmployeeNumber = v }},
-	{"name", "", func(a *compliance.Assignment, _ interner, v string) { a.Name = v }},
-	{"organisation", "", func(a *compliance.Assignment, in interner, v string) { a.Organisation = in.getString(v) }},
-	{"staff_group", "", func(a *compliance.Assignment, in interner, v string) { a.StaffGroup = in.getString(v) }},
-	{"job_role", "", func(a *compliance.Assignment, in interner, v string) { a.JobRole = in.getString(v) }},
-	{"email", "", func(a *compliance.Assignment, _ interner, v string) { a.Email = v }},
-	{"manager_email", "", func(a *compliance.Assignment, in interner, v string) { a.ManagerEmail = in.getString(v) }},
+	{"name", FieldName, func(a *compliance.Assignment, _ interner, v string) { a.Name = v }},
+	{"organisation", compliance.FieldOrganisation, func(a *compliance.Assignment, in interner, v string) { a.Organisation = in.getString(v) }},
+	{"staff_group", compliance.FieldStaffGroup, func(a *compliance.Assignment, in interner, v string) { a.StaffGroup = in.getString(v) }},
+	{"job_role", compliance.FieldJobRole, func(a *compliance.Assignment, in interner, v string) { a.JobRole = in.getString(v) }},
+	{"email", FieldEmail, func(a *compliance.Assignment, _ interner, v string) { a.Email = v }},
+	{"manager_email", FieldManagerEmail, func(a *compliance.Assignment, in interner, v string) { a.ManagerEmail = in.getString(v) }},
 	{"assignment_number", fieldAssignmentNumber, func(a *compliance.Assignment, _ interner, v string) { a.AssignmentNumber = v }},
 	{"occupation_code", compliance.FieldOccupationCode, func(a *compliance.Assignment, in interner, v string) { a.OccupationCode = in.getString(v) }},
 	{"position_title", compliance.FieldPositionTitle, func(a *compliance.Assignment, in interner, v string) { a.PositionTitle = in.getString(v) }},
@@ -106,17 +106,24 @@ var assignmentReads = []struct {
 	{"assignment_status", compliance.FieldAssignmentStatus, func(a *compliance.Assignment, in interner, v string) { a.AssignmentStatus = in.getString(v) }},
 }
 
-// fieldAssignmentNumber asks AssignmentsFor for the assignment number,
-// which no rule matches on.
-const fieldAssignmentNumber compliance.Field = "assignment_number"
+// Fields of an assignment that AssignmentsFor reads only when asked to,
+// besides the rule fields of compliance: none of them is a rule field.
+const (
+	FieldName         compliance.Field = "name"
+	FieldEmail        compliance.Field = "email"
+	FieldManagerEmail compliance.Field = "manager_email"
+	// fieldAssignmentNumber is unique to each row and never needed by
+	// a report.
+	fieldAssignmentNumber compliance.Field = "assignment_number"
+)
 
-// AssignmentsFor returns a snapshot's assignments with the
-// employee number, name, organisation, staff group, job role, emails, row
-// and primary flag, and of the other fields only those listed (nil: all of
-// them). The rest are left empty: a national snapshot has millions of
-// rows, and decoding columns nobody looks at is much of reading it. With
-// fields nil they come in file order; otherwise, on PostgreSQL, in no
-// particular order.
+// AssignmentsFor returns a snapshot's assignments with the employee
+// number, row and primary flag, and of the other fields (the rule fields
+// of compliance, FieldName, FieldEmail and FieldManagerEmail) only those
+// listed (nil: all of them). The rest are left empty: a national snapshot
+// has millions of rows, and decoding columns nobody looks at is much of
+// reading it. With fields nil they come in file order; otherwise, on
+// PostgreSQL, in no particular order.
 func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []compliance.Field) ([]compliance.Assignment, error) {
 	// Sized up front: growing a slice of many assignments copies it again
 	// and again.

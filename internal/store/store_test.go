@@ -352,7 +352,8 @@ func TestAssignments(t *testing.T) {
 			}
 		})
 		t.Run("AssignmentsFor reads only the rule fields asked for", func(t *testing.T) {
-			some, err := s.AssignmentsFor(ctx, snap.ID, []compliance.Field{compliance.FieldPositionTitle})
+			some, err := s.AssignmentsFor(ctx, snap.ID, []compliance.Field{compliance.FieldPositionTitle, compliance.FieldOrganisation,
+				compliance.FieldStaffGroup, compliance.FieldJobRole, store.FieldName, store.FieldEmail, store.FieldManagerEmail})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -363,6 +364,17 @@ func TestAssignments(t *testing.T) {
 			}
 			if !reflect.DeepEqual(some, want) {
 				t.Errorf("assignments\n got: %+v\nwant: %+v", some, want)
+			}
+			fewest, err := s.AssignmentsFor(ctx, snap.ID, []compliance.Field{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.Slice(fewest, func(i, j int) bool { return fewest[i].Row < fewest[j].Row })
+			for i := range want {
+				want[i] = compliance.Assignment{EmployeeNumber: got[i].EmployeeNumber, Primary: got[i].Primary, Row: got[i].Row}
+			}
+			if !reflect.DeepEqual(fewest, want) {
+				t.Errorf("with no fields asked for, assignments\n got: %+v\nwant: %+v", fewest, want)
 			}
 		})
 	})

@@ -1,0 +1,113 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+func TestIsoDate(t *testing.T) {
+	for _, tt := range []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Time{}, ""},
+		{compliance.Date(2026, 9, 30), "2026-09-30"},
+		{compliance.Date(2024, 2, 29), "2024-02-29"},
+		{compliance.Date(1999, 12, 1), "1999-12-01"},
+		{compliance.Date(1000, 1, 1), "1000-01-01"},
+		{compliance.Date(999, 1, 1), "0999-01-01"},
+		{compliance.Date(10000, 1, 1), "10000-01-01"},
+	} {
+		if got := isoDate(tt.in); got != tt.want {
+			t.Errorf("isoDate(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestWriteInParts(t *testing.T) {
+	lines := func(w io.Writer, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			fmt.Fprintln(w, i)
+		}
+		return nil
+	}
+	for _, n := range []int{0, 1, 16_384, 16_385, 100_003} {
+		var want, got bytes.Buffer
+		_ = lines(&want, 0, n)
+		if err := writeInParts(&got, n, lines); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("n=%d: records out of order or lost (%d bytes, want %d)", n, got.Len(), want.Len())
+		}
+	}
+	t.Run("a part that fails stops the writing with its error", func(t *testing.T) {
+		boom := errors.New("boom")
+		var got bytes.Buffer
+		err := writeInParts(&got, 200_000, func(w io.Writer, lo, hi int) error {
+			if lo <= 50_000 && 50_000 < hi {
+				return boom
+			}
+			return lines(w, lo, hi)
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("err = %v, want boom", err)
+		}
+		var want bytes.Buffer
+		_ = lines(&want, 0, 49_152) // the parts before the failing one
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("wrote %d bytes before the failure, want %d", got.Len(), want.Len())
+		}
+	})
+	t.Run("a writer that fails stops it", func(t *testing.T) {
+		err := writeInParts(failingWriter{}, 200_000, lines)
+		if err == nil || err.Error() != "disk full" {
+			t.Fatalf("err = %v, want disk full", err)
+		}
+	})
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// A listing long enough to be written in parts is the listing written
+// record by record.
+func TestWriteStatusCSVInParts(t *testing.T) {
+	people := make([]compliance.Person, 40_000)
+	for i := range people {
+		people[i] = compliance.Person{EmployeeNumber: strconv.Itoa(10_000_000 + i), Name: fmt.Sprintf("Person, %d", i),
+			Organisation: "=RXX \"Acute\"", Requirement: compliance.Level(1 + i%3), Status: compliance.Compliant,
+			CompletedOn: compliance.Date(2024, 1, 1).AddDate(0, 0, i%900), DueDate: compliance.Date(2027, 1, 1).AddDate(0, 0, i%900)}
+		if i%7 == 0 {
+			people[i].Status, people[i].CompletedOn, people[i].DueDate = compliance.Never, time.Time{}, time.Time{}
+		}
+	}
+	var want bytes.Buffer
+	cw := csv.NewWriter(&want)
+	_ = cw.Write(StatusColumns)
+	for i := range people {
+		p := &people[i]
+		var done, due string
+		if !p.CompletedOn.IsZero() {
+			done, due = p.CompletedOn.Format(time.DateOnly), p.DueDate.Format(time.DateOnly)
+		}
+		_ = cw.Write([]string{p.EmployeeNumber, p.Name, "'" + p.Organisation, p.Requirement.String(), string(p.Status), done, due})
+	}
+	cw.Flush()
+	var got bytes.Buffer
+	if err := WriteStatus(&got, "csv", compliance.Date(2026, 9, 30), people); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Errorf("the CSV written in parts differs from the one written row by row (%d bytes, want %d)", got.Len(), want.Len())
+	}
+}
