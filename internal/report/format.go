@@ -133,11 +133,8 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 			return cw.Error()
 		})
 	case "xlsx":
-		rows := make([][]string, len(people))
-		for i := range people {
-			rows[i] = statusRecord(&people[i])
-		}
-		return WriteXLSX(w, "Status "+asOf.Format(time.DateOnly), StatusColumns, rows)
+		return writeXLSX(w, "Status "+asOf.Format(time.DateOnly), StatusColumns, len(people),
+			func(i int) []string { return statusRecord(&people[i]) })
 	case "table", "":
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "EMPLOYEE NO\tNAME\tORGANISATION\tREQUIREMENT\tSTATUS\tCOMPLETED\tDUE")
@@ -195,47 +192,70 @@ func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) er
 }
 
 // WriteXLSX writes one sheet with a bold, frozen header row and every cell
-// as text (so nothing in it can run as a formula).
+// as text (so nothing in it can run as a formula). Rows beyond what an
+// Excel sheet holds continue on further sheets, each with the header,
+// named "SHEET (2)", "SHEET (3)" and so on.
 func WriteXLSX(w io.Writer, sheet string, header []string, rows [][]string) error {
+	return writeXLSX(w, sheet, header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// sheetRows is how many rows below the header a sheet takes: an Excel
+// sheet holds 1,048,576 rows in all.
+var sheetRows = 1_048_575
+
+// writeXLSX is WriteXLSX with the rows made one at a time by row.
+func writeXLSX(w io.Writer, sheet string, header []string, n int, row func(i int) []string) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	sheet = sheetName(sheet)
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
 	if err != nil {
 		return err
 	}
-	for i := range header {
-		_ = sw.SetColWidth(i+1, i+1, 18)
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	cells := make([]interface{}, len(header))
-	for i, h := range header {
-		cells[i] = excelize.Cell{Value: h, StyleID: bold}
-	}
-	if err := sw.SetRow("A1", cells); err != nil {
-		return err
-	}
-	for r, row := range rows {
-		cells := make([]interface{}, len(row))
-		for i, v := range row {
-			cells[i] = figures.SafeCell(v) // text cells, never formulas; neutralised for when they are copied out
+	sheets := max(1, (n+sheetRows-1)/sheetRows)
+	for k := range sheets {
+		name := sheetName(sheet)
+		if k == 0 {
+			if err := f.SetSheetName("Sheet1", name); err != nil {
+				return err
+			}
+		} else {
+			suffix := fmt.Sprintf(" (%d)", k+1)
+			name = string([]rune(name)[:min(len([]rune(name)), 31-len(suffix))]) + suffix
+			if _, err := f.NewSheet(name); err != nil {
+				return err
+			}
 		}
-		ref, _ := excelize.CoordinatesToCellName(1, r+2)
-		if err := sw.SetRow(ref, cells); err != nil {
+		sw, err := f.NewStreamWriter(name)
+		if err != nil {
 			return err
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		return err
+		for i := range header {
+			_ = sw.SetColWidth(i+1, i+1, 18)
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+		cells := make([]interface{}, len(header))
+		for i, h := range header {
+			cells[i] = excelize.Cell{Value: h, StyleID: bold}
+		}
+		if err := sw.SetRow("A1", cells); err != nil {
+			return err
+		}
+		for r, end := 0, min(sheetRows, n-k*sheetRows); r < end; r++ {
+			values := row(k*sheetRows + r)
+			cells := make([]interface{}, len(values))
+			for i, v := range values {
+				cells[i] = figures.SafeCell(v) // text cells, never formulas; neutralised for when they are copied out
+			}
+			ref, _ := excelize.CoordinatesToCellName(1, r+2)
+			if err := sw.SetRow(ref, cells); err != nil {
+				return err
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return err
+		}
 	}
 	return f.Write(w)
 }

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
@@ -110,4 +114,63 @@ func TestWriteStatusCSVInParts(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), want.Bytes()) {
 		t.Errorf("the CSV written in parts differs from the one written row by row (%d bytes, want %d)", got.Len(), want.Len())
 	}
+}
+
+// A listing longer than an Excel sheet holds goes on over further sheets,
+// each with the header; nothing is lost.
+func TestWriteXLSXOverSeveralSheets(t *testing.T) {
+	defer func(n int) { sheetRows = n }(sheetRows)
+	sheetRows = 3
+	people := make([]compliance.Person, 7)
+	for i := range people {
+		people[i] = compliance.Person{EmployeeNumber: strconv.Itoa(100 + i), Name: fmt.Sprintf("Person %d", i), Status: compliance.Never}
+	}
+	var buf bytes.Buffer
+	if err := WriteStatus(&buf, "xlsx", compliance.Date(2026, 9, 30), people); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := []string{"Status 2026-09-30", "Status 2026-09-30 (2)", "Status 2026-09-30 (3)"}
+	if got := f.GetSheetList(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("sheets %q, want %q", got, want)
+	}
+	var numbers []string
+	for _, sheet := range want {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) == 0 || !reflect.DeepEqual(rows[0], StatusColumns) {
+			t.Fatalf("sheet %s starts %q, want the header", sheet, rows)
+		}
+		if len(rows) > 4 {
+			t.Errorf("sheet %s has %d rows, more than the header and 3", sheet, len(rows))
+		}
+		for _, r := range rows[1:] {
+			numbers = append(numbers, r[0])
+		}
+	}
+	if want := []string{"100", "101", "102", "103", "104", "105", "106"}; !reflect.DeepEqual(numbers, want) {
+		t.Errorf("employee numbers over the sheets %q, want %q", numbers, want)
+	}
+	t.Run("a long sheet name keeps its number", func(t *testing.T) {
+		var buf bytes.Buffer
+		rows := [][]string{{"a"}, {"b"}, {"c"}, {"d"}}
+		if err := WriteXLSX(&buf, "People due within 90 days in RXX Mental Health", []string{"x"}, rows); err != nil {
+			t.Fatal(err)
+		}
+		f, err := excelize.OpenReader(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		list := f.GetSheetList()
+		if len(list) != 2 || !strings.HasSuffix(list[1], " (2)") || len([]rune(list[1])) > 31 {
+			t.Errorf("sheets %q: want a second sheet ending (2), at most 31 characters", list)
+		}
+	})
 }
