@@ -9,8 +9,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -136,14 +136,7 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 		return writeXLSX(w, "Status "+asOf.Format(time.DateOnly), StatusColumns, len(people),
 			func(i int) []string { return statusRecord(&people[i]) })
 	case "table", "":
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "EMPLOYEE NO\tNAME\tORGANISATION\tREQUIREMENT\tSTATUS\tCOMPLETED\tDUE")
-		for i := range people {
-			p := &people[i]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36),
-				p.Requirement, p.Status, figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate)))
-		}
-		if err := tw.Flush(); err != nil {
+		if err := writeStatusTable(w, people); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(w, "%d %s as of %s\n", len(people), pluralWord(len(people), "person", "people"), asOf.Format(time.DateOnly))
@@ -177,18 +170,92 @@ func optDate(t time.Time) *string {
 	return &s
 }
 
+// writeStatusJSON writes {"as_of": ..., "people": [...]} indented by two
+// spaces, as json.Encoder with SetIndent("", "  ") would, part by part
+// rather than the whole document in memory first.
 func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) error {
-	out := struct {
-		AsOf   string       `json:"as_of"`
-		People []jsonPerson `json:"people"`
-	}{AsOf: asOf.Format(time.DateOnly), People: make([]jsonPerson, len(people))}
-	for i := range people {
-		p := &people[i]
-		out.People[i] = jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status), optDate(p.CompletedOn), optDate(p.DueDate)}
+	day, _ := json.Marshal(asOf.Format(time.DateOnly))
+	if len(people) == 0 {
+		_, err := fmt.Fprintf(w, "{\n  \"as_of\": %s,\n  \"people\": []\n}\n", day)
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if _, err := fmt.Fprintf(w, "{\n  \"as_of\": %s,\n  \"people\": [\n", day); err != nil {
+		return err
+	}
+	err := writeInParts(w, len(people), func(w io.Writer, lo, hi int) error {
+		var buf bytes.Buffer
+		for i := lo; i < hi; i++ {
+			p := &people[i]
+			b, err := json.MarshalIndent(jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status),
+				optDate(p.CompletedOn), optDate(p.DueDate)}, "    ", "  ")
+			if err != nil {
+				return err
+			}
+			buf.WriteString("    ")
+			buf.Write(b)
+			if i < len(people)-1 {
+				buf.WriteByte(',')
+			}
+			buf.WriteByte('\n')
+		}
+		_, err := w.Write(buf.Bytes())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "  ]\n}\n")
+	return err
+}
+
+// statusTableHeader heads the status table.
+var statusTableHeader = []string{"EMPLOYEE NO", "NAME", "ORGANISATION", "REQUIREMENT", "STATUS", "COMPLETED", "DUE"}
+
+func statusTableRow(p *compliance.Person) []string {
+	return []string{p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
+		string(p.Status), figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate))}
+}
+
+// writeStatusTable writes the status table aligned as text/tabwriter
+// would (each column as wide as its widest cell, in characters, and two
+// spaces; the last column as it is). The widths are found first, so that
+// a listing of millions of people is written part by part instead of held
+// in a tabwriter.
+func writeStatusTable(w io.Writer, people []compliance.Person) error {
+	width := make([]int, len(statusTableHeader)-1)
+	measure := func(cells []string) {
+		for j := range width {
+			width[j] = max(width[j], utf8.RuneCountInString(cells[j]))
+		}
+	}
+	measure(statusTableHeader)
+	for i := range people {
+		measure(statusTableRow(&people[i]))
+	}
+	line := func(b *bytes.Buffer, cells []string) {
+		for j, c := range cells {
+			b.WriteString(c)
+			if j < len(width) {
+				for range width[j] + 2 - utf8.RuneCountInString(c) {
+					b.WriteByte(' ')
+				}
+			}
+		}
+		b.WriteByte('\n')
+	}
+	var head bytes.Buffer
+	line(&head, statusTableHeader)
+	if _, err := w.Write(head.Bytes()); err != nil {
+		return err
+	}
+	return writeInParts(w, len(people), func(w io.Writer, lo, hi int) error {
+		var b bytes.Buffer
+		for i := lo; i < hi; i++ {
+			line(&b, statusTableRow(&people[i]))
+		}
+		_, err := w.Write(b.Bytes())
+		return err
+	})
 }
 
 // WriteXLSX writes one sheet with a bold, frozen header row and every cell

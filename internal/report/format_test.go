@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"text/tabwriter"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -173,4 +175,68 @@ func TestWriteXLSXOverSeveralSheets(t *testing.T) {
 			t.Errorf("sheets %q: want a second sheet ending (2), at most 31 characters", list)
 		}
 	})
+}
+
+// statusPeople is a listing with the awkward values: quotes, commas,
+// markup, accents, wide characters, long names, empty cells.
+func statusPeople(n int) []compliance.Person {
+	names := []string{"Ann O'Neil", `Bo "Bob" Smith`, "Zoë Brontë", "李小龙", "<b>&amp;</b>", "", "A Very Long Name That Goes On And On Beyond Twenty-Eight"}
+	orgs := []string{"RXX Acute", "RXX Mental Health, Community & Learning Disabilities Division", "=SUM(A1)", ""}
+	people := make([]compliance.Person, n)
+	for i := range people {
+		people[i] = compliance.Person{EmployeeNumber: strconv.Itoa(1000 + i), Name: names[i%len(names)], Organisation: orgs[i%len(orgs)],
+			Requirement: compliance.Level(1 + i%3), Status: []compliance.Status{compliance.Compliant, compliance.DueSoon, compliance.Expired}[i%3],
+			CompletedOn: compliance.Date(2023, 1, 1).AddDate(0, 0, i%1000), DueDate: compliance.Date(2026, 1, 1).AddDate(0, 0, i%1000)}
+		if i%5 == 0 {
+			people[i].Status, people[i].CompletedOn, people[i].DueDate = compliance.Never, time.Time{}, time.Time{}
+		}
+	}
+	return people
+}
+
+// The JSON and the table are written part by part; they must read as
+// json.Encoder and text/tabwriter wrote them whole.
+func TestWriteStatusJSONAndTable(t *testing.T) {
+	asOf := compliance.Date(2026, 9, 30)
+	for _, n := range []int{0, 1, 7, 40_000} {
+		people := statusPeople(n)
+		t.Run(fmt.Sprintf("json %d", n), func(t *testing.T) {
+			out := struct {
+				AsOf   string       `json:"as_of"`
+				People []jsonPerson `json:"people"`
+			}{AsOf: "2026-09-30", People: make([]jsonPerson, len(people))}
+			for i := range people {
+				p := &people[i]
+				out.People[i] = jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status), optDate(p.CompletedOn), optDate(p.DueDate)}
+			}
+			var want, got bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(out); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteStatus(&got, "json", asOf, people); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("json differs from json.Encoder's:\n got %.400s\nwant %.400s", got.String(), want.String())
+			}
+		})
+		t.Run(fmt.Sprintf("table %d", n), func(t *testing.T) {
+			var want, got bytes.Buffer
+			tw := tabwriter.NewWriter(&want, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "EMPLOYEE NO\tNAME\tORGANISATION\tREQUIREMENT\tSTATUS\tCOMPLETED\tDUE")
+			for i := range people {
+				fmt.Fprintln(tw, strings.Join(statusTableRow(&people[i]), "\t"))
+			}
+			_ = tw.Flush()
+			fmt.Fprintf(&want, "%d %s as of 2026-09-30\n", n, pluralWord(n, "person", "people"))
+			if err := WriteStatus(&got, "table", asOf, people); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want.Bytes()) {
+				t.Errorf("table differs from tabwriter's:\n got %.600s\nwant %.600s", got.String(), want.String())
+			}
+		})
+	}
 }
