@@ -150,15 +150,16 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 	ownersWhere := "AND course_key IN (" + marks + ") AND completed_on <= ?"
 	ownersArgs := args[2*len(keys):]
 	// Completions keyed by email are gathered under the email and given
-	// to its owner at the end, so that PostgreSQL can work out the owners
-	// while the completions stream in. (SQLite, on one connection, works
-	// them out afterwards.)
+	// to its owner at the end, so that the database can work out the
+	// owners on a connection of its own while the completions stream in.
+	// (An in-memory SQLite database has a single connection: it works them
+	// out afterwards.)
 	type ownersResult struct {
 		owners map[string][]byte
 		err    error
 	}
 	var ownersDone chan ownersResult
-	if s.dialect == Postgres {
+	if s.db.Stats().MaxOpenConnections != 1 {
 		ownersDone = make(chan ownersResult, 1)
 		ownersCtx, cancel := context.WithCancel(ctx)
 		go func() {

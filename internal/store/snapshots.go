@@ -122,8 +122,8 @@ const (
 // of compliance, FieldName, FieldEmail and FieldManagerEmail) only those
 // listed (nil: all of them). The rest are left empty: a national snapshot
 // has millions of rows, and decoding columns nobody looks at is much of
-// reading it. With fields nil they come in file order; otherwise, on
-// PostgreSQL, in no particular order.
+// reading it. With fields nil they come in file order; otherwise in no
+// particular order.
 func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []compliance.Field) ([]compliance.Assignment, error) {
 	// Sized up front: growing a slice of many assignments copies it again
 	// and again.
@@ -156,10 +156,10 @@ func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []c
 	// File order, except for a caller that groups the assignments itself
 	// (fields given): Workforce orders them by employee number and row, and
 	// a row number is the assignment's line in its extract, one to a line.
-	// PostgreSQL then streams the first rows at once instead of sorting
+	// The database then streams the first rows at once instead of sorting
 	// millions of them first.
 	order := " ORDER BY row_no, id"
-	if fields != nil && s.dialect == Postgres {
+	if fields != nil {
 		order = ""
 	}
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
