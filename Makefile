@@ -93,6 +93,15 @@ bench: build bench-data
 	bin/prevent-bench -data $(BENCH_DATA) -scales "$$(echo $(BENCH_SCALES) | tr ' ' ,)" -pandas "$(BENCH_PYTHON)" -pg "$(BENCH_PG)"
 	@if [ -n "$(BENCH_GO)" ]; then $(GO) test -run '^$$' -bench . -benchmem ./importers/ ./internal/...; fi
 
+## bench-national: seed a throwaway PostgreSQL (initdb) with 2,000,000 people
+## and 10,000,000 completions (about 90 s), then time status and the return
+## on it. BENCH_NATIONAL="-keep" leaves the server running for profiling.
+BENCH_NATIONAL ?=
+.PHONY: bench-national
+bench-national: build
+	$(GO) build -o bin/prevent-bench ./cmd/prevent-bench
+	bin/prevent-bench national $(BENCH_NATIONAL)
+
 ## fuzz: run every fuzz target in the module (func FuzzX in a _test.go), one
 ## after another, each for FUZZTIME. A crasher is saved by go test under the
 ## package's testdata/fuzz/FuzzX/ and from then on runs in every `make test`:
