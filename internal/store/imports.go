@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -329,6 +330,7 @@ type CompletionImport struct {
 	importTx
 	w     rowWriter
 	added int
+	keys  map[string]bool // the course keys of the rows added
 	// staged is set on PostgreSQL, where rows are copied into a temporary
 	// table and moved into completions at commit, skipping those held.
 	staged bool
@@ -394,6 +396,12 @@ func (t *CompletionImport) Add(c compliance.Completion, row int) (inserted bool,
 	if emp == "" {
 		emailKey = email
 	}
+	if !t.keys[courseKey] {
+		if t.keys == nil {
+			t.keys = make(map[string]bool)
+		}
+		t.keys[courseKey] = true
+	}
 	inserted, err = t.w.write(t.imp.ID, row, emp, email, emailKey, c.Course, courseKey, dayArg(c.CompletedOn))
 	if err != nil {
 		return false, fmt.Errorf("completions extract %s row %d: %w", t.imp.FileName, row, err)
@@ -432,10 +440,30 @@ func (t *CompletionImport) Commit(rowsRead, rowsRejected int, errs []RowError) (
 	}
 	t.imp.RowsDuplicate = t.added - t.imp.RowsImported
 	t.imp.RowsRead, t.imp.RowsRejected = rowsRead, rowsRejected
+	if err := t.recordCourseKeys(); err != nil {
+		_ = t.rollback(nil)
+		return Import{}, err
+	}
 	return t.commit(errs)
 }
 
 // Rollback abandons the import: nothing of it is kept.
 func (t *CompletionImport) Rollback() error { return t.rollback(t.w) }
+
+// recordCourseKeys adds the import's course keys to those held (see
+// CourseKeys).
+func (t *CompletionImport) recordCourseKeys() error {
+	keys := make([]string, 0, len(t.keys))
+	for k := range t.keys {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if _, err := t.tx.ExecContext(t.ctx, t.tx.Rebind(`INSERT INTO course_keys (course_key) VALUES (?) ON CONFLICT DO NOTHING`), k); err != nil {
+			return t.s.wrap("import of "+t.imp.FileName, err)
+		}
+	}
+	return nil
+}
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

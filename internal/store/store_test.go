@@ -139,6 +139,28 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("migration 1 recorded %d times", count)
 			}
 		}},
+		{"a database from before 0008 and 0009 is brought up to date with its data", func(t *testing.T, dsn string) {
+			s := storetest.Open(t, dsn)
+			importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", ""), person("200", "Bo", ""))
+			importCompletions(t, s, "lms.csv", byEmp("100", "Prevent  Awareness", date(2025, 1, 1)), byEmp("200", "WRAP", date(2025, 1, 1)))
+			// Back to version 7, as the earlier prevent left it.
+			for _, q := range []string{`ALTER TABLE snapshots DROP COLUMN people`, `DROP TABLE course_keys`,
+				`CREATE INDEX completions_course ON completions (course_key)`, `DELETE FROM schema_migrations WHERE version >= 8`} {
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			applied, err := s.Migrate(ctx)
+			if err != nil || !reflect.DeepEqual(applied, []int{8, 9}) {
+				t.Fatalf("Migrate applied %v, %v; want [8 9]", applied, err)
+			}
+			if keys, err := s.CourseKeys(ctx); err != nil || !reflect.DeepEqual(keys, []string{"prevent awareness", "wrap"}) {
+				t.Errorf("course keys after the upgrade %q, %v", keys, err)
+			}
+			if snap, err := s.SnapshotAsOf(ctx, date(2026, 9, 30)); err != nil || snap.People != 2 {
+				t.Errorf("snapshot after the upgrade %+v, %v; want 2 people", snap, err)
+			}
+		}},
 		{"a schema newer than the program is refused", func(t *testing.T, dsn string) {
 			s := storetest.Open(t, dsn)
 			if _, err := s.DB().ExecContext(ctx, `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
