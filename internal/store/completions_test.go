@@ -82,9 +82,7 @@ func TestLatestCompletions(t *testing.T) {
 				t.Fatal(err)
 			}
 			staff, _ := s.Assignments(ctx, 1)
-			for _, r := range []compliance.Rule{{Level: compliance.Level3}} {
-				pol.Requirements = append(pol.Requirements, r)
-			}
+			pol.Requirements = append(pol.Requirements, compliance.Rule{Level: compliance.Level3})
 			pol.Courses = courseRules(t)
 			asOf := date(2026, 9, 30)
 			if a, b := pol.Evaluate(staff, all, asOf), pol.Evaluate(staff, got, asOf); !reflect.DeepEqual(a, b) {

@@ -63,23 +63,6 @@ func (s *Store) Snapshots(ctx context.Context) ([]Snapshot, error) {
 	return out, nil
 }
 
-type assignmentRow struct {
-	Row                int    `db:"row_no"`
-	EmployeeNumber     string `db:"employee_number"`
-	AssignmentNumber   string `db:"assignment_number"`
-	Name               string `db:"name"`
-	Organisation       string `db:"organisation"`
-	StaffGroup         string `db:"staff_group"`
-	OccupationCode     string `db:"occupation_code"`
-	JobRole            string `db:"job_role"`
-	PositionTitle      string `db:"position_title"`
-	AssignmentCategory string `db:"assignment_category"`
-	AssignmentStatus   string `db:"assignment_status"`
-	Primary            bool   `db:"is_primary"`
-	Email              string `db:"email"`
-	ManagerEmail       string `db:"manager_email"`
-}
-
 // Assignments returns a snapshot's assignments in file order.
 func (s *Store) Assignments(ctx context.Context, snapshotID int64) ([]compliance.Assignment, error) {
 	return s.AssignmentsFor(ctx, snapshotID, nil)
@@ -203,20 +186,12 @@ func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []c
 // interner shares equal strings.
 type interner map[string]string
 
-// getString is get for a string the caller will not keep.
+// getString returns the copy of v held, holding v itself when it is the
+// first.
 func (in interner) getString(v string) string {
 	if s, ok := in[v]; ok {
 		return s
 	}
 	in[v] = v
 	return v
-}
-
-func (in interner) get(b []byte) string {
-	if s, ok := in[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	in[s] = s
-	return s
 }
