@@ -158,16 +158,25 @@ func (s *server) csrfToken(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
 		seed = c.Value
 	} else {
-		seed = s.setCSRFCookie(w)
+		seed = s.setCSRFCookie(w, r)
 	}
 	return s.mac("csrf", seed)
 }
 
-func (s *server) setCSRFCookie(w http.ResponseWriter) string {
+func (s *server) setCSRFCookie(w http.ResponseWriter, r *http.Request) string {
 	seed := randomToken(32)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: seed, Path: "/", HttpOnly: true,
-		Secure: s.secure, SameSite: http.SameSiteStrictMode})
+		Secure: s.secureFor(r), SameSite: http.SameSiteStrictMode})
 	return seed
+}
+
+// secureFor reports whether cookies set in answer to r are to be marked
+// Secure (sent back over HTTPS only): when Options.Secure says so, when r
+// came over TLS, or when a TLS-terminating proxy in front says it did
+// (X-Forwarded-Proto: https). Someone faking that header over plain HTTP
+// only gets cookies their browser will not send back.
+func (s *server) secureFor(r *http.Request) bool {
+	return s.secure || r.TLS != nil || strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
 }
 
 // checkCSRF refuses every request that could change something (anything
@@ -238,8 +247,8 @@ func (a *auth) login(w http.ResponseWriter, r *http.Request) {
 	delete(a.failures, key)
 	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true,
-		Secure: a.s.secure, SameSite: http.SameSiteStrictMode, MaxAge: int(sessionLifetime.Seconds())})
-	a.s.setCSRFCookie(w) // a fresh CSRF cookie for the session
+		Secure: a.s.secureFor(r), SameSite: http.SameSiteStrictMode, MaxAge: int(sessionLifetime.Seconds())})
+	a.s.setCSRFCookie(w, r) // a fresh CSRF cookie for the session
 	a.s.log.Info("dashboard sign-in", "from", ip)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -265,7 +274,7 @@ func (a *auth) logout(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
-		Secure: a.s.secure, SameSite: http.SameSiteStrictMode, MaxAge: -1})
+		Secure: a.s.secureFor(r), SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	target := "/login"
 	if len(a.users) == 0 {
 		target = "/"

@@ -37,8 +37,9 @@ type Options struct {
 	// as-of date, and sessions expire by it.
 	Now    func() time.Time
 	Logger *slog.Logger // slog.Default() when nil
-	// Secure marks cookies Secure: set it when the dashboard is served
-	// over HTTPS (directly or behind a TLS-terminating proxy).
+	// Secure marks every cookie Secure. Without it cookies are marked
+	// Secure when the request came over HTTPS: over TLS, or through a
+	// TLS-terminating proxy that sets X-Forwarded-Proto: https.
 	Secure bool
 }
 

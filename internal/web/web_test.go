@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -951,4 +952,52 @@ func TestNewNeedsStoreAndConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	var _ http.Handler = h
+}
+
+// Without Options.Secure, cookies are marked Secure when the request came
+// over HTTPS: through a TLS-terminating proxy that says so, or over TLS.
+func TestCookiesSecureOverHTTPS(t *testing.T) {
+	s, demoCfg := demoStore(t)
+	cfg := *demoCfg
+	hash, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.DefaultCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Web = config.Web{Users: []config.WebUser{{Name: "prevent.lead", PasswordHash: string(hash)}}}
+	srv, _ := testServer(t, s, &cfg, false)
+	csrfSecure := func(t *testing.T, c *http.Client, url string, proto string) bool {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if proto != "" {
+			req.Header.Set("X-Forwarded-Proto", proto)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		for _, ck := range resp.Cookies() {
+			if ck.Name == csrfCookie {
+				return ck.Secure
+			}
+		}
+		t.Fatalf("%s: no CSRF cookie set", url)
+		return false
+	}
+	for _, tc := range []struct {
+		proto string
+		want  bool
+	}{{"", false}, {"http", false}, {"https", true}, {" HTTPS ", true}} {
+		if got := csrfSecure(t, http.DefaultClient, srv.URL+"/login", tc.proto); got != tc.want {
+			t.Errorf("X-Forwarded-Proto %q: CSRF cookie Secure %v, want %v", tc.proto, got, tc.want)
+		}
+	}
+	t.Run("over TLS", func(t *testing.T) {
+		tls := httptest.NewUnstartedServer(srv.Config.Handler)
+		tls.StartTLS()
+		defer tls.Close()
+		if !csrfSecure(t, tls.Client(), tls.URL+"/login", "") {
+			t.Error("a cookie set over TLS is not Secure")
+		}
+	})
 }
