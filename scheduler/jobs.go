@@ -90,8 +90,8 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 	}
 	build := func(string) (*mail.Message, error) { return msg, nil }
 	opt := s.deliveryOptions()
-	opt.Sent = func(ctx context.Context, o delivery.Outcome) error { // on the audit trail as each is recorded
-		return s.store.Audit(ctx, s.clock.Now(), ingest.Operator(), store.AuditReturnSent, fmt.Sprintf("%s to %s", q, o.Recipient))
+	opt.Audit = func(o delivery.Outcome) store.AuditEntry { // on the audit trail as each is recorded sent
+		return store.AuditEntry{At: s.clock.Now(), Who: ingest.Operator(), Action: store.AuditReturnSent, Detail: fmt.Sprintf("%s to %s", q, o.Recipient)}
 	}
 	outcomes, err := delivery.Send(ctx, s.store, s.sender, returnKind, q.String(), recipients, build, opt)
 	if err != nil {

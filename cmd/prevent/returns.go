@@ -125,16 +125,17 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 		return err
 	}
 	build := func(string) (*mail.Message, error) { return msg, nil }
-	// Each message sent is put on the audit trail at once, so that a run
-	// stopped midway leaves none of those it sent unrecorded.
-	audit := func(ctx context.Context, o delivery.Outcome) error {
+	// Each message sent goes on the audit trail as it is recorded sent, in
+	// the same transaction, so that a run stopped at any point leaves none
+	// of those it sent unrecorded.
+	audit := func(o delivery.Outcome) store.AuditEntry {
 		action, detail := store.AuditReturnSent, fmt.Sprintf("%s to %s", r.Quarter, o.Recipient)
 		if resend {
 			action, detail = store.AuditReturnResent, detail+": "+reason
 		}
-		return m.Store.Audit(ctx, m.Now(), ingest.Operator(), action, detail)
+		return store.AuditEntry{At: m.Now(), Who: ingest.Operator(), Action: action, Detail: detail}
 	}
-	opt := delivery.Options{Now: m.Now, Sent: audit}
+	opt := delivery.Options{Now: m.Now, Audit: audit}
 	var outcomes []delivery.Outcome
 	if resend {
 		outcomes, err = delivery.Resend(ctx, m.Store, sender, "return", r.Quarter.String(), recipients, reason, ingest.Operator(), build, opt)

@@ -55,13 +55,11 @@ type Options struct {
 	// taken to have died and the delivery is retried; DefaultStaleAfter
 	// when zero.
 	StaleAfter time.Duration
-	// Sent, when set, is called as soon as a message is recorded as sent,
-	// before the next recipient's is sent, for a caller that keeps a record
-	// of its own (the audit trail). Called after the whole run instead, a
-	// process killed midway would leave every message it had sent
-	// unrecorded there; this way at most the one in hand. Its error stops
-	// the run like a store error (the message itself stays recorded sent).
-	Sent func(ctx context.Context, o Outcome) error
+	// Audit, when set, gives the audit-trail line for a message sent. It
+	// is written in the same transaction that records the message sent, so
+	// that a process killed at any point leaves no message recorded sent
+	// without its line.
+	Audit func(o Outcome) store.AuditEntry
 }
 
 func (o Options) withDefaults() Options {
@@ -208,16 +206,17 @@ func deliver(ctx context.Context, s *store.Store, sender mail.Sender, d store.De
 		d.Status, d.LastError, d.NextAttemptAt, d.UpdatedAt = store.DeliveryFailed, sendErr.Error(), next, now
 		return Outcome{Recipient: d.Recipient, Status: StatusFailed, Attempts: d.Attempts, Err: sendErr, Delivery: d}, nil
 	}
-	if err := markSent(rctx, s, d.ID, id, now); err != nil {
+	sent := d
+	sent.Status, sent.SentAt, sent.MessageID, sent.NextAttemptAt, sent.UpdatedAt = store.DeliverySent, now, id, time.Time{}, now
+	o := Outcome{Recipient: d.Recipient, Status: StatusSent, Attempts: d.Attempts, Delivery: sent}
+	var audit *store.AuditEntry
+	if opt.Audit != nil {
+		e := opt.Audit(o)
+		audit = &e
+	}
+	if err := markSent(rctx, s, d.ID, id, now, audit); err != nil {
 		return Outcome{}, fmt.Errorf("%s/%s was sent to %s but could not be recorded, so it may be sent again after %s: %w",
 			d.Kind, d.Key, d.Recipient, opt.StaleAfter, err)
-	}
-	d.Status, d.SentAt, d.MessageID, d.NextAttemptAt, d.UpdatedAt = store.DeliverySent, now, id, time.Time{}, now
-	o := Outcome{Recipient: d.Recipient, Status: StatusSent, Attempts: d.Attempts, Delivery: d}
-	if opt.Sent != nil {
-		if err := opt.Sent(rctx, o); err != nil {
-			return Outcome{}, fmt.Errorf("%s/%s was sent to %s and recorded, but: %w", d.Kind, d.Key, d.Recipient, err)
-		}
 	}
 	return o, nil
 }
@@ -228,7 +227,7 @@ const recordTimeout = time.Minute
 
 // markSent records a sent delivery, trying again a few times: failing here
 // is the one way a message can later go out twice.
-func markSent(ctx context.Context, s *store.Store, id int64, messageID string, now time.Time) error {
+func markSent(ctx context.Context, s *store.Store, id int64, messageID string, now time.Time, audit *store.AuditEntry) error {
 	var err error
 	for try := range 3 {
 		if try > 0 {
@@ -238,7 +237,7 @@ func markSent(ctx context.Context, s *store.Store, id int64, messageID string, n
 			case <-time.After(time.Duration(try) * time.Second):
 			}
 		}
-		if err = s.MarkDeliverySent(ctx, id, messageID, now); err == nil {
+		if err = s.MarkDeliverySent(ctx, id, messageID, now, audit); err == nil {
 			return nil
 		}
 	}

@@ -28,8 +28,13 @@ const (
 
 // Audit records who did what.
 func (s *Store) Audit(ctx context.Context, at time.Time, who, action, detail string) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)`),
-		s.instantArg(at), who, action, detail)
+	return s.audit(ctx, s.db, AuditEntry{At: at, Who: who, Action: action, Detail: detail})
+}
+
+// audit records an entry (its ID is ignored) through db or a transaction.
+func (s *Store) audit(ctx context.Context, db sqlx.ExtContext, e AuditEntry) error {
+	_, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)`),
+		s.instantArg(e.At), e.Who, e.Action, e.Detail)
 	return s.wrap("record audit", err)
 }
 

@@ -209,19 +209,32 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, now time.Time, resp
 }
 
 // MarkDeliverySent records that the server accepted the message, with the
-// ID it carried. A sent delivery is never claimed again.
-func (s *Store) MarkDeliverySent(ctx context.Context, id int64, messageID string, now time.Time) error {
+// ID it carried, and puts audit (when given) on the audit trail in the same
+// transaction: a delivery recorded sent is never without its audit line. A
+// sent delivery is never claimed again.
+func (s *Store) MarkDeliverySent(ctx context.Context, id int64, messageID string, now time.Time, audit *AuditEntry) error {
 	at := s.instantArg(now)
-	n, err := s.update(ctx, `UPDATE deliveries
-		SET status = 'sent', sent_at = ?, message_id = ?, next_attempt_at = NULL, updated_at = ?
-		WHERE id = ?`, at, messageID, at, id)
-	if err != nil {
-		return s.wrap(fmt.Sprintf("record delivery %d as sent", id), err)
-	}
-	if n == 0 {
-		return fmt.Errorf("database %s: record delivery %d as sent: no such delivery", s.name, id)
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		r, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE deliveries
+			SET status = 'sent', sent_at = ?, message_id = ?, next_attempt_at = NULL, updated_at = ?
+			WHERE id = ?`), at, messageID, at, id)
+		var n int64
+		if err == nil {
+			n, err = r.RowsAffected()
+		}
+		if err != nil {
+			return s.wrap(fmt.Sprintf("record delivery %d as sent", id), err)
+		}
+		if n == 0 {
+			return fmt.Errorf("database %s: record delivery %d as sent: no such delivery", s.name, id)
+		}
+		if audit != nil {
+			if err := s.audit(ctx, tx, *audit); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // MarkDeliveryFailed records a failed attempt and when the next may be made
