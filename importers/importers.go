@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
@@ -59,6 +60,13 @@ type Options struct {
 	// course in Summary.Skipped. It is called with every row's course, so
 	// it should be cheap (a map lookup).
 	KeepCourse func(course string) bool
+	// KeepAnyway, when set, is asked of each good row whose course
+	// KeepCourse refused, with its employee number (or, when that is
+	// blank, its email) and completion day: true emits the row all the
+	// same. Ingest keeps that way the completions the quality report lists
+	// whatever their course: those naming nobody it knows, and those dated
+	// after the import. The strings are its only for the call.
+	KeepAnyway func(employee, email string, day time.Time) bool
 	// Limits bound the cost of reading a file; zero fields take
 	// DefaultLimits.
 	Limits Limits
@@ -243,7 +251,7 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 				Value: text(raw), Reason: reason})
 			return nil
 		}
-		if opt.KeepCourse != nil && !opt.KeepCourse(course) {
+		if opt.KeepCourse != nil && !opt.KeepCourse(course) && (opt.KeepAnyway == nil || !opt.KeepAnyway(emp, email, day)) {
 			// Counted before anything is allocated: most rows of an LMS
 			// export are other courses.
 			if n, ok := sum.Skipped[course]; ok {

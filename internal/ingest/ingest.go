@@ -225,6 +225,17 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		imp.SHA256 = importers.HashOf(hash + "\n" + strings.Join(newlyMapped, "\n"))
 	} else if opt.Policy != nil {
 		ro.KeepCourse = courseFilter(opt.Policy)
+		// What the quality report lists is stored whatever its course:
+		// completions naming nobody in the staff snapshots, and those
+		// dated after today.
+		known, err := s.KnownStaff(ctx)
+		if err != nil {
+			return res, err
+		}
+		today := opt.today()
+		ro.KeepAnyway = func(emp, email string, day time.Time) bool {
+			return day.After(today) || !known.Names(emp, email)
+		}
 	}
 	tx, err := s.BeginCompletionImport(ctx, imp)
 	if errors.Is(err, store.ErrAlreadyImported) && prev != nil {

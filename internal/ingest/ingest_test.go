@@ -30,34 +30,59 @@ func policy(t *testing.T, courses ...string) *compliance.Policy {
 	return &pol
 }
 
+const staffCSV = "Employee Number,Full Name,Organisation,Staff Group,Job Role\n" +
+	"100,Ann Smith,RXX Acute,Medical and Dental,Consultant\n" +
+	"200,Bo Jones,RXX Acute,Estates and Ancillary,Porter\n" +
+	"0300,Cy Patel,RXX Acute,Administrative and Clerical,Clerk\n"
+
 const lmsCSV = "Employee Number,Course Name,Completion Date\n" +
 	"100,Prevent Awareness,02/11/2023\n" +
 	"100,Fire Safety,01/09/2026\n" +
 	"200,Fire Safety,31/02/2026\n" + // a bad date on another course is still a bad row
 	"200,Prevent Awareness,15/01/2024\n" +
-	"300,FIRE  SAFETY,01/01/2025\n" +
-	"300,Manual Handling,01/01/2025\n"
+	"300,FIRE  SAFETY,01/01/2025\n" + // 300 is 0300 of the staff extract
+	"300,Manual Handling,01/01/2025\n" +
+	"999,Fire Safety,01/01/2025\n" + // names nobody: kept for the quality report
+	"100,Fire Safety,15/12/2026\n" // after the import: kept for the quality report
 
 func TestCompletionsWithCourseRules(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		dir := t.TempDir()
-		path := filepath.Join(dir, "lms.csv")
+		path, staff := filepath.Join(dir, "lms.csv"), filepath.Join(dir, "staff.csv")
 		if err := os.WriteFile(path, []byte(lmsCSV), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if err := os.WriteFile(staff, []byte(staffCSV), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		opt := Options{Policy: policy(t, "*Prevent Awareness*"), Today: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)}
+		if _, err := Staff(ctx, s, staff, Options{Effective: time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), Today: opt.Today}); err != nil {
+			t.Fatal(err)
+		}
 		res, err := Completions(ctx, s, path, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Run("only completions of Prevent courses are stored", func(t *testing.T) {
+		t.Run("of other courses, only what the quality report lists is stored", func(t *testing.T) {
 			imp := res.Import
-			if imp.RowsRead != 6 || imp.RowsImported != 2 || imp.RowsRejected != 1 {
-				t.Errorf("read %d, imported %d, rejected %d; want 6, 2, 1", imp.RowsRead, imp.RowsImported, imp.RowsRejected)
+			if imp.RowsRead != 8 || imp.RowsImported != 4 || imp.RowsRejected != 1 {
+				t.Errorf("read %d, imported %d, rejected %d; want 8, 4, 1", imp.RowsRead, imp.RowsImported, imp.RowsRejected)
 			}
 			all, err := s.CompletionsAsOf(ctx, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-			if err != nil || len(all) != 2 {
+			if err != nil || len(all) != 4 {
 				t.Errorf("held %+v, %v", all, err)
+			}
+		})
+		t.Run("a completion of another course naming nobody is listed by quality", func(t *testing.T) {
+			unmatched, err := s.UnmatchedCompletions(ctx)
+			if err != nil || len(unmatched) != 1 || unmatched[0].EmployeeNumber != "999" || unmatched[0].Course != "Fire Safety" {
+				t.Errorf("unmatched %+v, %v; want 999's Fire Safety", unmatched, err)
+			}
+		})
+		t.Run("one dated after the import is listed too", func(t *testing.T) {
+			future, err := s.FutureCompletions(ctx)
+			if err != nil || len(future) != 1 || future[0].EmployeeNumber != "100" || future[0].Course != "Fire Safety" {
+				t.Errorf("future %+v, %v; want 100's Fire Safety of 15/12/2026", future, err)
 			}
 		})
 		t.Run("a bad value is a row error whatever the course", func(t *testing.T) {
@@ -74,7 +99,7 @@ func TestCompletionsWithCourseRules(t *testing.T) {
 			for _, n := range names {
 				got[glob.Normalize(n.Course)] = n.Count
 			}
-			if got["fire safety"] != 2 || got["manual handling"] != 1 || got["prevent awareness"] != 2 {
+			if got["fire safety"] != 4 || got["manual handling"] != 1 || got["prevent awareness"] != 2 {
 				t.Errorf("course names %+v", names)
 			}
 		})
@@ -90,13 +115,14 @@ func TestCompletionsWithCourseRules(t *testing.T) {
 			if err != nil || again.Skipped {
 				t.Fatalf("skipped %v, %v", again.Skipped, err)
 			}
-			if again.Import.RowsImported != 2 || again.Import.RowsRead != 2 || len(again.Errors) != 0 {
+			// The two Fire Safety rows stored already are held: duplicates.
+			if imp := again.Import; imp.RowsImported != 2 || imp.RowsDuplicate != 2 || imp.RowsRead != 4 || len(again.Errors) != 0 {
 				t.Errorf("second import %+v, errors %v", again.Import, again.Errors)
 			}
 			names, _ := s.CourseNames(ctx)
 			for _, n := range names {
-				if glob.Normalize(n.Course) == "fire safety" && n.Count != 2 {
-					t.Errorf("fire safety counted %d times, want 2 (stored now, no longer counted)", n.Count)
+				if glob.Normalize(n.Course) == "fire safety" && n.Count != 4 {
+					t.Errorf("fire safety counted %d times, want 4 (stored now, no longer counted)", n.Count)
 				}
 			}
 			third, err := Completions(ctx, s, path, opt)

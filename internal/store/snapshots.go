@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -194,4 +195,41 @@ func (in interner) getString(v string) string {
 	}
 	in[v] = v
 	return v
+}
+
+// KnownStaff is everyone any staff snapshot names: their employee numbers
+// (matched as compliance.EmployeeKey matches them) and emails.
+type KnownStaff struct {
+	employees *compliance.EmployeeIndex
+	emails    map[string]bool
+}
+
+// KnownStaff reads who the staff snapshots held name.
+func (s *Store) KnownStaff(ctx context.Context) (*KnownStaff, error) {
+	k := &KnownStaff{employees: compliance.NewEmployeeIndex(0), emails: map[string]bool{}}
+	var emps, emails []string
+	if err := s.db.SelectContext(ctx, &emps, `SELECT DISTINCT employee_number FROM assignments`); err != nil {
+		return nil, s.wrap("read staff snapshots", err)
+	}
+	for _, e := range emps {
+		k.employees.Put(compliance.EmployeeKey(strings.TrimSpace(e)), 0)
+	}
+	if err := s.db.SelectContext(ctx, &emails, `SELECT DISTINCT email FROM assignments WHERE email <> ''`); err != nil {
+		return nil, s.wrap("read staff snapshots", err)
+	}
+	for _, e := range emails {
+		k.emails[e] = true
+	}
+	return k, nil
+}
+
+// Names reports whether a completion keyed by this employee number (or,
+// when that is blank, this email) names someone in a staff snapshot, as
+// UnmatchedCompletions matches them.
+func (k *KnownStaff) Names(employee, email string) bool {
+	if employee = strings.TrimSpace(employee); employee != "" {
+		_, ok := k.employees.Get(compliance.EmployeeKey(employee))
+		return ok
+	}
+	return k.emails[normEmail(email)]
 }

@@ -878,3 +878,31 @@ func TestCompletionImportVolume(t *testing.T) {
 		}
 	})
 }
+
+// KnownStaff names whoever any snapshot names, matched as
+// UnmatchedCompletions matches completions to people.
+func TestKnownStaff(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		k, err := s.KnownStaff(ctx)
+		if err != nil || k.Names("100", "") || k.Names("", "ann@nhs.net") {
+			t.Fatalf("with no staff held, KnownStaff names someone (%v)", err)
+		}
+		importStaff(t, s, "old.csv", date(2026, 3, 31), person("0100", "Ann", "Ann@NHS.net"))
+		importStaff(t, s, "new.csv", date(2026, 9, 30), person("200", "Bo", ""), person("E7", "Cy", "cy@nhs.net"))
+		if k, err = s.KnownStaff(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			emp, email string
+			want       bool
+		}{
+			{"100", "", true}, {"0100", "", true}, {" 00100 ", "", true}, {"200", "", true}, {"E7", "", true},
+			{"", "ann@nhs.net", true}, {"", " ANN@nhs.NET ", true}, {"", "cy@nhs.net", true},
+			{"999", "", false}, {"e7", "", false}, {"", "bo@nhs.net", false}, {"999", "ann@nhs.net", false},
+		} {
+			if got := k.Names(tc.emp, tc.email); got != tc.want {
+				t.Errorf("Names(%q, %q) = %v, want %v", tc.emp, tc.email, got, tc.want)
+			}
+		}
+	})
+}
