@@ -46,6 +46,8 @@ const (
 	JobImport    = "import"
 	JobReminders = "reminders"
 	JobReturn    = "return"
+	JobCollate   = "collate" // commissioner mode
+	JobChase     = "chase"   // commissioner mode
 )
 
 // Defaults for the Options left zero.
@@ -143,12 +145,15 @@ func New(opt Options) (*Scheduler, error) {
 		s.holder = fmt.Sprintf("pid %d on %s", os.Getpid(), host)
 	}
 	sc := opt.Config.Schedule
+	commissioner := len(opt.Config.Providers) > 0 || opt.Config.Collate.IMAP != nil
 	for _, j := range []job{
 		{name: JobImport, spec: sc.Import, run: s.importDrop},
 		{name: JobReminders, spec: sc.Reminders, run: s.sendReminders},
 		{name: JobReturn, spec: sc.Return, run: s.sendReturn},
+		{name: JobCollate, spec: sc.Collate, run: s.collateReturns},
+		{name: JobChase, spec: sc.Chase, run: s.chaseProviders},
 	} {
-		if j.spec == "" {
+		if j.spec == "" || (j.name == JobCollate || j.name == JobChase) && !commissioner {
 			continue
 		}
 		sched, err := cron.ParseStandard(j.spec)

@@ -72,6 +72,10 @@ type ChaseOptions struct {
 	From         string // the sender's address; the sender's default when ""
 	Commissioner string // who is asking, to sign the email
 	Now          func() time.Time
+	// RespectBackoff makes a failed chaser wait until its next attempt is
+	// due (the scheduler's way; a person running the command retries at
+	// once).
+	RespectBackoff bool
 }
 
 // Outcomes of a chaser that was not sent.
@@ -113,7 +117,7 @@ func Chase(ctx context.Context, s *store.Store, sender mail.Sender, a *Assurance
 			continue
 		}
 		build := func(to string) (*mail.Message, error) { return a.ChaserMessage(ch, opt.From, opt.Commissioner) }
-		res, err := delivery.Send(ctx, s, sender, ChaserKind, key, []string{ch.Email}, build, delivery.Options{Now: opt.Now})
+		res, err := delivery.Send(ctx, s, sender, ChaserKind, key, []string{ch.Email}, build, delivery.Options{Now: opt.Now, RespectBackoff: opt.RespectBackoff})
 		if err != nil {
 			return out, err
 		}

@@ -143,6 +143,14 @@ type Schedule struct {
 	Import    string `yaml:"import"`     // import the files in ImportDir
 	Reminders string `yaml:"reminders"`  // send reminders
 	Return    string `yaml:"return"`     // send the last quarter's return once due
+
+	// Commissioner mode (providers: configured): where providers' returns
+	// are saved from the collate.imap mailbox or dropped by hand, when to
+	// collate them, and when to chase the providers whose return is missing
+	// once the submission window has closed.
+	CollateDir string `yaml:"collate_dir"`
+	Collate    string `yaml:"collate"`
+	Chase      string `yaml:"chase"`
 }
 
 // Import configures unattended imports.
@@ -202,7 +210,8 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	reminders: no leads, managers false, staff_days []
 //	smtp: absent                outbox_dir: outbox
 //	schedule: import_dir drop, import "0 6 * * *", reminders "0 7 1 * *",
-//	          return "0 8 * * *"
+//	          return "0 8 * * *"; with providers: collate_dir returns,
+//	          collate "0 9 * * *", chase "0 10 * * *"
 //	import.notify: []           retention.years: 0 (keep forever)
 //	web: no users, no proxy_header (the dashboard listens on loopback only)
 //	providers: []              collate.deadline_working_days: 15, collate.imap: absent
@@ -219,6 +228,10 @@ func Default() *Config {
 			Import:    "0 6 * * *", // 06:00 daily, after the overnight ESR extract
 			Reminders: "0 7 1 * *", // 07:00 on the 1st of each month
 			Return:    "0 8 * * *", // daily check; each return is sent once
+
+			CollateDir: "returns",
+			Collate:    "0 9 * * *",  // daily: providers' returns, fetched and collated
+			Chase:      "0 10 * * *", // daily once the window has closed; each contact chased once
 		},
 	}
 }

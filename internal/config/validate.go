@@ -266,10 +266,15 @@ func (c *Config) validateSchedule() *Error {
 	if strings.TrimSpace(c.Schedule.ImportDir) == "" {
 		return c.errorf(path{"schedule", "import_dir"}, "no directory given (default drop)")
 	}
+	if strings.TrimSpace(c.Schedule.Collate) != "" && strings.TrimSpace(c.Schedule.CollateDir) == "" {
+		return c.errorf(path{"schedule", "collate_dir"}, "no directory given (default returns)")
+	}
 	for _, job := range []struct{ key, spec string }{
 		{"import", c.Schedule.Import},
 		{"reminders", c.Schedule.Reminders},
 		{"return", c.Schedule.Return},
+		{"collate", c.Schedule.Collate},
+		{"chase", c.Schedule.Chase},
 	} {
 		if strings.TrimSpace(job.spec) == "" {
 			continue // the job is off
