@@ -132,8 +132,8 @@ type sendKiller struct {
 	files    map[string]int // delivery -> messages in the outbox
 	windows  map[string]int // delivery -> kills between its message being written and recorded
 	sentRows []store.Delivery
-	history   map[string][]string // delivery -> its state after each kill, for failures
-	kills     int
+	history  map[string][]string // delivery -> its state after each kill, for failures
+	kills    int
 }
 
 // after is a kill trigger that fires once d has passed.
