@@ -272,14 +272,20 @@ func dayNumber(b []byte) (int32, error) {
 	if len(b) >= 10 && b[4] == '-' && b[7] == '-' {
 		y, m, d := atoi(b[0:4]), atoi(b[5:7]), atoi(b[8:10])
 		if y > 0 && m > 0 && d > 0 {
-			return int32(compliance.Date(y, time.Month(m), d).Sub(dayEpoch) / (24 * time.Hour)), nil
+			return daysSinceEpoch(compliance.Date(y, time.Month(m), d)), nil
 		}
 	}
 	var dd day
 	if err := dd.Scan(string(b)); err != nil {
 		return 0, err
 	}
-	return int32(dd.Time.Sub(dayEpoch) / (24 * time.Hour)), nil
+	return daysSinceEpoch(dd.Time), nil
+}
+
+// daysSinceEpoch is the number of days from 1 January 1900 to t's day
+// (time.Duration would overflow after 292 years).
+func daysSinceEpoch(t time.Time) int32 {
+	return int32((compliance.Day(t).Unix() - dayEpoch.Unix()) / 86400)
 }
 
 func atoi(b []byte) int {

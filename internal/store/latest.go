@@ -59,16 +59,19 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 			CompletedOn: dayTime(sl.on)})
 	}
 	// Import order, as the engine would have met them: at most a slot per
-	// group, so a few at most.
-	ids := l.slots[at : int(at)+l.width]
-	picked := buf[start:]
-	slices.SortStableFunc(picked, func(a, b compliance.Training) int {
-		return cmp.Compare(ids[int(a.Level)-l.first].id, ids[int(b.Level)-l.first].id)
-	})
+	// group, so a few to sort by insertion.
+	slots, picked := l.slots[at:int(at)+l.width], buf[start:]
+	id := func(t compliance.Training) int64 { return slots[int(t.Level)-l.first].id }
+	for i := 1; i < len(picked); i++ {
+		for j := i; j > 0 && id(picked[j]) < id(picked[j-1]); j-- {
+			picked[j], picked[j-1] = picked[j-1], picked[j]
+		}
+	}
 	return buf
 }
 
-func dayTime(days int32) time.Time { return dayEpoch.Add(time.Duration(days) * 24 * time.Hour) }
+// dayTime is the day days after 1 January 1900, in UTC.
+func dayTime(days int32) time.Time { return time.Unix(dayEpoch.Unix()+int64(days)*86400, 0).UTC() }
 
 // LatestCompletions returns Latest's completions: for each person and each
 // group of courses, the latest dated on or before asOf. groups maps course
