@@ -41,7 +41,7 @@ type building struct {
 	email, manager string
 }
 
-// NewWorkforce starts a workforce of about n assignments.
+// NewWorkforce starts a workforce, its tables sized for about n people.
 func (p *Policy) NewWorkforce(n int) *WorkforceBuilder {
 	n = max(n, 0)
 	return &WorkforceBuilder{
