@@ -29,6 +29,14 @@ times in the config's schedule: block:
              submission window opens (the first working day after the
              quarter ends): once per recipient, however often it runs
 
+and, for a commissioner (providers: in the config):
+
+  collate    prevent collate --fetch on schedule.collate_dir (default
+             returns/): the collate.imap mailbox's returns saved there, then
+             every file there read, checked and stored
+  chase      prevent chase --send for the last completed quarter: once its
+             window has closed, each missing provider's contact once
+
 A job missed while the machine was off runs once when serve starts. Every run
 is recorded; 'prevent jobs' lists them. Several serve processes may run
 against one database (on one machine or several): one acts, the others stand
@@ -144,7 +152,8 @@ func (c mainClock) After(d time.Duration) <-chan time.Time { return time.After(d
 
 const jobsUsage = `Usage: prevent jobs [--job NAME] [--limit N]
 
-The runs of the jobs 'prevent serve' schedules (import, reminders, return),
+The runs of the jobs 'prevent serve' schedules (import, reminders, return;
+collate and chase for a commissioner),
 newest first: when each started, the time it was scheduled for, how it ended
 (ok, failed, interrupted, or running), how long it took, and what it did or
 why it failed.
@@ -156,7 +165,7 @@ Examples:
 
 func (m *Main) runJobs(ctx context.Context, args []string) error {
 	fs := m.newFlags("jobs", jobsUsage)
-	job := fs.String("job", "", "only the runs of the job `NAME`: import, reminders or return")
+	job := fs.String("job", "", "only the runs of the job `NAME`: import, reminders, return, collate or chase")
 	limit := fs.Int("limit", 50, "at most `N` runs (0: all)")
 	pos, err := parse(fs, args)
 	if err != nil {
