@@ -175,7 +175,7 @@ func (m *Main) runJobs(ctx context.Context, args []string) error {
 		return usagef("jobs takes no arguments (got %q)", pos[0])
 	}
 	if *job != "" {
-		if err := oneOf("job", *job, []string{scheduler.JobImport, scheduler.JobReminders, scheduler.JobReturn}); err != nil {
+		if err := oneOf("job", *job, []string{scheduler.JobImport, scheduler.JobReminders, scheduler.JobReturn, scheduler.JobCollate, scheduler.JobChase}); err != nil {
 			return err
 		}
 	}
