@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
@@ -166,4 +167,31 @@ func globSet(t *testing.T, pats ...string) glob.Set {
 		set = append(set, glob.MustCompile(p))
 	}
 	return set
+}
+
+// Employee numbers that are not all digits are held as written, and a
+// completion by email goes to such a holder too.
+func TestLatestCompletionsOtherEmployeeNumbers(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		importStaff(t, s, "staff.csv", date(2026, 3, 31), person("E7", "Ann", "ann@nhs.net"), person("e7", "Bo", ""),
+			person("1234567890123456789012", "Cy", "cy@nhs.net"))
+		importCompletions(t, s, "lms.csv",
+			byEmp("E7", "Prevent Awareness", date(2024, 1, 1)),
+			byEmail("ann@nhs.net", "Prevent Awareness", date(2025, 1, 1)), // later, by email
+			byEmp("e7", "Prevent Awareness", date(2023, 1, 1)),            // another person: case counts
+			byEmp("1234567890123456789012", "Prevent Awareness", date(2022, 1, 1)),
+			byEmail("cy@nhs.net", "Prevent Awareness", date(2021, 1, 1))) // earlier: the one by number stays
+		got, err := s.LatestCompletions(ctx, date(2026, 9, 30), map[string]int{"prevent awareness": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPerson := map[string]time.Time{}
+		for _, c := range got {
+			byPerson[c.EmployeeNumber] = c.CompletedOn
+		}
+		want := map[string]time.Time{"E7": date(2025, 1, 1), "e7": date(2023, 1, 1), "1234567890123456789012": date(2022, 1, 1)}
+		if !reflect.DeepEqual(byPerson, want) {
+			t.Errorf("latest by person %v, want %v", byPerson, want)
+		}
+	})
 }
