@@ -198,29 +198,54 @@ func (in interner) getString(v string) string {
 }
 
 // KnownStaff is everyone any staff snapshot names: their employee numbers
-// (matched as compliance.EmployeeKey matches them) and emails.
+// (matched as compliance.EmployeeKey matches them) and emails. Emails are
+// held as 64-bit hashes, a few bytes each for a national workforce; two
+// emails sharing one (odds of about one in 10^13 for millions of staff)
+// would only keep a completion by the unknown one off the quality report.
 type KnownStaff struct {
 	employees *compliance.EmployeeIndex
-	emails    map[string]bool
+	emails    map[uint64]struct{}
 }
 
 // KnownStaff reads who the staff snapshots held name.
 func (s *Store) KnownStaff(ctx context.Context) (*KnownStaff, error) {
-	k := &KnownStaff{employees: compliance.NewEmployeeIndex(0), emails: map[string]bool{}}
-	var emps, emails []string
-	if err := s.db.SelectContext(ctx, &emps, `SELECT DISTINCT employee_number FROM assignments`); err != nil {
-		return nil, s.wrap("read staff snapshots", err)
+	k := &KnownStaff{employees: compliance.NewEmployeeIndex(0), emails: map[uint64]struct{}{}}
+	each := func(q string, fn func(v string)) error {
+		rows, err := s.db.QueryContext(ctx, q)
+		if err != nil {
+			return s.wrap("read staff snapshots", err)
+		}
+		defer rows.Close()
+		var v string
+		for rows.Next() {
+			if err := rows.Scan(&v); err != nil {
+				return s.wrap("read staff snapshots", err)
+			}
+			fn(v)
+		}
+		return s.wrap("read staff snapshots", rows.Err())
 	}
-	for _, e := range emps {
+	if err := each(`SELECT DISTINCT employee_number FROM assignments`, func(e string) {
 		k.employees.Put(compliance.EmployeeKey(strings.TrimSpace(e)), 0)
+	}); err != nil {
+		return nil, err
 	}
-	if err := s.db.SelectContext(ctx, &emails, `SELECT DISTINCT email FROM assignments WHERE email <> ''`); err != nil {
-		return nil, s.wrap("read staff snapshots", err)
-	}
-	for _, e := range emails {
-		k.emails[e] = true
+	if err := each(`SELECT DISTINCT email FROM assignments WHERE email <> ''`, func(e string) {
+		k.emails[emailHash(e)] = struct{}{}
+	}); err != nil {
+		return nil, err
 	}
 	return k, nil
+}
+
+// emailHash is the 64-bit FNV-1a hash of an email.
+func emailHash(email string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(email); i++ {
+		h ^= uint64(email[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 // Names reports whether a completion keyed by this employee number (or,
@@ -231,5 +256,6 @@ func (k *KnownStaff) Names(employee, email string) bool {
 		_, ok := k.employees.Get(compliance.EmployeeKey(employee))
 		return ok
 	}
-	return k.emails[normEmail(email)]
+	_, ok := k.emails[emailHash(normEmail(email))]
+	return ok
 }
