@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -39,15 +40,19 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 	if q.RowErrors, err = s.RowErrors(ctx, 0); err != nil {
 		return nil, err
 	}
-	if q.Unmatched, err = s.UnmatchedCompletions(ctx); err != nil {
-		return nil, err
-	}
-	if q.Future, err = s.FutureCompletions(ctx); err != nil {
-		return nil, err
-	}
-	courses, err := s.CourseNames(ctx)
-	if err != nil {
-		return nil, err
+	// Each of these reads every completion held: on their own connections
+	// at once, a national history takes the time of the slowest.
+	var courses []store.CourseCount
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	wg.Go(func() { q.Unmatched, errs[0] = s.UnmatchedCompletions(ctx) })
+	wg.Go(func() { q.Future, errs[1] = s.FutureCompletions(ctx) })
+	wg.Go(func() { courses, errs[2] = s.CourseNames(ctx) })
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	for _, c := range courses {
 		if pol.CourseLevel(c.Course) != compliance.LevelNone {
