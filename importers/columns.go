@@ -48,7 +48,7 @@ var fieldInfo = [numFields]struct {
 	fCategory:     {"assignment_category", "the assignment category", []string{"Assignment Category"}},
 	fStatus:       {"assignment_status", "the assignment status", []string{"Assignment Status"}},
 	fPrimary:      {"primary", "the primary flag", []string{"Primary", "Primary Assignment", "Primary Flag", "Primary Assignment Flag"}},
-	fEmail:        {"email", "the email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address"}},
+	fEmail:        {"email", "the email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address", "User Email", "User's Email", "Learner Email", "Employee Email", "Staff Email"}},
 	fManagerEmail: {"manager_email", "the manager's email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
 	fCourse:       {"course", "the course name", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
 	fCompleted:    {"completed", "the completion date", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},

@@ -529,6 +529,9 @@ func TestCSVQuirks(t *testing.T) {
 			[]CompletionRow{
 				{Row: 2, Completion: compliance.Completion{EmployeeNumber: "1", Course: "Prevent", CompletedOn: day("2023-11-02")}},
 				{Row: 3, Completion: compliance.Completion{Email: "b@x.nhs.net", Course: "Prevent", CompletedOn: day("2023-11-02")}}}},
+		{"an LMS export naming the learner's email as Totara does",
+			"User's Email,Course,Completion Date\nJane.Smith@NHS.net,Prevent,02/11/2023\n",
+			[]CompletionRow{{Row: 2, Completion: compliance.Completion{Email: "jane.smith@nhs.net", Course: "Prevent", CompletedOn: day("2023-11-02")}}}},
 		{"UTF-16 BE with BOM",
 			string(utf16be("Employee Number\tCourse\tCompletion Date\r\n1\tPrevent\t02/11/2023\r\n")),
 			[]CompletionRow{{Row: 2, Completion: compliance.Completion{EmployeeNumber: "1", Course: "Prevent", CompletedOn: day("2023-11-02")}}}},
