@@ -25,10 +25,16 @@ func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // StatusOn classifies a due date on the as-of date.
 func StatusOn(due, asOf time.Time, dueSoonDays int) Status {
+	return statusOn(due, asOf, asOf.AddDate(0, 0, dueSoonDays))
+}
+
+// statusOn is StatusOn with the last day that counts as due soon worked
+// out already.
+func statusOn(due, asOf, soon time.Time) Status {
 	switch {
 	case due.Before(asOf):
 		return Expired
-	case !due.After(asOf.AddDate(0, 0, dueSoonDays)):
+	case !due.After(soon):
 		return DueSoon
 	}
 	return Compliant
@@ -138,11 +144,6 @@ func (x *TrainingIndex) Training(employeeNumber string, buf []Training) []Traini
 	return append(buf, x.Of(employeeNumber)...)
 }
 
-// AssessAll sets every person's training position on the as-of date.
-func (x *TrainingIndex) AssessAll(people []Person, asOf time.Time) {
-	x.p.AssessAll(people, x, asOf)
-}
-
 // TrainingSource gives people's Prevent training, each completion mapped
 // to its level, by employee number (matched as EmployeeKey matches them).
 type TrainingSource interface {
@@ -156,11 +157,13 @@ type TrainingSource interface {
 // their training in src. A large workforce is shared out between the
 // cores, so src is read from several goroutines at once.
 func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) {
+	asOf = Day(asOf)
+	soon := asOf.AddDate(0, 0, p.DueSoonDays)
 	assess := func(people []Person) {
 		var buf []Training
 		for i := range people {
 			buf = src.Training(people[i].EmployeeNumber, buf[:0])
-			p.Assess(&people[i], buf, asOf)
+			p.assess(&people[i], buf, asOf, soon)
 		}
 	}
 	const least = 50_000 // below this, starting goroutines costs more than it saves
@@ -181,6 +184,12 @@ func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) 
 // date and the status.
 func (p *Policy) Assess(per *Person, training []Training, asOf time.Time) {
 	asOf = Day(asOf)
+	p.assess(per, training, asOf, asOf.AddDate(0, 0, p.DueSoonDays))
+}
+
+// assess is Assess for an as-of day and the last day that counts as due
+// soon, worked out once for a whole workforce.
+func (p *Policy) assess(per *Person, training []Training, asOf, soon time.Time) {
 	var best *Training
 	for i := range training {
 		t := &training[i]
@@ -198,7 +207,7 @@ func (p *Policy) Assess(per *Person, training []Training, asOf time.Time) {
 	per.CompletedOn = best.CompletedOn
 	per.Course = best.Course
 	per.DueDate = DueDate(best.CompletedOn, p.years())
-	per.Status = StatusOn(per.DueDate, asOf, p.DueSoonDays)
+	per.Status = statusOn(per.DueDate, asOf, soon)
 }
 
 func (p *Policy) years() int {
@@ -217,16 +226,12 @@ func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, as
 	for _, c := range completions {
 		idx.Add(c)
 	}
-	idx.AssessAll(people, asOf)
+	p.AssessAll(people, idx, asOf)
 	return people
 }
 
-// AssignmentFields lists the rule fields the policy looks at: those its
-// requirement rules match on, and the assignment status when it excludes
-// some. Workforce needs of an assignment only these, besides the employee
-// number, name, organisation, staff group, job role, emails, row and
-// primary flag.
-func (p *Policy) AssignmentFields() []Field {
+// ruleFields lists the distinct fields the requirement rules match on.
+func (p *Policy) ruleFields() []Field {
 	fields := []Field{}
 	for _, r := range p.Requirements {
 		for f := range r.Match {
@@ -235,6 +240,16 @@ func (p *Policy) AssignmentFields() []Field {
 			}
 		}
 	}
+	return fields
+}
+
+// AssignmentFields lists the rule fields the policy looks at: those its
+// requirement rules match on, and the assignment status when it excludes
+// some. Workforce needs of an assignment only these, besides the employee
+// number, name, organisation, staff group, job role, emails, row and
+// primary flag.
+func (p *Policy) AssignmentFields() []Field {
+	fields := p.ruleFields()
 	if len(p.Exclude) > 0 && !slices.Contains(fields, FieldAssignmentStatus) {
 		fields = append(fields, FieldAssignmentStatus)
 	}

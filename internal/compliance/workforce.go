@@ -185,16 +185,9 @@ func prefix8(s string) uint64 {
 // organisation, and glob matching each assignment afresh is most of the
 // cost of grouping it.
 func (p *Policy) requirementMemo() func(a *Assignment) (Level, int) {
-	var fields []Field
-	for _, r := range p.Requirements {
-		for f := range r.Match {
-			if f == FieldEmployeeNumber {
-				return p.Requirement // one value per person: nothing to share
-			}
-			if !slices.Contains(fields, f) {
-				fields = append(fields, f)
-			}
-		}
+	fields := p.ruleFields()
+	if slices.Contains(fields, FieldEmployeeNumber) {
+		return p.Requirement // one value per person: nothing to share
 	}
 	type answer struct {
 		level Level

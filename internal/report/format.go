@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,10 +22,6 @@ var (
 	StatusFormats  = []string{"table", "csv", "json", "xlsx"}
 	SummaryFormats = []string{"table", "csv", "json"}
 )
-
-func sortStable(list []compliance.Person, less func(a, b *compliance.Person) bool) {
-	sort.SliceStable(list, func(i, j int) bool { return less(&list[i], &list[j]) })
-}
 
 func isoDate(t time.Time) string {
 	if t.IsZero() {

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -135,21 +137,12 @@ func (f Filter) Apply(people []compliance.Person) []compliance.Person {
 		if len(f.Org) > 0 && !f.Org.Match(p.Organisation) {
 			continue
 		}
-		if len(f.Statuses) > 0 && !hasStatus(f.Statuses, p.Status) {
+		if len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status) {
 			continue
 		}
 		out = append(out, p)
 	}
 	return out
-}
-
-func hasStatus(list []compliance.Status, s compliance.Status) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Urgent returns up to n people most in need of a refresher: expired (longest
@@ -167,7 +160,7 @@ func Urgent(people []compliance.Person, n int) []compliance.Person {
 		}
 	}
 	byDue := func(list []compliance.Person) {
-		sortStable(list, func(a, b *compliance.Person) bool { return a.DueDate.Before(b.DueDate) })
+		sort.SliceStable(list, func(i, j int) bool { return list[i].DueDate.Before(list[j].DueDate) })
 	}
 	byDue(expired)
 	byDue(soon)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -132,7 +133,7 @@ func (q *Quality) Write(w io.Writer) error {
 	fmt.Fprintf(w, "\nOther course names that map to no Prevent level (ignored): %d\n", len(q.Unmapped)-len(q.Suspect))
 	shown := 0
 	for _, c := range q.Unmapped {
-		if isSuspect(q.Suspect, c) {
+		if slices.Contains(q.Suspect, c) {
 			continue
 		}
 		if shown == listLimit {
@@ -143,13 +144,4 @@ func (q *Quality) Write(w io.Writer) error {
 		shown++
 	}
 	return nil
-}
-
-func isSuspect(list []store.CourseCount, c store.CourseCount) bool {
-	for _, s := range list {
-		if s.Course == c.Course {
-			return true
-		}
-	}
-	return false
 }

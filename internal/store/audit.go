@@ -127,9 +127,7 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 		res.RowErrors, _ = r.RowsAffected()
 		detail := fmt.Sprintf("before %s: %d snapshots (%d assignments), %d completions, %d rejected rows deleted",
 			cut, res.Snapshots, res.Assignments, res.Completions, res.RowErrors)
-		_, err = tx.ExecContext(ctx, tx.Rebind(`INSERT INTO audit (at, who, action, detail) VALUES (?, ?, ?, ?)`),
-			s.instantArg(now), who, AuditPurge, detail)
-		return s.wrap("record audit", err)
+		return s.audit(ctx, tx, AuditEntry{At: now, Who: who, Action: AuditPurge, Detail: detail})
 	})
 	return res, err
 }

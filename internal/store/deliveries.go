@@ -85,17 +85,11 @@ func (s *Store) EnsureDelivery(ctx context.Context, kind, key, recipient string,
 	if err := checkDelivery(kind, key, recipient); err != nil {
 		return Delivery{}, fmt.Errorf("%s: %w", what, err)
 	}
-	at := s.instantArg(now)
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO deliveries
-		(kind, dkey, recipient, generation, status, created_at, updated_at)
-		VALUES (?, ?, ?, 0, 'queued', ?, ?)
-		ON CONFLICT (kind, dkey, recipient, generation) DO NOTHING`),
-		kind, key, recipient, at, at)
-	if err != nil {
+	if err := s.queueDelivery(ctx, s.db, kind, key, recipient, s.instantArg(now)); err != nil {
 		return Delivery{}, s.wrap(what, err)
 	}
 	var r deliveryRow
-	err = s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+deliveryColumns+` FROM deliveries
+	err := s.db.GetContext(ctx, &r, s.db.Rebind(`SELECT `+deliveryColumns+` FROM deliveries
 		WHERE kind = ? AND dkey = ? AND recipient = ? AND generation = 0`), kind, key, recipient)
 	if err != nil {
 		return Delivery{}, s.wrap(what, err)
@@ -141,11 +135,28 @@ func (s *Store) NewResend(ctx context.Context, kind, key, recipient, reason, by 
 	return s.Delivery(ctx, id)
 }
 
+// queueDelivery records the first generation of a delivery as queued,
+// unless it is held already, through db or a transaction.
+func (s *Store) queueDelivery(ctx context.Context, db sqlx.ExtContext, kind, key, recipient string, at any) error {
+	_, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO deliveries
+		(kind, dkey, recipient, generation, status, created_at, updated_at)
+		VALUES (?, ?, ?, 0, 'queued', ?, ?)
+		ON CONFLICT (kind, dkey, recipient, generation) DO NOTHING`),
+		kind, key, recipient, at, at)
+	return err
+}
+
 // resendLock is the PostgreSQL advisory lock key for resends of one
 // delivery. Two deliveries sharing a key merely wait for each other.
 func resendLock(kind, key, recipient string) int64 {
+	return advisoryKey("resend", kind, key, recipient)
+}
+
+// advisoryKey is a PostgreSQL advisory lock key for the parts given: their
+// FNV-64a hash, each part ended by a NUL.
+func advisoryKey(parts ...string) int64 {
 	h := fnv.New64a()
-	for _, part := range []string{"resend", kind, key, recipient} {
+	for _, part := range parts {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

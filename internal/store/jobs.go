@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Job run outcomes. A run still going has none ("").
@@ -67,17 +66,7 @@ func (r jobRunRow) JobRun() JobRun {
 // maxJobText caps the error and summary kept for a run.
 const maxJobText = 2000
 
-func clipText(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) <= maxJobText {
-		return s
-	}
-	s = s[:maxJobText]
-	for !utf8.ValidString(s) {
-		s = s[:len(s)-1]
-	}
-	return s + "…"
-}
+func clipText(s string) string { return truncate(strings.TrimSpace(s), maxJobText) }
 
 // StartJobRun records that a run of job, covering the slot scheduledFor,
 // has started.

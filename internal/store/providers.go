@@ -3,9 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -143,7 +141,7 @@ func (s *Store) SaveProviderReturn(ctx context.Context, r ProviderReturn) (Saved
 				return s.wrap(what, err)
 			}
 		}
-		held, err := s.providerReturnsWhere(ctx, tx, `provider_code = ? AND quarter = ? AND file_sha256 = ?`, r.ProviderCode, r.Quarter, r.SHA256)
+		held, err := s.providerReturnsWhere(ctx, tx, `provider_code = ? AND quarter = ? AND file_sha256 = ?`, byProvider, r.ProviderCode, r.Quarter, r.SHA256)
 		if err != nil {
 			return s.wrap(what, err)
 		}
@@ -151,7 +149,7 @@ func (s *Store) SaveProviderReturn(ctx context.Context, r ProviderReturn) (Saved
 			out = SavedReturn{Outcome: ReturnUnchanged, Return: held[0]}
 			return nil
 		}
-		current, err := s.providerReturnsWhere(ctx, tx, `provider_code = ? AND quarter = ? AND replaced_at IS NULL`, r.ProviderCode, r.Quarter)
+		current, err := s.providerReturnsWhere(ctx, tx, `provider_code = ? AND quarter = ? AND replaced_at IS NULL`, byProvider, r.ProviderCode, r.Quarter)
 		if err != nil {
 			return s.wrap(what, err)
 		}
@@ -178,7 +176,7 @@ func (s *Store) SaveProviderReturn(ctx context.Context, r ProviderReturn) (Saved
 			}
 			out.Previous.ReplacedAt, out.Previous.ReplacedBy = r.CollatedAt, r.ID
 		}
-		stored, err := s.providerReturnsWhere(ctx, tx, `id = ?`, r.ID)
+		stored, err := s.providerReturnsWhere(ctx, tx, `id = ?`, byProvider, r.ID)
 		if err != nil {
 			return s.wrap(what, err)
 		}
@@ -209,10 +207,13 @@ func (s *Store) insertProviderReturn(ctx context.Context, tx *sqlx.Tx, r Provide
 	return id, err
 }
 
-func (s *Store) providerReturnsWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) ([]ProviderReturn, error) {
+// byProvider orders returns by provider code, then as received.
+const byProvider = `provider_code, received_at, id`
+
+func (s *Store) providerReturnsWhere(ctx context.Context, q sqlx.QueryerContext, where, order string, args ...any) ([]ProviderReturn, error) {
 	var rows []providerReturnRow
 	err := sqlx.SelectContext(ctx, q, &rows, s.db.Rebind(`SELECT `+providerReturnColumns+` FROM provider_returns
-		WHERE `+where+` ORDER BY provider_code, received_at, id`), args...)
+		WHERE `+where+` ORDER BY `+order), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +227,7 @@ func (s *Store) providerReturnsWhere(ctx context.Context, q sqlx.QueryerContext,
 // ProviderReturns lists every return accepted for a quarter, current and
 // replaced, by provider code and then in the order received.
 func (s *Store) ProviderReturns(ctx context.Context, quarter string) ([]ProviderReturn, error) {
-	list, err := s.providerReturnsWhere(ctx, s.db, `quarter = ?`, quarter)
+	list, err := s.providerReturnsWhere(ctx, s.db, `quarter = ?`, byProvider, quarter)
 	return list, s.wrap("list the providers' returns for "+quarter, err)
 }
 
@@ -244,28 +245,14 @@ func (s *Store) ProviderQuarters(ctx context.Context) ([]string, error) {
 // every quarter, oldest quarter first and then in the order received.
 func (s *Store) ProviderReturnHistory(ctx context.Context, providerCode string) ([]ProviderReturn, error) {
 	code := strings.ToUpper(strings.TrimSpace(providerCode))
-	var rows []providerReturnRow
-	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT `+providerReturnColumns+` FROM provider_returns
-		WHERE provider_code = ? ORDER BY quarter, received_at, id`), code)
-	if err != nil {
-		return nil, s.wrap("list the returns of "+code, err)
-	}
-	out := make([]ProviderReturn, len(rows))
-	for i, r := range rows {
-		out[i] = r.ProviderReturn()
-	}
-	return out, nil
+	list, err := s.providerReturnsWhere(ctx, s.db, `provider_code = ?`, `quarter, received_at, id`, code)
+	return list, s.wrap("list the returns of "+code, err)
 }
 
 // providerReturnLock is the PostgreSQL advisory lock key for one
 // provider's quarter.
 func providerReturnLock(code, quarter string) int64 {
-	h := fnv.New64a()
-	for _, part := range []string{"provider_return", code, quarter} {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	return int64(h.Sum64())
+	return advisoryKey("provider_return", code, quarter)
 }
 
 // ProviderRejection is a provider's return file that was refused, and why.
@@ -334,9 +321,6 @@ func (s *Store) ProviderRejections(ctx context.Context, quarter string) ([]Provi
 	}
 	var rows []providerRejectionRow
 	if err := s.db.SelectContext(ctx, &rows, s.db.Rebind(q+` ORDER BY received_at, id`), args...); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
-		}
 		return nil, s.wrap("list the rejected returns", err)
 	}
 	out := make([]ProviderRejection, len(rows))

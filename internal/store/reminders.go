@@ -137,12 +137,7 @@ func (s *Store) RecordReminderNotices(ctx context.Context, notices []ReminderNot
 				continue
 			}
 			queued[d] = true
-			_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO deliveries
-				(kind, dkey, recipient, generation, status, created_at, updated_at)
-				VALUES (?, ?, ?, 0, 'queued', ?, ?)
-				ON CONFLICT (kind, dkey, recipient, generation) DO NOTHING`),
-				ReminderKind, n.DeliveryKey, n.Recipient, at, at)
-			if err != nil {
+			if err := s.queueDelivery(ctx, tx, ReminderKind, n.DeliveryKey, n.Recipient, at); err != nil {
 				return s.wrap(fmt.Sprintf("queue reminder %s to %s", n.DeliveryKey, n.Recipient), err)
 			}
 		}
