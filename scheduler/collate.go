@@ -29,13 +29,12 @@ func (s *Scheduler) collateReturns(ctx context.Context, now time.Time) (Report, 
 	}
 	var attrs []slog.Attr
 	var said []string
-	if c := s.cfg.Collate.IMAP; c != nil {
-		password := s.cfg.IMAPPassword()
-		if password == "" {
-			return Report{}, fmt.Errorf("the mailbox password is not set: put it in the environment variable %s (collate.imap.password_env)", c.PasswordEnv)
+	if s.cfg.Collate.IMAP != nil {
+		mb, err := collate.MailboxOf(s.cfg)
+		if err != nil {
+			return Report{}, err
 		}
-		got, err := collate.Fetch(ctx, collate.Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: password,
-			Folder: c.Folder, ProcessedFolder: c.ProcessedFolder}, dir)
+		got, err := collate.Fetch(ctx, mb, dir)
 		attrs = append(attrs, slog.Int("fetched", len(got.Files)))
 		said = append(said, fmt.Sprintf("%d fetched", len(got.Files)))
 		if err != nil {
@@ -46,8 +45,7 @@ func (s *Scheduler) collateReturns(ctx context.Context, now time.Time) (Report, 
 	if err != nil {
 		return Report{}, err
 	}
-	results, err := collate.Files(ctx, s.store, paths, collate.FileOptions{Now: now,
-		Rules: collate.Rules{Threshold: s.cfg.Threshold}, Providers: collate.ProvidersOf(s.cfg)})
+	results, err := collate.Files(ctx, s.store, paths, collate.FileOptionsFor(s.cfg, now))
 	var accepted, refused, notReturn int
 	for _, r := range results {
 		switch {
@@ -87,7 +85,7 @@ func (s *Scheduler) chaseProviders(ctx context.Context, now time.Time) (Report, 
 		return Report{Summary: fmt.Sprintf("%s: nobody is chased before the submission window closes, at the start of %s",
 			q, a.Window.Closes.Format("Mon 2 Jan 2006")), Attrs: append(attrs, slog.Bool("window_closed", false))}, nil
 	}
-	outcomes, err := collate.Chase(ctx, s.store, s.sender, a, collate.ChaseOptions{Send: true, From: s.from(),
+	outcomes, err := collate.Chase(ctx, s.store, s.sender, a, collate.ChaseOptions{Send: true, From: s.cfg.MailFrom(),
 		Commissioner: s.cfg.Organisation, Now: s.clock.Now, RespectBackoff: true})
 	var t outcomeTally
 	for _, o := range outcomes {

@@ -287,7 +287,7 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 		}
 		name := droppedName(filepath.Base(file))
 		build := func(string) (*mail.Message, error) {
-			return failureMessage(s.from(), name, dir, file, strings.TrimSpace(string(reason))), nil
+			return failureMessage(s.cfg.MailFrom(), name, dir, file, strings.TrimSpace(string(reason))), nil
 		}
 		outcomes, err := delivery.Send(ctx, s.store, s.sender, importFailureKind, name+"|"+hash, notify, build, s.deliveryOptions())
 		if err != nil {

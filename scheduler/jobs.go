@@ -49,10 +49,6 @@ func (s *Scheduler) sendReminders(ctx context.Context, now time.Time) (Report, e
 	return r, err
 }
 
-// returnKind is the delivery kind of the quarterly return, as used by
-// `prevent return --send`, so that the two never both send one.
-const returnKind = "return"
-
 // sendReturn is the return job: the last completed quarter's return, once
 // its submission window has opened, to every recipient not yet sent it.
 func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, error) {
@@ -68,7 +64,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 		return Report{Summary: fmt.Sprintf("%s return not sent: no return.recipients in the config", q),
 			Attrs: append(attrs, slog.Int("recipients", 0))}, nil
 	}
-	owed, err := s.unsent(ctx, returnKind, q.String(), recipients)
+	owed, err := s.unsent(ctx, store.ReturnKind, q.String(), recipients)
 	if err != nil {
 		return Report{}, err
 	}
@@ -84,7 +80,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 	if err != nil {
 		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
 	}
-	msg, err := r.Message(s.from(), trend)
+	msg, err := r.Message(s.cfg.MailFrom(), trend)
 	if err != nil {
 		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
 	}
@@ -93,7 +89,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 	opt.Audit = func(o delivery.Outcome) store.AuditEntry { // on the audit trail as each is recorded sent
 		return store.AuditEntry{At: s.clock.Now(), Who: ingest.Operator(), Action: store.AuditReturnSent, Detail: fmt.Sprintf("%s to %s", q, o.Recipient)}
 	}
-	outcomes, err := delivery.Send(ctx, s.store, s.sender, returnKind, q.String(), recipients, build, opt)
+	outcomes, err := delivery.Send(ctx, s.store, s.sender, store.ReturnKind, q.String(), recipients, build, opt)
 	if err != nil {
 		return Report{Attrs: attrs}, err
 	}

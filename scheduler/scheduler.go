@@ -450,12 +450,3 @@ func (s *Scheduler) call(ctx context.Context, j job, now time.Time) (rep Report,
 func (s *Scheduler) deliveryOptions() delivery.Options {
 	return delivery.Options{Now: s.clock.Now, RespectBackoff: true}
 }
-
-// from is the From address of outgoing mail: the SMTP sender's, or the
-// outbox default.
-func (s *Scheduler) from() string {
-	if s.cfg.SMTP != nil {
-		return s.cfg.SMTP.From
-	}
-	return ""
-}

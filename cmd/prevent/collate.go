@@ -167,19 +167,20 @@ func (m *Main) runCollate(ctx context.Context, args []string) error {
 	if len(pos) == 0 {
 		return usagef("collate needs a folder of returns (or files): prevent collate DIR")
 	}
-	opt := collate.FileOptions{Now: m.Now()}
+	var only returns.Quarter // zero: any
 	if *quarter != "" {
-		if opt.Rules.Quarter, err = returns.ParseQuarter(*quarter); err != nil {
-			return usagef("--quarter: %v", err)
+		if only, err = m.quarterFlag(*quarter); err != nil {
+			return err
 		}
 	}
+	var receivedAt time.Time
 	if *received != "" {
 		d, err := parseDate("received", *received)
 		if err != nil {
 			return err
 		}
 		// Noon UK time: the day given, whatever the clock.
-		opt.Received = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, collate.London)
+		receivedAt = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, collate.London)
 	}
 	if *fetch {
 		if *received != "" {
@@ -216,34 +217,28 @@ func (m *Main) runCollate(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	opt.Rules.Threshold = m.Config.Threshold
-	opt.Providers = collate.ProvidersOf(m.Config)
+	opt := collate.FileOptionsFor(m.Config, m.Now())
+	opt.Rules.Quarter, opt.Received = only, receivedAt
 	results, err := collate.Files(ctx, m.Store, paths, opt)
-	refused, notReturn := 0, 0
+	accepted, refused, before, notReturn := 0, 0, 0, 0
 	for _, r := range results {
 		switch {
 		case r.Err != nil:
 			notReturn++
 			fmt.Fprintf(m.Stderr, "prevent: %s (skipped)\n", oneLine(r.Err.Error()))
 		case len(r.Problems) > 0 && r.RefusedBefore:
+			before++
 			fmt.Fprintf(m.Stdout, "%s (refused before: same content)\n", oneLine(r.Problems[0].Error()))
 		case len(r.Problems) > 0:
 			refused++
 			m.reportRefused(r)
 		default:
+			accepted++
 			m.reportAccepted(r)
 		}
 	}
 	if err != nil {
 		return err
-	}
-	accepted, before := 0, 0
-	for _, r := range results {
-		if r.Accepted() {
-			accepted++
-		} else if r.RefusedBefore {
-			before++
-		}
 	}
 	fmt.Fprintf(m.Stdout, "%d %s: %d accepted, %d refused, %d not a return", len(results), plural(len(results), "file", "files"),
 		accepted, refused+before, notReturn)
@@ -270,12 +265,11 @@ func (m *Main) fetch(ctx context.Context, dirs []string) error {
 	if c == nil {
 		return usagef("--fetch needs a collate.imap block (host, username, password_env) in %s", configName(m.Config.Path))
 	}
-	password := m.Config.IMAPPassword()
-	if password == "" {
-		return fmt.Errorf("the mailbox password is not set: put it in the environment variable %s (collate.imap.password_env)", c.PasswordEnv)
+	mb, err := collate.MailboxOf(m.Config)
+	if err != nil {
+		return err
 	}
-	got, err := collate.Fetch(ctx, collate.Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: password,
-		Folder: c.Folder, ProcessedFolder: c.ProcessedFolder}, dirs[0])
+	got, err := collate.Fetch(ctx, mb, dirs[0])
 	for _, f := range got.Files {
 		fmt.Fprintf(m.Stdout, "fetched %s\n", f)
 	}
@@ -446,9 +440,7 @@ func (m *Main) runChase(ctx context.Context, args []string) error {
 		if sender, where, err = m.sender(); err != nil {
 			return err
 		}
-		if m.Config.SMTP != nil {
-			opt.From = m.Config.SMTP.From
-		}
+		opt.From = m.Config.MailFrom()
 	}
 	outcomes, err := collate.Chase(ctx, m.Store, sender, a, opt)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/glob"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/report"
@@ -200,8 +201,7 @@ func count(n int, noun string) string {
 // progress returns a progress reporter for long imports: a bar on a
 // terminal, a line every quarter of a large file otherwise.
 func (m *Main) progress() func(file string, rows int, done, total int64) {
-	f, ok := m.Stderr.(*os.File)
-	tty := ok && term.IsTerminal(int(f.Fd()))
+	tty := m.isTerminal(m.Stderr)
 	start := time.Now()
 	lastQuarter := map[string]int64{}
 	return func(file string, rows int, done, total int64) {
@@ -218,7 +218,7 @@ func (m *Main) progress() func(file string, rows int, done, total int64) {
 			if fill > width {
 				fill = width
 			}
-			fmt.Fprintf(m.Stderr, "\r%s [%s%s] %d rows", clipName(name), strings.Repeat("=", fill), strings.Repeat(" ", width-fill), rows)
+			fmt.Fprintf(m.Stderr, "\r%s [%s%s] %d rows", figures.Clip(name, 30), strings.Repeat("=", fill), strings.Repeat(" ", width-fill), rows)
 			if done >= total {
 				fmt.Fprint(m.Stderr, "\r\033[K")
 			}
@@ -233,13 +233,6 @@ func (m *Main) progress() func(file string, rows int, done, total int64) {
 			fmt.Fprintf(m.Stderr, "prevent: %s: %d%% (%d rows)\n", name, q*25, rows)
 		}
 	}
-}
-
-func clipName(s string) string {
-	if r := []rune(s); len(r) > 30 {
-		return string(r[:29]) + "…"
-	}
-	return s
 }
 
 const statusUsage = `Usage: prevent status [--as-of DATE] [--format table|csv|json|xlsx] [--out FILE]

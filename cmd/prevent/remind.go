@@ -151,7 +151,7 @@ func (m *Main) printReminders(rep *remind.Report, where string) {
 	case len(rep.Messages) == 0:
 		fmt.Fprintf(m.Stdout, "nothing to send as of %s: everyone due a reminder has had one for their current due date\n", asOf)
 	case !rep.Send:
-		fmt.Fprintf(m.Stdout, "%d %s would be sent%s\n", len(rep.Messages), emailWord(len(rep.Messages)), breakdown)
+		fmt.Fprintf(m.Stdout, "%d %s would be sent%s\n", len(rep.Messages), plural(len(rep.Messages), "email", "emails"), breakdown)
 	default:
 		other := ""
 		if n := len(rep.Messages) - sent - failed; n > 0 {
@@ -166,11 +166,4 @@ func peopleCount(n int) string {
 		return "1 person"
 	}
 	return fmt.Sprintf("%d people", n)
-}
-
-func emailWord(n int) string {
-	if n == 1 {
-		return "email"
-	}
-	return "emails"
 }

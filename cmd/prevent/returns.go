@@ -116,11 +116,7 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	if err != nil {
 		return err
 	}
-	from := ""
-	if m.Config.SMTP != nil {
-		from = m.Config.SMTP.From
-	}
-	msg, err := r.Message(from, trend)
+	msg, err := r.Message(m.Config.MailFrom(), trend)
 	if err != nil {
 		return err
 	}
@@ -138,9 +134,9 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	opt := delivery.Options{Now: m.Now, Audit: audit}
 	var outcomes []delivery.Outcome
 	if resend {
-		outcomes, err = delivery.Resend(ctx, m.Store, sender, "return", r.Quarter.String(), recipients, reason, ingest.Operator(), build, opt)
+		outcomes, err = delivery.Resend(ctx, m.Store, sender, store.ReturnKind, r.Quarter.String(), recipients, reason, ingest.Operator(), build, opt)
 	} else {
-		outcomes, err = delivery.Send(ctx, m.Store, sender, "return", r.Quarter.String(), recipients, build, opt)
+		outcomes, err = delivery.Send(ctx, m.Store, sender, store.ReturnKind, r.Quarter.String(), recipients, build, opt)
 	}
 	if err != nil {
 		return err
@@ -197,7 +193,7 @@ func (m *Main) runDeliveries(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	list, err := m.Store.Deliveries(ctx, "return", key)
+	list, err := m.Store.Deliveries(ctx, store.ReturnKind, key)
 	if err != nil {
 		return err
 	}

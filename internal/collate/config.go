@@ -2,6 +2,7 @@ package collate
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
@@ -17,6 +18,24 @@ func ProvidersOf(cfg *config.Config) []Provider {
 		out[i] = Provider{Name: p.Name, ODSCode: p.ODSCode, Email: p.Email}
 	}
 	return out
+}
+
+// MailboxOf is the config's collate.imap mailbox, which the caller has
+// checked is there, with its password from the environment.
+func MailboxOf(cfg *config.Config) (Mailbox, error) {
+	c := cfg.Collate.IMAP
+	password := cfg.IMAPPassword()
+	if password == "" {
+		return Mailbox{}, fmt.Errorf("the mailbox password is not set: put it in the environment variable %s (collate.imap.password_env)", c.PasswordEnv)
+	}
+	return Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: password,
+		Folder: c.Folder, ProcessedFolder: c.ProcessedFolder}, nil
+}
+
+// FileOptionsFor are the options to collate files under the config: its
+// threshold and providers, the collation running at now.
+func FileOptionsFor(cfg *config.Config, now time.Time) FileOptions {
+	return FileOptions{Now: now, Rules: Rules{Threshold: cfg.Threshold}, Providers: ProvidersOf(cfg)}
 }
 
 // LoadForConfig is the assurance table for a quarter as `prevent assurance`

@@ -358,6 +358,15 @@ func (c *Config) Aliases() map[string][]string {
 	return out
 }
 
+// MailFrom is the From address of outgoing mail: smtp.from, or "" (the
+// sender's default) without an smtp: block.
+func (c *Config) MailFrom() string {
+	if c.SMTP == nil {
+		return ""
+	}
+	return c.SMTP.From
+}
+
 // SMTPPassword reads the SMTP password from the environment variable named
 // by smtp.password_env; "" when there is none.
 func (c *Config) SMTPPassword() string {

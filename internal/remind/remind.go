@@ -199,10 +199,7 @@ func Run(ctx context.Context, s *store.Store, cfg *config.Config, sender mail.Se
 	if err != nil {
 		return rep, err
 	}
-	from := ""
-	if cfg.SMTP != nil {
-		from = cfg.SMTP.From
-	}
+	from := cfg.MailFrom()
 	for i := range msgs {
 		m := &msgs[i]
 		build := func(to string) (*mail.Message, error) { return p.email(m, from) }

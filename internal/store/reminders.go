@@ -14,6 +14,11 @@ import (
 // ReminderKind is the deliveries kind of every reminder message.
 const ReminderKind = "reminder"
 
+// ReturnKind is the deliveries kind of the quarterly return, keyed by the
+// quarter: `prevent return --send` and the scheduler's return job send
+// through it alike, so that the two never both send one.
+const ReturnKind = "return"
+
 // DueNever is the due key of a person with no qualifying completion.
 const DueNever = "never"
 

@@ -58,7 +58,7 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 	for _, l := range compliance.Levels {
 		d.LevelTitles = append(d.LevelTitles, l.Title())
 	}
-	sent, err := s.store.Deliveries(ctx, "return", "")
+	sent, err := s.store.Deliveries(ctx, store.ReturnKind, "")
 	if err != nil {
 		s.internal(w, r, err)
 		return
