@@ -147,8 +147,10 @@ func cp1252(c byte) rune {
 
 // normHeader is a header's text for matching: lower case, letters and digits
 // only ("E-mail Address" -> "emailaddress").
-func normHeader(s string) string {
-	var b []byte
+func normHeader(s string) string { return string(appendNormHeader(nil, s)) }
+
+// appendNormHeader appends normHeader(s) to b.
+func appendNormHeader(b []byte, s string) []byte {
 	for _, r := range s {
 		switch {
 		case r < utf8.RuneSelf:
@@ -163,5 +165,5 @@ func normHeader(s string) string {
 			b = utf8.AppendRune(b, unicode.ToLower(r))
 		}
 	}
-	return string(b)
+	return b
 }

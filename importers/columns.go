@@ -29,29 +29,29 @@ const (
 	numFields
 )
 
-// fieldInfo names each field (its config key), says what it is in a
-// message, and lists its usual headers in priority order.
+// fieldInfo names each field (its config key) and lists its usual headers
+// in priority order.
 var fieldInfo = [numFields]struct {
-	key, what string
-	headers   []string
+	key     string
+	headers []string
 }{
-	fEmployee:     {"employee_number", "the employee number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
-	fAssignment:   {"assignment_number", "the assignment number", []string{"Assignment Number", "Assignment No"}},
-	fName:         {"name", "the name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name"}},
-	fFirstName:    {"first_name", "the first name", []string{"First Name", "Forename", "Forenames", "Given Name"}},
-	fLastName:     {"last_name", "the last name", []string{"Last Name", "Surname", "Family Name"}},
-	fOrganisation: {"organisation", "the organisation", []string{"Organisation", "Organization", "Org L3", "Org L4", "Org L5", "Org L6", "Org L7", "Directorate", "Department", "Cost Centre"}},
-	fStaffGroup:   {"staff_group", "the staff group", []string{"Staff Group"}},
-	fOccupation:   {"occupation_code", "the occupation code", []string{"Occupation Code"}},
-	fJobRole:      {"job_role", "the job role", []string{"Job Role"}},
-	fPosition:     {"position_title", "the position title", []string{"Position Title", "Position", "Job Title", "Position Name"}},
-	fCategory:     {"assignment_category", "the assignment category", []string{"Assignment Category"}},
-	fStatus:       {"assignment_status", "the assignment status", []string{"Assignment Status"}},
-	fPrimary:      {"primary", "the primary flag", []string{"Primary", "Primary Assignment", "Primary Flag", "Primary Assignment Flag"}},
-	fEmail:        {"email", "the email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address", "User Email", "User's Email", "Learner Email", "Employee Email", "Staff Email"}},
-	fManagerEmail: {"manager_email", "the manager's email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
-	fCourse:       {"course", "the course name", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
-	fCompleted:    {"completed", "the completion date", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},
+	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
+	fAssignment:   {"assignment_number", []string{"Assignment Number", "Assignment No"}},
+	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name"}},
+	fFirstName:    {"first_name", []string{"First Name", "Forename", "Forenames", "Given Name"}},
+	fLastName:     {"last_name", []string{"Last Name", "Surname", "Family Name"}},
+	fOrganisation: {"organisation", []string{"Organisation", "Organization", "Org L3", "Org L4", "Org L5", "Org L6", "Org L7", "Directorate", "Department", "Cost Centre"}},
+	fStaffGroup:   {"staff_group", []string{"Staff Group"}},
+	fOccupation:   {"occupation_code", []string{"Occupation Code"}},
+	fJobRole:      {"job_role", []string{"Job Role"}},
+	fPosition:     {"position_title", []string{"Position Title", "Position", "Job Title", "Position Name"}},
+	fCategory:     {"assignment_category", []string{"Assignment Category"}},
+	fStatus:       {"assignment_status", []string{"Assignment Status"}},
+	fPrimary:      {"primary", []string{"Primary", "Primary Assignment", "Primary Flag", "Primary Assignment Flag"}},
+	fEmail:        {"email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address", "User Email", "User's Email", "Learner Email", "Employee Email", "Staff Email"}},
+	fManagerEmail: {"manager_email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
+	fCourse:       {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
+	fCompleted:    {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},
 }
 
 // keySynonyms are other names a config `columns:` block may use for a field.

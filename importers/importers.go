@@ -150,13 +150,9 @@ type CompletionRow struct {
 // space; emails are lower-cased; the primary flag is true for Yes, Y, True
 // or 1 in any case.
 func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error) (Summary, error) {
-	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, opt.Limits, m, (*header).isStaff)
+	t, err := openKind(path, opt, Staff, (*header).isStaff)
 	if err != nil {
 		return Summary{}, err
-	}
-	if t == nil {
-		return Summary{}, noHeaderError(filepath.Base(path), m, best, Staff)
 	}
 	defer t.close()
 	sum := t.summary()
@@ -201,6 +197,21 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 	return sum, err
 }
 
+// openKind opens the table of an extract of kind k: the first whose header
+// row accept takes. A file without one is a *FileError saying what its
+// best header lacked.
+func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*table, error) {
+	m := newMatcher(opt.Aliases)
+	t, best, err := openTable(path, opt.Limits, m, accept)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, noHeaderError(filepath.Base(path), m, best, k)
+	}
+	return t, nil
+}
+
 // ReadCompletions streams the rows of a completions extract, calling emit
 // for each good row in file order. A row names its person by employee
 // number (or assignment number up to its "-" suffix); when that is blank it
@@ -208,13 +219,9 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 // written. Rows with nobody named, no course or a missing or unreadable
 // completion date go to Summary.Errors. Errors are as for ReadStaff.
 func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
-	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, opt.Limits, m, (*header).isCompletions)
+	t, err := openKind(path, opt, Completions, (*header).isCompletions)
 	if err != nil {
 		return Summary{}, err
-	}
-	if t == nil {
-		return Summary{}, noHeaderError(filepath.Base(path), m, best, Completions)
 	}
 	defer t.close()
 	sum := t.summary()
@@ -429,15 +436,15 @@ func (h *header) keyColumn() field {
 
 // repeated reports whether a row repeats the header row.
 func (h *header) repeated(cells []string, key field) bool {
-	i := h.col[key]
-	if i < 0 || i >= len(cells) {
-		return false
-	}
-	c := strings.TrimSpace(cells[i])
+	c := strings.TrimSpace(cell(cells, h.col[key]))
 	if c == "" || !isLetter(c[0]) || len(c) < len(h.norm[key]) {
 		return false
 	}
-	return normHeader(c) == h.norm[key] && normHeader(cell(cells, h.col[fCourse])) == h.norm[fCourse]
+	// Normalised into a buffer on the stack: this runs for every row, and
+	// in an LMS export keyed by email every row gets this far.
+	var buf [64]byte
+	return string(appendNormHeader(buf[:0], c)) == h.norm[key] &&
+		string(appendNormHeader(buf[:0], cell(cells, h.col[fCourse]))) == h.norm[fCourse]
 }
 
 // HashOf returns the hex SHA-256 of a string, in the form FileHash gives.

@@ -108,10 +108,9 @@ var errLineTooLong = errors.New("line too long")
 // lineLimiter fails a read once a physical line grows past max bytes, so a
 // file without line ends (or one enormous cell) cannot fill memory.
 type lineLimiter struct {
-	r    io.Reader
-	max  int
-	run  int // bytes since the last line end
-	line int // line ends seen
+	r   io.Reader
+	max int
+	run int // bytes since the last line end
 }
 
 func (l *lineLimiter) Read(p []byte) (int, error) {
@@ -119,7 +118,6 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	for _, c := range p[:n] {
 		if c == '\n' {
 			l.run = 0
-			l.line++
 			continue
 		}
 		l.run++

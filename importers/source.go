@@ -88,11 +88,7 @@ func fileError(name, reason string, err error) *FileError {
 
 // openInput opens a file and decides from its first bytes whether it is an
 // XLSX workbook or a text (CSV) file.
-func openInput(path string, lims ...Limits) (*input, error) {
-	lim := Limits{}
-	if len(lims) > 0 {
-		lim = lims[0]
-	}
+func openInput(path string, lim Limits) (*input, error) {
 	lim = lim.orDefault()
 	in := &input{name: filepath.Base(path), path: path, lim: lim}
 	f, err := os.Open(path)

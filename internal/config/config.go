@@ -267,12 +267,7 @@ func DefaultCourses() []CourseRule {
 }
 
 // ColumnFields are the import fields `columns:` may give aliases for.
-var ColumnFields = []string{
-	"employee_number", "assignment_number", "name", "first_name", "last_name",
-	"organisation", "staff_group", "occupation_code", "job_role", "position_title",
-	"assignment_category", "assignment_status", "primary", "email", "manager_email",
-	"course", "completed",
-}
+var ColumnFields = importers.FieldNames()
 
 // Load reads a config file, lays it over Default and validates it. Every
 // mistake, from a YAML syntax error to an unknown key or a bad pattern, is
