@@ -71,3 +71,14 @@ func BenchmarkMatch(b *testing.B) {
 		p.MatchNormalized(v)
 	}
 }
+
+// Every kind of white space collapses to one space, whatever the case of
+// the rest of the value (vertical tabs and form feeds once slipped past
+// the quick check of an all-lower-case value).
+func TestNormalizeWhiteSpace(t *testing.T) {
+	for _, in := range []string{"a b", "a\tb", "a\vb", "a\fb", "a\r\nb", "a  b", " A \v B ", "a\u00a0b"} {
+		if got := Normalize(in); got != "a b" {
+			t.Errorf("Normalize(%q) = %q, want \"a b\"", in, got)
+		}
+	}
+}
