@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -269,7 +268,7 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	var errs []error
 	for _, e := range entries {
 		reasonFile := filepath.Join(failedDir, e.Name())
-		file, ok := strings.CutSuffix(reasonFile, ".error.txt")
+		file, ok := strings.CutSuffix(reasonFile, ingest.ReasonSuffix)
 		if !ok || e.IsDir() {
 			continue
 		}
@@ -285,7 +284,7 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 		if err != nil {
 			continue
 		}
-		name := droppedName(filepath.Base(file))
+		name := ingest.DroppedName(filepath.Base(file))
 		build := func(string) (*mail.Message, error) {
 			return failureMessage(s.cfg.MailFrom(), name, dir, file, strings.TrimSpace(string(reason))), nil
 		}
@@ -305,18 +304,6 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	return sent, nil
 }
 
-// movedSuffix is the timestamp ingest adds to a file's name when failed/
-// already holds one of that name.
-var movedSuffix = regexp.MustCompile(`^(.+)\.\d{8}T\d{6}\.\d{9}((?:\.[^.]*)?)$`)
-
-// droppedName is the name a file had in the drop folder.
-func droppedName(failedName string) string {
-	if m := movedSuffix.FindStringSubmatch(failedName); m != nil {
-		return m[1] + m[2]
-	}
-	return failedName
-}
-
 // failureMessage tells the workforce team why a dropped file was not
 // imported and what to do.
 func failureMessage(from, name, dir, movedTo, reason string) *mail.Message {
@@ -329,6 +316,6 @@ The file has been moved to %s, with this reason beside it in %s.
 What to do: correct the file (or export it again) and drop it into %s again. It will be imported at the next scheduled run. Files with the same content are only imported once, so nothing is counted twice.
 
 This message was sent by prevent serve.
-`, name, dir, reason, movedTo, filepath.Base(movedTo)+".error.txt", dir)
+`, name, dir, reason, movedTo, filepath.Base(movedTo)+ingest.ReasonSuffix, dir)
 	return &mail.Message{From: from, Subject: fmt.Sprintf("Prevent: %s was not imported", name), Text: text}
 }

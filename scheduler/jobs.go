@@ -87,7 +87,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 	build := func(string) (*mail.Message, error) { return msg, nil }
 	opt := s.deliveryOptions()
 	opt.Audit = func(o delivery.Outcome) store.AuditEntry { // on the audit trail as each is recorded sent
-		return store.AuditEntry{At: s.clock.Now(), Who: ingest.Operator(), Action: store.AuditReturnSent, Detail: fmt.Sprintf("%s to %s", q, o.Recipient)}
+		return store.ReturnAudit(s.clock.Now(), ingest.Operator(), q.String(), o.Recipient, "")
 	}
 	outcomes, err := delivery.Send(ctx, s.store, s.sender, store.ReturnKind, q.String(), recipients, build, opt)
 	if err != nil {

@@ -125,11 +125,11 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 	// the same transaction, so that a run stopped at any point leaves none
 	// of those it sent unrecorded.
 	audit := func(o delivery.Outcome) store.AuditEntry {
-		action, detail := store.AuditReturnSent, fmt.Sprintf("%s to %s", r.Quarter, o.Recipient)
+		why := ""
 		if resend {
-			action, detail = store.AuditReturnResent, detail+": "+reason
+			why = reason
 		}
-		return store.AuditEntry{At: m.Now(), Who: ingest.Operator(), Action: action, Detail: detail}
+		return store.ReturnAudit(m.Now(), ingest.Operator(), r.Quarter.String(), o.Recipient, why)
 	}
 	opt := delivery.Options{Now: m.Now, Audit: audit}
 	var outcomes []delivery.Outcome

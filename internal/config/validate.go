@@ -40,10 +40,8 @@ func (c *Config) errorf(p path, format string, args ...any) *Error {
 }
 
 func (c *Config) validateProvider() *Error {
-	for _, r := range c.ODSCode {
-		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-			return c.errorf(path{"ods_code"}, "%q is not an ODS code (letters and digits, e.g. RXX)", c.ODSCode)
-		}
+	if c.ODSCode != "" && !isODSCode(c.ODSCode) {
+		return c.errorf(path{"ods_code"}, "%q is not an ODS code (letters and digits, e.g. RXX)", c.ODSCode)
 	}
 	return nil
 }

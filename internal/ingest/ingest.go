@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -436,7 +437,7 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 		}
 		r.MovedTo, err = move(j.path, filepath.Join(dir, dest))
 		if err == nil && r.Err != nil {
-			err = os.WriteFile(r.MovedTo+".error.txt", []byte(r.Err.Error()+"\n"), 0o600)
+			err = os.WriteFile(r.MovedTo+ReasonSuffix, []byte(r.Err.Error()+"\n"), 0o600)
 		}
 		if err != nil {
 			return out, err
@@ -450,7 +451,27 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 // not hidden, not an Office lock file (~$...) and not an .error.txt.
 func Importable(e os.DirEntry) bool {
 	name := e.Name()
-	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ".error.txt")
+	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ReasonSuffix)
+}
+
+// ReasonSuffix ends the name of the file Dir writes beside a failed file
+// to say why it failed.
+const ReasonSuffix = ".error.txt"
+
+// movedStamp is the timestamp move adds before a file's extension when its
+// folder holds a file of that name already; movedPattern matches a name
+// with one.
+const movedStamp = ".20060102T150405.000000000"
+
+var movedPattern = regexp.MustCompile(`^(.+)\.\d{8}T\d{6}\.\d{9}((?:\.[^.]*)?)$`)
+
+// DroppedName is the name a file moved by Dir had in the drop folder: its
+// name without the timestamp a move may have added.
+func DroppedName(moved string) string {
+	if m := movedPattern.FindStringSubmatch(moved); m != nil {
+		return m[1] + m[2]
+	}
+	return moved
 }
 
 // move puts a file into a folder, never overwriting: a name already there
@@ -462,7 +483,7 @@ func move(path, folder string) (string, error) {
 	dest := filepath.Join(folder, filepath.Base(path))
 	if _, err := os.Stat(dest); err == nil {
 		ext := filepath.Ext(dest)
-		dest = strings.TrimSuffix(dest, ext) + time.Now().Format(".20060102T150405.000000000") + ext
+		dest = strings.TrimSuffix(dest, ext) + time.Now().Format(movedStamp) + ext
 	}
 	if err := os.Rename(path, dest); err != nil {
 		return "", fmt.Errorf("cannot move %s to %s: %w", path, folder, err)

@@ -185,3 +185,18 @@ func TestPipe(t *testing.T) {
 		}
 	})
 }
+
+func TestDroppedName(t *testing.T) {
+	for _, tc := range []struct{ failed, want string }{
+		{"notes.csv", "notes.csv"},
+		{"notes.20261001T060000.123456789.csv", "notes.csv"},
+		{"ESR staff 2026-09-30.20261001T060000.123456789.xlsx", "ESR staff 2026-09-30.xlsx"},
+		{"README.20261001T060000.123456789", "README"},
+	} {
+		t.Run(tc.failed, func(t *testing.T) {
+			if got := DroppedName(tc.failed); got != tc.want {
+				t.Errorf("DroppedName(%q) = %q, want %q", tc.failed, got, tc.want)
+			}
+		})
+	}
+}

@@ -26,6 +26,16 @@ const (
 	AuditPurge        = "purge"
 )
 
+// ReturnAudit is the audit-trail line of a quarterly return sent to a
+// recipient; with a reason, a resend.
+func ReturnAudit(at time.Time, who, quarter, recipient, resendReason string) AuditEntry {
+	e := AuditEntry{At: at, Who: who, Action: AuditReturnSent, Detail: quarter + " to " + recipient}
+	if resendReason != "" {
+		e.Action, e.Detail = AuditReturnResent, e.Detail+": "+resendReason
+	}
+	return e
+}
+
 // Audit records who did what.
 func (s *Store) Audit(ctx context.Context, at time.Time, who, action, detail string) error {
 	return s.audit(ctx, s.db, AuditEntry{At: at, Who: who, Action: action, Detail: detail})
