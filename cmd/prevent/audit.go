@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -19,13 +16,9 @@ import (
 func (m *Main) auditConfig(ctx context.Context) error {
 	what := "built-in defaults"
 	if m.Config.Path != "" {
-		data, err := os.ReadFile(m.Config.Path)
-		if err != nil {
-			return nil // Load read it a moment ago; nothing to record
-		}
-		sum := sha256.Sum256(data)
+		// The digest of the content Load read, not of the file now.
 		abs, _ := filepath.Abs(m.Config.Path)
-		what = fmt.Sprintf("%s sha256 %s", abs, hex.EncodeToString(sum[:8]))
+		what = fmt.Sprintf("%s sha256 %s", abs, m.Config.Digest[:16])
 	}
 	last, err := m.Store.LastAudit(ctx, store.AuditConfig)
 	if err != nil || (last != nil && last.Detail == what) {

@@ -5,6 +5,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -28,6 +30,8 @@ const DefaultFile = "prevent.yaml"
 type Config struct {
 	// Path is the file the config came from, "" for the built-in defaults.
 	Path string `yaml:"-"`
+	// Digest is the hex SHA-256 of the file's content as it was read.
+	Digest string `yaml:"-"`
 
 	Organisation string `yaml:"organisation"` // the provider's name on returns
 	ODSCode      string `yaml:"ods_code"`     // its ODS code, e.g. RXX
@@ -300,6 +304,8 @@ func Resolve(flagPath string) (*Config, error) {
 func parse(file string, data []byte) (*Config, error) {
 	c := Default()
 	c.Path = file
+	sum := sha256.Sum256(data)
+	c.Digest = hex.EncodeToString(sum[:])
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, syntaxError(file, err)
