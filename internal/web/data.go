@@ -139,7 +139,7 @@ func (s *server) personByToken(ctx context.Context, tok string) (string, bool, e
 	if ok {
 		return emp, true, nil
 	}
-	all, err := s.employeeNumbers(ctx)
+	all, err := s.store.EmployeeNumbers(ctx)
 	if err != nil {
 		return "", false, err
 	}

@@ -26,7 +26,7 @@ type personData struct {
 }
 
 type assignmentRow struct {
-	heldAssignment
+	store.HeldAssignment
 	NewSnapshot bool // the first row of its snapshot
 	Level       compliance.Level
 	Rule        string // "rule 2" or "no rule (default)"
@@ -35,7 +35,7 @@ type assignmentRow struct {
 }
 
 type completionRow struct {
-	heldCompletion
+	store.HeldCompletion
 	Level  compliance.Level
 	Counts bool // the completion behind the status on the as-of date
 	Later  bool // dated after the as-of date
@@ -76,12 +76,12 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 			d.Person, d.InWorkforce, d.Name = pos.People[i], true, pos.People[i].Name
 		}
 	}
-	held, err := s.assignmentsOf(r.Context(), emp)
+	held, err := s.store.PersonAssignments(r.Context(), emp)
 	if err != nil {
 		s.internal(w, r, err)
 		return
 	}
-	done, err := s.completionsOf(r.Context(), emp)
+	done, err := s.store.PersonCompletions(r.Context(), emp)
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -94,7 +94,7 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 	}
 	var setter *compliance.Assignment
 	for i, h := range held {
-		row := assignmentRow{heldAssignment: h, NewSnapshot: i == 0 || held[i-1].SnapshotID != h.SnapshotID,
+		row := assignmentRow{HeldAssignment: h, NewSnapshot: i == 0 || held[i-1].SnapshotID != h.SnapshotID,
 			Counted: s.policy.Counted(&h.Assignment)}
 		var rule int
 		row.Level, rule = s.policy.Requirement(&h.Assignment)
@@ -113,7 +113,7 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 	}
 	years := s.policy.RefresherYears
 	for _, c := range done {
-		row := completionRow{heldCompletion: c, Level: s.policy.CourseLevel(c.Course), Later: c.CompletedOn.After(asOf)}
+		row := completionRow{HeldCompletion: c, Level: s.policy.CourseLevel(c.Course), Later: c.CompletedOn.After(asOf)}
 		if row.Level != compliance.LevelNone {
 			row.Due = compliance.DueDate(c.CompletedOn, years)
 		}
