@@ -309,23 +309,22 @@ func (m *Main) reportAccepted(r collate.Result) {
 		fmt.Fprintf(m.Stderr, "prevent: warning: %s: provider %s is not in the providers: of %s; its return is kept and shown as unknown\n",
 			ret.Table.File, ret.Provider.ODSCode, configName(m.Config.Path))
 	}
-	at := func(t time.Time) string { return t.In(collate.London).Format("2006-01-02 15:04") }
 	what := ""
 	switch saved.Outcome {
 	case store.ReturnNew:
 		what = "accepted"
 	case store.ReturnReplaced:
-		what = fmt.Sprintf("accepted, replacing %s received %s", saved.Previous.FileName, at(saved.Previous.ReceivedAt))
+		what = fmt.Sprintf("accepted, replacing %s received %s", saved.Previous.FileName, collate.UKTime(saved.Previous.ReceivedAt))
 	case store.ReturnUnchanged:
 		what = "already collated (same content): nothing to do"
 	case store.ReturnOlder:
-		what = fmt.Sprintf("kept as history only: %s received %s is newer", saved.Previous.FileName, at(saved.Previous.ReceivedAt))
+		what = fmt.Sprintf("kept as history only: %s received %s is newer", saved.Previous.FileName, collate.UKTime(saved.Previous.ReceivedAt))
 	}
 	late := ""
 	if w := m.window(ret.Quarter); !w.OnTime(r.ReceivedAt) && saved.Outcome != store.ReturnUnchanged {
 		late = ", after the window closed"
 	}
-	fmt.Fprintf(m.Stdout, "%s: %s %s %s (received %s%s): %s\n", ret.Table.File, ret.Provider.ODSCode, ret.Quarter, name, at(r.ReceivedAt), late, what)
+	fmt.Fprintf(m.Stdout, "%s: %s %s %s (received %s%s): %s\n", ret.Table.File, ret.Provider.ODSCode, ret.Quarter, name, collate.UKTime(r.ReceivedAt), late, what)
 }
 
 const assuranceUsage = `Usage: prevent assurance [--quarter Q] [--format table|csv|xlsx] [--out FILE]

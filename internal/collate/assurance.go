@@ -2,6 +2,7 @@ package collate
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -260,7 +261,7 @@ func (a *Assurance) Counts() Counts {
 		case Awaited:
 			c.Awaited++
 		}
-		if l.Return != nil && !l.Total().MeetsThreshold(a.Threshold) {
+		if slices.Contains(l.Flags, FlagBelowThreshold) {
 			c.Below++
 		}
 	}

@@ -163,18 +163,28 @@ func (a *Assurance) WriteTable(w io.Writer) error {
 }
 
 func rejectionText(row int, column, reason string) string {
-	var where []string
+	if w := Where(row, column); w != "" {
+		return w + ": " + reason
+	}
+	return reason
+}
+
+// Where names the place of a problem in a return file: "row 3, column
+// headcount", "row 3", "column headcount" or "".
+func Where(row int, column string) string {
+	var parts []string
 	if row > 0 {
-		where = append(where, fmt.Sprintf("row %d", row))
+		parts = append(parts, fmt.Sprintf("row %d", row))
 	}
 	if column != "" {
-		where = append(where, "column "+column)
+		parts = append(parts, "column "+column)
 	}
-	if len(where) == 0 {
-		return reason
-	}
-	return strings.Join(where, ", ") + ": " + reason
+	return strings.Join(parts, ", ")
 }
+
+// UKTime writes an instant as a UK date and time ("2026-10-05 09:30"), ""
+// for none.
+func UKTime(t time.Time) string { return stamp(t, "2006-01-02 15:04") }
 
 func rateText(l *Line, lv compliance.Level) string {
 	t, ok := l.Rate(lv)

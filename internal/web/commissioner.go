@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/nhs-prevent/prevent/internal/collate"
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -181,7 +180,7 @@ func (s *server) commissioner(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, rj := range a.Rejections {
 		d.Refused = append(d.Refused, refusedRow{File: rj.FileName, Provider: rj.ProviderCode,
-			Received: ukTime(rj.ReceivedAt), Where: where(rj.Row, rj.Column), Reason: rj.Reason})
+			Received: collate.UKTime(rj.ReceivedAt), Where: collate.Where(rj.Row, rj.Column), Reason: rj.Reason})
 	}
 	d.Trend = trendOf(trend, th)
 	s.render(w, r, http.StatusOK, "commissioner", "Commissioner assurance "+q.String(), d)
@@ -224,24 +223,18 @@ var levelsAndAll = append(append([]compliance.Level(nil), compliance.Levels...),
 
 func assuranceRowOf(a *collate.Assurance, l *collate.Line) assuranceRow {
 	row := assuranceRow{Name: l.Provider.Name, Code: l.Provider.ODSCode, Status: l.Status,
-		Received: ukTime(l.FirstReceived), HasReturn: l.Return != nil}
+		Received: collate.UKTime(l.FirstReceived), HasReturn: l.Return != nil}
 	row.StatusText, row.Badge = statusBadge(l.Status)
 	if l.Return != nil {
 		row.Headcount = l.Return.Headcount
 		row.Meets = l.Total().MeetsThreshold(a.Threshold)
 		if l.Versions > 1 {
-			row.Corrected = ukTime(l.Return.ReceivedAt)
+			row.Corrected = collate.UKTime(l.Return.ReceivedAt)
 		}
 	}
 	for _, lv := range levelsAndAll {
 		t, ok := l.Rate(lv)
-		c := rateCell{Tally: t, Shown: ok && t.Required > 0}
-		if c.Shown {
-			c.Class = "ok"
-			if !t.Meets(a.Threshold) {
-				c.Class = "below"
-			}
-		}
+		c := rateCellOf(t, ok, a.Threshold)
 		if ch := l.Change(lv); ch != "" {
 			c.Change = ch + " pp"
 		}
@@ -320,15 +313,9 @@ func trendOf(t *collate.Trend, th float64) providerTrend {
 		returned := 0
 		for j := range t.Quarters {
 			all, ok := l.Rate(j, compliance.LevelNone)
-			c := rateCell{Tally: all, Shown: ok && all.Required > 0}
+			c := rateCellOf(all, ok, th)
 			if ok {
 				returned++
-			}
-			if c.Shown {
-				c.Class = "ok"
-				if !all.Meets(th) {
-					c.Class = "below"
-				}
 			}
 			row.Cells = append(row.Cells, c)
 			series.Values = append(series.Values, gapUnless(all, c.Shown))
@@ -377,25 +364,17 @@ func quarterOptions(shown, last returns.Quarter, held []string) []quarterOption 
 	return out
 }
 
-// ukTime writes an instant as a UK date and time, "" for none.
-func ukTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
+// rateCellOf is a rate's cell: shown when the provider returned it and
+// someone was required, "ok" or "below" against the threshold.
+func rateCellOf(t compliance.Tally, ok bool, threshold float64) rateCell {
+	c := rateCell{Tally: t, Shown: ok && t.Required > 0}
+	if c.Shown {
+		c.Class = "ok"
+		if !t.Meets(threshold) {
+			c.Class = "below"
+		}
 	}
-	return t.In(collate.London).Format("2006-01-02 15:04")
-}
-
-// where names a refused file's first problem's place: "row 3, column
-// headcount".
-func where(row int, column string) string {
-	var parts []string
-	if row > 0 {
-		parts = append(parts, fmt.Sprintf("row %d", row))
-	}
-	if column != "" {
-		parts = append(parts, "column "+column)
-	}
-	return strings.Join(parts, ", ")
+	return c
 }
 
 // clipLabel shortens a chart label to n characters.
