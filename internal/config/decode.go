@@ -16,14 +16,6 @@ type decoder struct {
 	file string
 }
 
-// defaulter is implemented by types whose zero value is not their default,
-// for blocks that may be absent from the file.
-type defaulter interface{ setDefaults() }
-
-func (s *SMTP) setDefaults() { s.TLS = TLSStartTLS }
-
-func (l *Lead) setDefaults() { l.Organisation = "*" }
-
 func (d *decoder) errorf(n *yaml.Node, p path, format string, args ...any) *Error {
 	return &Error{File: d.file, Line: n.Line, Key: p.String(), Msg: fmt.Sprintf(format, args...)}
 }
@@ -51,10 +43,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p path) error {
 	switch v.Kind() {
 	case reflect.Pointer:
 		if v.IsNil() {
-			v.Set(reflect.New(v.Type().Elem()))
-			if df, ok := v.Interface().(defaulter); ok {
-				df.setDefaults()
-			}
+			v.Set(reflect.New(v.Type().Elem())) // defaults filled in by Config.normalize
 		}
 		return d.decode(n, v.Elem(), p)
 	case reflect.Struct:
@@ -170,9 +159,6 @@ func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, p path) error {
 	s := reflect.MakeSlice(v.Type(), 0, len(items))
 	for i, item := range items {
 		elem := reflect.New(et)
-		if df, ok := elem.Interface().(defaulter); ok {
-			df.setDefaults()
-		}
 		if err := d.decode(item, elem.Elem(), p.with(i)); err != nil {
 			return err
 		}

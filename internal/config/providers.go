@@ -43,10 +43,6 @@ type IMAP struct {
 // DefaultDeadlineWorkingDays is collate.deadline_working_days by default.
 const DefaultDeadlineWorkingDays = 15
 
-func (i *IMAP) setDefaults() {
-	i.Port, i.Folder, i.ProcessedFolder = 993, "INBOX", "Prevent returns processed"
-}
-
 // IMAPPassword reads the IMAP password from the environment variable named
 // by collate.imap.password_env; "" when there is none.
 func (c *Config) IMAPPassword() string {
