@@ -64,7 +64,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 		return Report{Summary: fmt.Sprintf("%s return not sent: no return.recipients in the config", q),
 			Attrs: append(attrs, slog.Int("recipients", 0))}, nil
 	}
-	owed, err := s.unsent(ctx, store.ReturnKind, q.String(), recipients)
+	owed, err := delivery.Unsent(ctx, s.store, store.ReturnKind, q.String(), recipients)
 	if err != nil {
 		return Report{}, err
 	}
@@ -100,28 +100,6 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 		return rep, fmt.Errorf("%s return: %d of %d deliveries failed and will be retried: %v", q, t.failed, len(outcomes), t.firstErr)
 	}
 	return rep, nil
-}
-
-// unsent counts the recipients not yet sent (kind, key), so that a job
-// with nothing to send does not build the message.
-func (s *Scheduler) unsent(ctx context.Context, kind, key string, recipients []string) (int, error) {
-	held, err := s.store.Deliveries(ctx, kind, key)
-	if err != nil {
-		return 0, err
-	}
-	sent := map[string]bool{}
-	for _, d := range held {
-		if d.Status == store.DeliverySent {
-			sent[d.Recipient] = true
-		}
-	}
-	owed := 0
-	for _, r := range recipients {
-		if !sent[strings.ToLower(strings.TrimSpace(r))] {
-			owed++
-		}
-	}
-	return owed, nil
 }
 
 // outcomeTally counts delivery outcomes.

@@ -299,6 +299,33 @@ func Backoff(attempts int) time.Duration {
 
 // normalise lower-cases and trims the addresses and drops repeats, keeping
 // the order given.
+// Unsent counts the recipients (normalised as Send normalises them) that
+// (kind, key) has not been sent to in any generation, so that a caller
+// with nothing to send need not build the message.
+func Unsent(ctx context.Context, s *store.Store, kind, key string, recipients []string) (int, error) {
+	list, err := normalise(recipients)
+	if err != nil {
+		return 0, err
+	}
+	held, err := s.Deliveries(ctx, kind, key)
+	if err != nil {
+		return 0, err
+	}
+	sent := map[string]bool{}
+	for _, d := range held {
+		if d.Status == store.DeliverySent {
+			sent[d.Recipient] = true
+		}
+	}
+	owed := 0
+	for _, r := range list {
+		if !sent[r] {
+			owed++
+		}
+	}
+	return owed, nil
+}
+
 func normalise(recipients []string) ([]string, error) {
 	seen := make(map[string]bool, len(recipients))
 	out := make([]string, 0, len(recipients))
