@@ -71,7 +71,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 	if pending, err := s.pendingMigrations(ctx, all); err == nil && !pending {
 		return nil, nil
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.migrationTx(ctx, func(tx *sqlx.Tx) error {
 		if s.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 				return s.wrap("lock for migration", err)
@@ -108,6 +108,44 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 		return nil, err
 	}
 	return applied, nil
+}
+
+// migrationTx runs fn in one transaction. On SQLite it runs with foreign
+// keys off, as SQLite's procedure for rebuilding a table requires (a
+// CHECK constraint cannot be altered in place), and checks every foreign
+// key before it commits; the setting is per connection and cannot change
+// inside a transaction, so the transaction has a connection of its own.
+func (s *Store) migrationTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	if s.dialect != SQLite {
+		return s.inTx(ctx, fn)
+	}
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return s.wrap("connect for migration", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return s.wrap("migration: foreign keys off", err)
+	}
+	defer conn.ExecContext(context.Background(), `PRAGMA foreign_keys = ON`) //nolint:errcheck // the connection is closed next
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return s.wrap("begin transaction", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	var broken int
+	if err := tx.GetContext(ctx, &broken, `SELECT count(*) FROM pragma_foreign_key_check`); err != nil {
+		_ = tx.Rollback()
+		return s.wrap("migration: check foreign keys", err)
+	}
+	if broken > 0 {
+		_ = tx.Rollback()
+		return fmt.Errorf("database %s: migration left %d rows whose foreign key names nothing; nothing was changed", s.name, broken)
+	}
+	return s.wrap("commit", tx.Commit())
 }
 
 // appliedVersions reads schema_migrations, which the first migration

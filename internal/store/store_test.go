@@ -139,7 +139,7 @@ func TestMigrate(t *testing.T) {
 				t.Errorf("migration 1 recorded %d times", count)
 			}
 		}},
-		{"a database from before 0008 and 0009 is brought up to date with its data", func(t *testing.T, dsn string) {
+		{"a database from before 0008, 0009 and 0010 is brought up to date with its data", func(t *testing.T, dsn string) {
 			s := storetest.Open(t, dsn)
 			importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", ""), person("200", "Bo", ""))
 			importCompletions(t, s, "lms.csv", byEmp("100", "Prevent  Awareness", date(2025, 1, 1)), byEmp("200", "WRAP", date(2025, 1, 1)))
@@ -151,8 +151,17 @@ func TestMigrate(t *testing.T) {
 				}
 			}
 			applied, err := s.Migrate(ctx)
-			if err != nil || !reflect.DeepEqual(applied, []int{8, 9}) {
-				t.Fatalf("Migrate applied %v, %v; want [8 9]", applied, err)
+			if err != nil || !reflect.DeepEqual(applied, []int{8, 9, 10}) {
+				t.Fatalf("Migrate applied %v, %v; want [8 9 10]", applied, err)
+			}
+			// 0010 rebuilt imports on SQLite: the rows that snapshots and
+			// completions name are all still there, and the new kinds fit.
+			var orphans int
+			if err := s.DB().GetContext(ctx, &orphans, `SELECT count(*) FROM completions c LEFT JOIN imports i ON i.id = c.import_id WHERE i.id IS NULL`); err != nil || orphans != 0 {
+				t.Errorf("completions naming no import after 0010: %d, %v", orphans, err)
+			}
+			if _, err := s.DB().ExecContext(ctx, s.DB().Rebind(`INSERT INTO imports (kind, file_name, sha256, imported_at, imported_on) VALUES ('referrals', 'r.csv', 'x', ?, ?)`), "2026-12-01T00:00:00.000000Z", "2026-12-01"); err != nil {
+				t.Errorf("an import of kind referrals after 0010: %v", err)
 			}
 			if keys, err := s.CourseKeys(ctx); err != nil || !reflect.DeepEqual(keys, []string{"prevent awareness", "wrap"}) {
 				t.Errorf("course keys after the upgrade %q, %v", keys, err)
