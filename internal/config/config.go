@@ -130,6 +130,11 @@ type SMTP struct {
 	PasswordEnv string `yaml:"password_env"`
 	From        string `yaml:"from"`
 	TLS         string `yaml:"tls"` // starttls (default), tls or none
+	// Auth is how prevent signs in: password, xoauth2 or none; when not
+	// given, password with a username and none without (see ResolveAuth).
+	Auth string `yaml:"auth"`
+	// OAuth2 gets the token for auth: xoauth2.
+	OAuth2 *OAuth2 `yaml:"oauth2"`
 }
 
 // TLS modes of SMTP.TLS.
@@ -219,6 +224,8 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	import.notify: []           retention.years: 0 (keep forever)
 //	web: no users, no proxy_header (the dashboard listens on loopback only)
 //	providers: []              collate.deadline_working_days: 15, collate.imap: absent
+//	smtp.auth and collate.imap.auth: password when a username is given, else none
+//	collate.imap.tls: tls (port 993; 143 with starttls or none)
 func Default() *Config {
 	return &Config{
 		Threshold:      0.85,

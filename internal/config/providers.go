@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -26,10 +27,10 @@ type Collate struct {
 }
 
 // IMAP is the mailbox providers email their returns to. The connection is
-// always TLS (port 993 by default).
+// TLS (port 993) unless tls says otherwise.
 type IMAP struct {
 	Host     string `yaml:"host"`
-	Port     int    `yaml:"port"` // default 993
+	Port     int    `yaml:"port"` // default 993, or 143 when TLS is starttls or none
 	Username string `yaml:"username"`
 	// PasswordEnv names the environment variable holding the password.
 	PasswordEnv string `yaml:"password_env"`
@@ -38,6 +39,11 @@ type IMAP struct {
 	// ProcessedFolder is where read messages are moved (default
 	// "Prevent returns processed"); it is created when missing.
 	ProcessedFolder string `yaml:"processed_folder"`
+	// TLS is tls (default: TLS from the first byte), starttls or none.
+	TLS string `yaml:"tls"`
+	// Auth and OAuth2 are as for smtp: password, xoauth2 or none.
+	Auth   string  `yaml:"auth"`
+	OAuth2 *OAuth2 `yaml:"oauth2"`
 }
 
 // DefaultDeadlineWorkingDays is collate.deadline_working_days by default.
@@ -70,8 +76,15 @@ func (c *Config) normalizeProviders() {
 		p.Email = strings.TrimSpace(p.Email)
 	}
 	if m := c.Collate.IMAP; m != nil {
+		m.TLS = strings.ToLower(strings.TrimSpace(m.TLS))
+		if m.TLS == "" {
+			m.TLS = TLSImplicit
+		}
 		if m.Port == 0 {
 			m.Port = 993
+			if m.TLS != TLSImplicit {
+				m.Port = 143
+			}
 		}
 		if strings.TrimSpace(m.Folder) == "" {
 			m.Folder = "INBOX"
@@ -113,12 +126,18 @@ func (c *Config) validateProviders() *Error {
 			return c.errorf(at.with("host"), "no mail server given")
 		case m.Port < 1 || m.Port > 65535:
 			return c.errorf(at.with("port"), "%d is not a port number (want e.g. 993)", m.Port)
-		case strings.TrimSpace(m.Username) == "":
+		case !slices.Contains([]string{TLSStartTLS, TLSImplicit, TLSNone}, m.TLS):
+			return c.errorf(at.with("tls"), "unknown mode %q (want tls, starttls or none)", m.TLS)
+		case strings.TrimSpace(m.Username) == "" && ResolveAuth(m.Auth, m.Username) != AuthNone:
 			return c.errorf(at.with("username"), "no user name given")
-		case strings.TrimSpace(m.PasswordEnv) == "":
+		case ResolveAuth(m.Auth, m.Username) == AuthPassword && strings.TrimSpace(m.PasswordEnv) == "":
 			return c.errorf(at.with("password_env"), "no environment variable named (the password never sits in the file)")
 		case strings.EqualFold(strings.TrimSpace(m.Folder), strings.TrimSpace(m.ProcessedFolder)):
 			return c.errorf(at.with("processed_folder"), "%q is the folder read; name another", m.ProcessedFolder)
+		}
+		if err := c.validateSignIn(at, signIn{auth: m.Auth, username: m.Username, passwordEnv: m.PasswordEnv,
+			host: m.Host, tls: m.TLS, oauth2: m.OAuth2}); err != nil {
+			return err
 		}
 	}
 	return nil

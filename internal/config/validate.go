@@ -239,6 +239,10 @@ func (c *Config) validateMail() *Error {
 		if _, err := mail.ParseAddress(s.From); err != nil {
 			return c.errorf(path{"smtp", "from"}, "%q is not an email address", s.From)
 		}
+		if err := c.validateSignIn(path{"smtp"}, signIn{auth: s.Auth, username: s.Username, passwordEnv: s.PasswordEnv,
+			host: s.Host, tls: normalTLS(s.TLS), oauth2: s.OAuth2}); err != nil {
+			return err
+		}
 	}
 	if strings.TrimSpace(c.OutboxDir) == "" {
 		return c.errorf(path{"outbox_dir"}, "no directory given (default outbox)")
