@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/delivery"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/mail"
@@ -99,12 +100,27 @@ func (m *Main) sender() (mail.Sender, string, error) {
 	if c.SMTP == nil {
 		return mail.NewOutbox(c.OutboxDir), "the outbox folder " + strings.TrimSuffix(c.OutboxDir, "/") + "/, as the config has no smtp: block", nil
 	}
-	s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
-		Password: c.SMTPPassword(), From: c.SMTP.From, TLS: c.SMTP.TLS})
+	s, err := mail.NewSMTP(smtpConfig(c))
 	if err != nil {
 		return nil, "", err
 	}
 	return s, s.Describe(), nil
+}
+
+// smtpConfig is the config's smtp: block with its secrets from the
+// environment.
+func smtpConfig(c *config.Config) mail.SMTPConfig {
+	l := c.SMTPLogin()
+	cfg := mail.SMTPConfig{Host: c.SMTP.Host, Port: c.SMTP.Port, Username: c.SMTP.Username,
+		Password: c.SMTPPassword(), From: c.SMTP.From, TLS: c.SMTP.TLS, Auth: l.Auth,
+		OAuth2: mail.OAuth2{TokenURL: l.TokenURL, ClientID: l.ClientID, ClientSecret: l.ClientSecret, Scopes: l.Scopes}}
+	if l.PasswordEnv != "" {
+		cfg.PasswordFrom = fmt.Sprintf("the environment variable %s (smtp.password_env)", l.PasswordEnv)
+	}
+	if l.ClientSecretEnv != "" {
+		cfg.SecretFrom = fmt.Sprintf("the environment variable %s (smtp.oauth2.client_secret_env)", l.ClientSecretEnv)
+	}
+	return cfg
 }
 
 func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []returns.TrendPoint, resend bool, reason string) error {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
@@ -21,15 +22,29 @@ func ProvidersOf(cfg *config.Config) []Provider {
 }
 
 // MailboxOf is the config's collate.imap mailbox, which the caller has
-// checked is there, with its password from the environment.
+// checked is there, with its secrets from the environment.
 func MailboxOf(cfg *config.Config) (Mailbox, error) {
 	c := cfg.Collate.IMAP
-	password := cfg.IMAPPassword()
-	if password == "" {
+	l := cfg.IMAPLogin()
+	if l.Auth == config.AuthPassword && l.Password == "" {
 		return Mailbox{}, fmt.Errorf("the mailbox password is not set: put it in the environment variable %s (collate.imap.password_env)", c.PasswordEnv)
 	}
-	return Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: password,
-		Folder: c.Folder, ProcessedFolder: c.ProcessedFolder}, nil
+	if l.Auth == config.AuthXOAUTH2 && l.ClientSecret == "" {
+		return Mailbox{}, fmt.Errorf("the client secret is not set: put it in the environment variable %s (collate.imap.oauth2.client_secret_env)", l.ClientSecretEnv)
+	}
+	return Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: l.Password,
+		Folder: c.Folder, ProcessedFolder: c.ProcessedFolder, TLS: c.TLS, Auth: l.Auth,
+		OAuth2: mail.OAuth2{TokenURL: l.TokenURL, ClientID: l.ClientID, ClientSecret: l.ClientSecret, Scopes: l.Scopes},
+		PasswordFrom: envSource(l.PasswordEnv, "collate.imap.password_env"),
+		SecretFrom:   envSource(l.ClientSecretEnv, "collate.imap.oauth2.client_secret_env")}, nil
+}
+
+// envSource names where a secret is read from, for messages.
+func envSource(env, key string) string {
+	if env == "" {
+		return ""
+	}
+	return fmt.Sprintf("the environment variable %s (%s)", env, key)
 }
 
 // FileOptionsFor are the options to collate files under the config: its

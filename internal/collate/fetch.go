@@ -18,6 +18,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	prevmail "github.com/nhs-prevent/prevent/internal/mail"
 )
 
 // Mailbox is the IMAP mailbox providers email their returns to.
@@ -28,9 +30,18 @@ type Mailbox struct {
 	Password        string
 	Folder          string // read for messages with attachments
 	ProcessedFolder string // where read messages are moved; created when missing
+	// TLS is "tls" (when empty: TLS from the first byte), "starttls" or
+	// "none" (plaintext, for a server on this machine).
+	TLS string
 	// TLSConfig verifies the server; nil verifies it against the system's
-	// roots. The connection is always TLS.
+	// roots.
 	TLSConfig *tls.Config
+	// Auth is how to sign in (mail.AuthPassword when empty), OAuth2 the
+	// token grant for mail.AuthXOAUTH2; PasswordFrom and SecretFrom say
+	// where the secrets come from, for the message when one is not set.
+	Auth                     string
+	OAuth2                   prevmail.OAuth2
+	PasswordFrom, SecretFrom string
 }
 
 // Fetched is what one Fetch did.
@@ -65,11 +76,11 @@ func Fetch(ctx context.Context, mb Mailbox, dir string) (Fetched, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return out, fmt.Errorf("cannot create %s: %w", dir, unwrapPath(err))
 	}
-	tlsConfig := mb.TLSConfig
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{ServerName: mb.Host, MinVersion: tls.VersionTLS12}
+	creds, err := mb.credentials()
+	if err != nil {
+		return out, fmt.Errorf("%s: %w", where, err)
 	}
-	c, err := imapclient.DialTLS(addr, &imapclient.Options{TLSConfig: tlsConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}})
+	c, err := mb.dial(addr)
 	if err != nil {
 		return out, fmt.Errorf("%s: cannot connect: %w", where, err)
 	}
@@ -81,8 +92,8 @@ func Fetch(ctx context.Context, mb Mailbox, dir string) (Fetched, error) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 
-	if err := c.Login(mb.Username, mb.Password).Wait(); err != nil {
-		return out, fmt.Errorf("%s: cannot sign in: %w", where, err)
+	if err := creds.SignInIMAP(ctx, c); err != nil {
+		return out, fmt.Errorf("%s: cannot sign in: %w", where, ctxErr(ctx, err))
 	}
 	if _, err := c.Select(mb.Folder, nil).Wait(); err != nil {
 		return out, fmt.Errorf("%s: cannot open folder %q: %w", where, mb.Folder, err)
@@ -127,6 +138,50 @@ func Fetch(ctx context.Context, mb Mailbox, dir string) (Fetched, error) {
 		out.Messages++
 	}
 	return out, c.Logout().Wait()
+}
+
+// credentials are the mailbox's sign-in; a password or token never crosses
+// the network unencrypted to another machine.
+func (mb Mailbox) credentials() (*prevmail.Credentials, error) {
+	auth := mb.Auth
+	if auth == "" {
+		auth = prevmail.AuthPassword
+	}
+	creds, err := prevmail.NewCredentials(prevmail.Login{Auth: auth, Username: mb.Username, Password: mb.Password,
+		OAuth2: mb.OAuth2, PasswordFrom: mb.PasswordFrom, SecretFrom: mb.SecretFrom})
+	if err != nil {
+		return nil, err
+	}
+	if creds.Auth() != prevmail.AuthNone && mb.TLS == "none" && !isLoopback(mb.Host) {
+		return nil, errors.New("credentials are not sent unencrypted to another machine: use tls or starttls")
+	}
+	return creds, nil
+}
+
+// dial connects as mb.TLS says.
+func (mb Mailbox) dial(addr string) (*imapclient.Client, error) {
+	tlsConfig := mb.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{ServerName: mb.Host, MinVersion: tls.VersionTLS12}
+	}
+	opts := &imapclient.Options{TLSConfig: tlsConfig, Dialer: &net.Dialer{Timeout: 30 * time.Second}}
+	switch mb.TLS {
+	case "", "tls":
+		return imapclient.DialTLS(addr, opts)
+	case "starttls":
+		return imapclient.DialStartTLS(addr, opts)
+	case "none":
+		return imapclient.DialInsecure(addr, opts)
+	}
+	return nil, fmt.Errorf("tls %q is not one of tls, starttls, none", mb.TLS)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 func ctxErr(ctx context.Context, err error) error {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	gomaillog "github.com/wneessen/go-mail/log"
+	gomailsmtp "github.com/wneessen/go-mail/smtp"
 )
 
 // TLS modes for SMTPConfig.TLS.
@@ -38,6 +40,14 @@ type SMTPConfig struct {
 	TLS      string // TLSStartTLS (when empty), TLSImplicit or TLSNone
 	Timeout  time.Duration
 
+	// Auth is AuthPassword, AuthXOAUTH2 or AuthNone; when empty, password
+	// with a Username and none without. OAuth2 gets the token for
+	// AuthXOAUTH2; PasswordFrom and SecretFrom say where the secrets come
+	// from, for the message when one is not set.
+	Auth                     string
+	OAuth2                   OAuth2
+	PasswordFrom, SecretFrom string
+
 	// InsecureSkipVerify and RootCAs exist for tests against a server with a
 	// self-signed certificate; production leaves them unset.
 	InsecureSkipVerify bool
@@ -47,8 +57,12 @@ type SMTPConfig struct {
 // SMTP sends messages through an SMTP server, one connection per message.
 // It is safe for concurrent use.
 type SMTP struct {
-	cfg    SMTPConfig
-	client *gomail.Client
+	cfg   SMTPConfig
+	creds *Credentials
+	opts  []gomail.Option // everything but the sign-in
+	// logger, when set, hears the SMTP conversation (sign-in data left
+	// out), for `prevent mail test`.
+	logger gomaillog.Logger
 }
 
 // NewSMTP checks cfg and prepares a sender; it does not connect.
@@ -87,6 +101,14 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("smtp port %d is not between 1 and 65535", cfg.Port)
 	}
+	creds, err := NewCredentials(Login{Auth: cfg.Auth, Username: cfg.Username, Password: cfg.Password,
+		OAuth2: cfg.OAuth2, PasswordFrom: cfg.PasswordFrom, SecretFrom: cfg.SecretFrom})
+	if err != nil {
+		return nil, fmt.Errorf("smtp sign-in: %w", err)
+	}
+	if creds.Auth() != AuthNone && cfg.TLS == TLSNone && !isLoopback(cfg.Host) {
+		return nil, fmt.Errorf("smtp: credentials are not sent unencrypted to %s (only to a loopback address): use starttls or tls", cfg.Host)
+	}
 
 	opts = append(opts,
 		gomail.WithPort(cfg.Port),
@@ -98,21 +120,11 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 			InsecureSkipVerify: cfg.InsecureSkipVerify, //nolint:gosec // tests only, documented on the field
 		}),
 	)
-	if cfg.Username != "" {
-		// Auto-discovery picks the strongest mechanism the server offers, and
-		// offers PLAIN and LOGIN only over an encrypted connection.
-		opts = append(opts,
-			gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(cfg.Username),
-			gomail.WithPassword(cfg.Password),
-		)
-	}
-
-	client, err := gomail.NewClient(cfg.Host, opts...)
-	if err != nil {
+	s := &SMTP{cfg: cfg, creds: creds, opts: opts}
+	if _, err := gomail.NewClient(cfg.Host, opts...); err != nil {
 		return nil, fmt.Errorf("smtp client for %s: %w", cfg.Host, err)
 	}
-	return &SMTP{cfg: cfg, client: client}, nil
+	return s, nil
 }
 
 // Describe names the server and how the connection is secured.
@@ -124,42 +136,85 @@ func (s *SMTP) Describe() string {
 // connected, the conversation is bounded by the configured Timeout (go-mail
 // holds its connection lock while waiting for a reply, so it cannot be
 // interrupted from outside any sooner).
+//
+// With XOAUTH2 the token held is used until it expires; when the server
+// refuses it (revoked, or expired early), one fresh token is fetched and
+// the sign-in tried once more before the send fails.
 func (s *SMTP) Send(ctx context.Context, m *Message) error {
+	_, err := s.send(ctx, m)
+	return err
+}
+
+// send is Send, returning the server's answer to the message.
+func (s *SMTP) send(ctx context.Context, m *Message) (string, error) {
 	msg, err := m.build(s.cfg.From)
 	if err != nil {
-		return s.fail(m, false, fmt.Errorf("building the message: %w", err))
+		return "", s.fail(m, false, fmt.Errorf("building the message: %w", err))
 	}
 	if err := ctx.Err(); err != nil {
-		return s.fail(m, true, err)
+		return "", s.fail(m, true, err)
 	}
 
-	conn, err := s.client.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		if isLoginFailure(err) {
-			return s.fail(m, temporary(err), fmt.Errorf("logging in as %q: %w", s.cfg.Username, err))
-		}
-		return s.fail(m, temporary(err), fmt.Errorf("connecting: %w", err))
+	client, conn, err := s.dial(ctx, false)
+	if err != nil && s.creds.Auth() == AuthXOAUTH2 && isLoginFailure(err) {
+		client, conn, err = s.dial(ctx, true)
 	}
-	err = s.client.SendWithSMTPClient(conn, msg)
+	if err != nil {
+		var se *signInError
+		switch {
+		case errors.As(err, &se):
+			return "", s.fail(m, se.temporary, fmt.Errorf("getting an access token: %w", err))
+		case isLoginFailure(err):
+			return "", s.fail(m, temporary(err), fmt.Errorf("logging in as %q: %w", s.cfg.Username, err))
+		}
+		return "", s.fail(m, temporary(err), fmt.Errorf("connecting: %w", err))
+	}
+	err = client.SendWithSMTPClient(conn, msg)
 	if err != nil && !msg.IsDelivered() {
 		_ = conn.Close()
-		return s.fail(m, temporary(err), err)
+		return "", s.fail(m, temporary(err), err)
 	}
 	// The server has accepted the message: a failing RSET or QUIT after that
 	// must not make the caller send it again.
-	_ = s.client.CloseWithSMTPClient(conn)
-	return nil
+	_ = client.CloseWithSMTPClient(conn)
+	return msg.ServerResponse(), nil
+}
+
+// dial connects and signs in; fresh asks for a new token.
+func (s *SMTP) dial(ctx context.Context, fresh bool) (*gomail.Client, *gomailsmtp.Client, error) {
+	opts := append([]gomail.Option(nil), s.opts...)
+	switch s.creds.Auth() {
+	case AuthPassword:
+		// Auto-discovery picks the strongest mechanism the server offers,
+		// and offers PLAIN and LOGIN only over an encrypted connection.
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
+	case AuthXOAUTH2:
+		token, err := s.creds.accessToken(ctx, fresh)
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthXOAUTH2),
+			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(token))
+	}
+	if s.logger != nil {
+		opts = append(opts, gomail.WithLogger(s.logger), gomail.WithDebugLog())
+	}
+	client, err := gomail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := client.DialToSMTPClientWithContext(ctx)
+	return client, conn, err
 }
 
 // fail wraps err as a *SendError whose text names the message and server
-// in one line and never contains the password.
+// in one line and never contains a password, client secret or token.
 func (s *SMTP) fail(m *Message, temporary bool, err error) *SendError {
 	text := fmt.Sprintf("sending %q to %s through %s: %v",
 		m.Subject, strings.Join(m.To, ", "), s.Describe(), err)
 	text = oneLine.Replace(text) // multi-line server replies
-	if s.cfg.Password != "" {
-		text = strings.ReplaceAll(text, s.cfg.Password, "[redacted]")
-	}
+	text = s.creds.Redact(text)
 	return &SendError{Temporary: temporary, Err: &deliveryError{text: text, cause: err}}
 }
 
