@@ -61,6 +61,7 @@ type Credentials struct {
 
 	mu      sync.Mutex
 	token   *oauth2.Token
+	expiry  time.Time // the token's expiry on the now clock; zero when it gave none
 	secrets []string // the password, the client secret and every token had, for Redact
 	// onToken, when set, hears of each token fetched (its expiry; never the
 	// token), for `prevent mail test`.
@@ -116,7 +117,7 @@ func (c *Credentials) password() (string, error) {
 func (c *Credentials) accessToken(ctx context.Context, fresh bool) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !fresh && c.token != nil && (c.token.Expiry.IsZero() || c.now().Add(tokenMargin).Before(c.token.Expiry)) {
+	if !fresh && c.token != nil && (c.expiry.IsZero() || c.now().Add(tokenMargin).Before(c.expiry)) {
 		return c.token.AccessToken, nil
 	}
 	c.token = nil
@@ -140,10 +141,13 @@ func (c *Credentials) accessToken(ctx context.Context, fresh bool) (string, erro
 	if tok.AccessToken == "" {
 		return "", &signInError{text: fmt.Sprintf("the token endpoint %s answered without an access token", o.TokenURL)}
 	}
-	c.token = tok
+	c.token, c.expiry = tok, time.Time{}
+	if !tok.Expiry.IsZero() {
+		c.expiry = c.now().Add(time.Until(tok.Expiry))
+	}
 	c.remember(tok.AccessToken)
 	if c.onToken != nil {
-		c.onToken(tok.Expiry)
+		c.onToken(c.expiry)
 	}
 	return tok.AccessToken, nil
 }
