@@ -34,7 +34,7 @@ func MailboxOf(cfg *config.Config) (Mailbox, error) {
 	}
 	return Mailbox{Host: c.Host, Port: c.Port, Username: c.Username, Password: l.Password,
 		Folder: c.Folder, ProcessedFolder: c.ProcessedFolder, TLS: c.TLS, Auth: l.Auth,
-		OAuth2: mail.OAuth2{TokenURL: l.TokenURL, ClientID: l.ClientID, ClientSecret: l.ClientSecret, Scopes: l.Scopes},
+		OAuth2:       mail.OAuth2{TokenURL: l.TokenURL, ClientID: l.ClientID, ClientSecret: l.ClientSecret, Scopes: l.Scopes},
 		PasswordFrom: envSource(l.PasswordEnv, "collate.imap.password_env"),
 		SecretFrom:   envSource(l.ClientSecretEnv, "collate.imap.oauth2.client_secret_env")}, nil
 }

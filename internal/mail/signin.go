@@ -62,7 +62,7 @@ type Credentials struct {
 	mu      sync.Mutex
 	token   *oauth2.Token
 	expiry  time.Time // the token's expiry on the now clock; zero when it gave none
-	secrets []string // the password, the client secret and every token had, for Redact
+	secrets []string  // the password, the client secret and every token had, for Redact
 	// onToken, when set, hears of each token fetched (its expiry; never the
 	// token), for `prevent mail test`.
 	onToken func(expiry time.Time)

@@ -77,7 +77,10 @@ func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 	}
 	is.Port = ln.Addr().(*net.TCPAddr).Port
 	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
+	t.Cleanup(func() {
+		_ = srv.Close()
+		_ = ln.Close()
+	})
 	return is
 }
 
@@ -191,4 +194,3 @@ func (is *IMAPServer) admin(t testing.TB) *imapclient.Client {
 	}
 	return c
 }
-

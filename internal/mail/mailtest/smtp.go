@@ -148,6 +148,7 @@ func StartSMTP(t testing.TB, opts SMTPOptions) *SMTPServer {
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		_ = ln.Close() // Serve may not have taken the listener yet: Close alone would miss it
 		<-done
 	})
 	return ss
