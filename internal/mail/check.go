@@ -82,14 +82,9 @@ func (s *SMTP) Check(ctx context.Context, m *Message, say func(Step)) error {
 	} else {
 		say(Step{Name: "Sign-in", OK: true, Text: s.signedIn(signIn)})
 	}
-	// The reply to the message's end is the last 250 (QUIT's is 221);
-	// go-mail keeps only its text.
-	if reply := replies.find(func(code int) bool { return code == 250 }); reply != "" {
-		answer = reply
-	}
-	if answer == "" {
-		answer = "accepted"
-	}
+	// go-mail keeps the text of the server's answer to the message; its
+	// code, on success, is always 250.
+	answer = "250 " + answer
 	say(Step{Name: "Send", OK: true, Text: fmt.Sprintf("the server took the test message for %s: %s", strings.Join(m.To, ", "), s.creds.Redact(oneLine.Replace(answer)))})
 	return nil
 }
