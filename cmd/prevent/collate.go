@@ -143,8 +143,10 @@ time is its modification time (when the attachment was saved) unless
 and flagged. Exit 1 when a file is refused (a file refused before, same
 content, is only mentioned) or is not a return.
 
---fetch first reads the mailbox in the config's collate.imap block (over TLS;
-the password from the environment variable password_env names): every
+--fetch first reads the mailbox in the config's collate.imap block (over TLS
+unless its tls says otherwise; signing in as its auth says: with the
+password from the environment variable password_env names, or with an
+OAuth 2.0 token for auth: xoauth2, as NHSmail requires): every
 message in its folder with a spreadsheet attachment has its attachments
 saved into DIR, dated as the message arrived, and is moved to the processed
 folder; messages without one are left for a person to read.
