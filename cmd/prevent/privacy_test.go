@@ -22,6 +22,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/mail/mailtest"
 )
 
 // demoFile is the absolute path of one of the demo extracts.
@@ -364,11 +365,38 @@ func closedPort(t *testing.T) int {
 func TestSMTPPasswordNeverShown(t *testing.T) {
 	t.Parallel()
 	const password = "pw-Zq8!unique-4711-secret"
+	smtp := fmt.Sprintf("smtp: {host: 127.0.0.1, port: %d, username: prevent@trust.nhs.uk, password_env: PREVENT_SMTP_PASSWORD, from: prevent@trust.nhs.uk, tls: starttls}\n", closedPort(t))
+	secretsNeverShown(t, smtp, []string{"PREVENT_SMTP_PASSWORD=" + password}, func() []string { return []string{password} })
+}
+
+// TestOAuthSecretsNeverShown is the same with auth: xoauth2: a token
+// endpoint that grants tokens, and a mail server that is not there, so
+// that every send holds a token and fails. Neither the client secret nor
+// any token granted may show anywhere.
+func TestOAuthSecretsNeverShown(t *testing.T) {
+	t.Parallel()
+	const secret = "cs-Zq8~unique-4712-client-secret"
+	tokens := mailtest.StartTokenServer(t, "client-4712", secret, "https://outlook.office365.com/.default")
+	smtp := fmt.Sprintf("smtp:\n  host: 127.0.0.1\n  port: %d\n  username: prevent@trust.nhs.uk\n  from: prevent@trust.nhs.uk\n  tls: starttls\n"+
+		"  auth: xoauth2\n  oauth2: {token_url: %q, client_id: client-4712, client_secret_env: PREVENT_SMTP_CLIENT_SECRET, scope: \"https://outlook.office365.com/.default\"}\n",
+		closedPort(t), tokens.URL)
+	secretsNeverShown(t, smtp, []string{"PREVENT_SMTP_CLIENT_SECRET=" + secret}, func() []string {
+		granted := tokens.Granted()
+		if len(granted) < 3 {
+			t.Errorf("only %d tokens granted: the sends did not get as far as a token", len(granted))
+		}
+		return append(granted, secret)
+	})
+}
+
+// secretsNeverShown runs imports, sends and serve with the smtp block and
+// environment given, then looks for each of secrets() everywhere.
+func secretsNeverShown(t *testing.T, smtp string, env []string, secrets func() []string) {
+	t.Helper()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "prevent.db")
-	write(t, dir, "prevent.yaml", e2eConfig+e2eReminders+"schedule:\n  import_dir: drop\n"+
-		fmt.Sprintf("smtp: {host: 127.0.0.1, port: %d, username: prevent@trust.nhs.uk, password_env: PREVENT_SMTP_PASSWORD, from: prevent@trust.nhs.uk, tls: starttls}\n", closedPort(t)))
-	env := []string{"PREVENT_SMTP_PASSWORD=" + password, "PREVENT_DEBUG=1"}
+	write(t, dir, "prevent.yaml", e2eConfig+e2eReminders+"schedule:\n  import_dir: drop\n"+smtp)
+	env = append(env, "PREVENT_DEBUG=1")
 
 	var seen []output
 	for _, args := range [][]string{
@@ -377,6 +405,7 @@ func TestSMTPPasswordNeverShown(t *testing.T) {
 		{"return", "--quarter", "2026-27Q2", "--send"},
 		{"remind", "--as-of", "2026-09-30", "--send"},
 		{"return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"},
+		{"mail", "test"},
 	} {
 		r := preventEnv(t, dir, db, env, args...)
 		seen = append(seen, output{strings.Join(args, " "), []byte(r.stdout + r.stderr)})
@@ -401,9 +430,11 @@ func TestSMTPPasswordNeverShown(t *testing.T) {
 		}
 		seen = append(seen, output{filepath.Base(f), b})
 	}
-	for _, o := range seen {
-		if bytes.Contains(o.data, []byte(password)) || bytes.Contains(o.data, []byte(base64.StdEncoding.EncodeToString([]byte(password)))) {
-			t.Errorf("%s shows the SMTP password", o.name)
+	for _, secret := range secrets() {
+		for _, o := range seen {
+			if bytes.Contains(o.data, []byte(secret)) || bytes.Contains(o.data, []byte(base64.StdEncoding.EncodeToString([]byte(secret)))) {
+				t.Errorf("%s shows a secret (%.6s...)", o.name, secret)
+			}
 		}
 	}
 }
