@@ -36,7 +36,10 @@ func (s *SMTP) Check(ctx context.Context, m *Message, say func(Step)) error {
 	fail := func(name string, err error) error {
 		text := s.creds.Redact(oneLine.Replace(err.Error()))
 		say(Step{Name: name, Text: text})
-		return errors.New(strings.ToLower(name[:1]) + name[1:] + ": " + text)
+		if name != strings.ToUpper(name) { // Token, Sign-in, Send; not DNS, TCP, SMTP, TLS
+			name = strings.ToLower(name[:1]) + name[1:]
+		}
+		return errors.New(name + ": " + text)
 	}
 	conn, err := s.connect(ctx, say)
 	if err != nil {

@@ -88,7 +88,7 @@ func TestCheck(t *testing.T) {
 		ss := mailtest.StartSMTP(t, mailtest.SMTPOptions{Tokens: ts, Username: nhsUser})
 		steps, err := check(t, oauthSender(t, ss, ts, "not-the-secret"), "admin@nhs.net")
 		last := steps[len(steps)-1]
-		if err == nil || last.Name != "Token" || last.OK || !strings.Contains(last.Text, "invalid_client") {
+		if err == nil || last.Name != "Token" || last.OK || !strings.Contains(last.Text, "invalid_client") || !strings.HasPrefix(err.Error(), "token: the token endpoint") {
 			t.Errorf("last step %+v, error %v", last, err)
 		}
 	})
@@ -115,7 +115,7 @@ func TestCheck(t *testing.T) {
 		}
 		steps, err := check(t, s, "admin@nhs.net")
 		last := steps[len(steps)-1]
-		if err == nil || last.Name != "TCP" || !strings.Contains(last.Text, "connection refused") {
+		if err == nil || last.Name != "TCP" || !strings.Contains(last.Text, "connection refused") || !strings.HasPrefix(err.Error(), "TCP: cannot connect") {
 			t.Errorf("last step %+v, error %v", last, err)
 		}
 	})

@@ -1,6 +1,9 @@
 // Package mail owns outgoing email: building messages, sending them through
 // an SMTP server, or writing them as .eml files to an outbox folder when no
-// server is configured.
+// server is configured. It also owns signing in to mail servers, SMTP and
+// IMAP alike (a password, an OAuth 2.0 token by SASL XOAUTH2, or none), so
+// that no other package knows a token exists, and the step-by-step check
+// behind `prevent mail test`.
 //
 // Both senders render a Message the same way (Message.WriteTo, through
 // go-mail), so what lands in the outbox is exactly what would have been
