@@ -152,8 +152,10 @@ func (mb Mailbox) credentials() (*prevmail.Credentials, error) {
 	if err != nil {
 		return nil, err
 	}
-	if creds.Auth() != prevmail.AuthNone && mb.TLS == "none" && !isLoopback(mb.Host) {
-		return nil, errors.New("credentials are not sent unencrypted to another machine: use tls or starttls")
+	if mb.TLS == "none" {
+		if err := creds.RefuseUnencrypted(mb.Host); err != nil {
+			return nil, err
+		}
 	}
 	return creds, nil
 }
@@ -174,14 +176,6 @@ func (mb Mailbox) dial(addr string) (*imapclient.Client, error) {
 		return imapclient.DialInsecure(addr, opts)
 	}
 	return nil, fmt.Errorf("tls %q is not one of tls, starttls, none", mb.TLS)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }
 
 func ctxErr(ctx context.Context, err error) error {

@@ -97,6 +97,16 @@ func NewCredentials(l Login) (*Credentials, error) {
 	return c, nil
 }
 
+// RefuseUnencrypted says why these credentials may not go to host over a
+// connection without TLS: they would cross the network readable. It is nil
+// for AuthNone, and for this machine (localhost, 127.0.0.0/8, ::1).
+func (c *Credentials) RefuseUnencrypted(host string) error {
+	if c.Auth() == AuthNone || isLoopback(host) {
+		return nil
+	}
+	return fmt.Errorf("credentials are not sent unencrypted to %s (only to this machine): use tls or starttls", host)
+}
+
 // Auth is the sign-in mode: AuthPassword, AuthXOAUTH2 or AuthNone.
 func (c *Credentials) Auth() string { return c.login.Auth }
 

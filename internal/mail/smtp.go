@@ -106,8 +106,10 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	if err != nil {
 		return nil, fmt.Errorf("smtp sign-in: %w", err)
 	}
-	if creds.Auth() != AuthNone && cfg.TLS == TLSNone && !isLoopback(cfg.Host) {
-		return nil, fmt.Errorf("smtp: credentials are not sent unencrypted to %s (only to a loopback address): use starttls or tls", cfg.Host)
+	if cfg.TLS == TLSNone {
+		if err := creds.RefuseUnencrypted(cfg.Host); err != nil {
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
 	}
 
 	opts = append(opts,
