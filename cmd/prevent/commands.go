@@ -22,6 +22,7 @@ import (
 const importUsage = `Usage:
   prevent import staff FILE... [--effective YYYY-MM-DD] [--strict]
   prevent import completions FILE... [--strict]
+  prevent import exemptions FILE... [--strict]
   prevent import dir DIR
 
 Staff extracts (ESR, one row per assignment) are full snapshots of the
@@ -42,10 +43,18 @@ missing column imports nothing. The same file imported twice is a no-op.
 extracts first, and moves each file to DIR/processed or DIR/failed (with a
 .error.txt saying why).
 
+Exemption files list periods in which people count in no figure (maternity
+leave, long-term sickness, career break, secondment): columns Employee
+Number, Reason, From and Until (blank Until: open-ended), dates in the forms
+completion dates take. Imports add to the exemptions held; a row with the
+employee number and From of one held replaces it. 'prevent exemptions' lists
+them.
+
 Examples:
   prevent import staff "ESR Staff Extract 2026-10-31.xlsx"
   prevent import staff staff.csv --effective 2026-09-30 --strict
   prevent import completions lms_export.csv esr_competences.xlsx
+  prevent import exemptions exemptions-2026-11.csv
   prevent import dir /srv/prevent/drop
 `
 
@@ -58,13 +67,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("import needs what to import: staff, completions or dir (run 'prevent help import')")
+		return usagef("import needs what to import: staff, completions, exemptions or dir (run 'prevent help import')")
 	}
 	kind, files := pos[0], pos[1:]
 	switch kind {
-	case "staff", "completions", "dir":
+	case "staff", "completions", "exemptions", "dir":
 	default:
-		return usagef("import %q: say staff, completions or dir (run 'prevent help import')", kind)
+		return usagef("import %q: say staff, completions, exemptions or dir (run 'prevent help import')", kind)
 	}
 	if len(files) == 0 {
 		return usagef("import %s needs at least one file", kind)
@@ -178,6 +187,9 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 	case importers.Staff:
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected\n",
 			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected)
+	case importers.Exemptions:
+		fmt.Fprintf(m.Stdout, "%s: exemptions: %s read, %d new, %d replacing one held, %d rejected\n",
+			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	default:
 		// Rows of courses that map to no Prevent level are counted for
 		// 'quality', not stored.

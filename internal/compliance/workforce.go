@@ -72,6 +72,7 @@ func (b *WorkforceBuilder) Add(a *Assignment) {
 		b.people = append(b.people, Person{
 			EmployeeNumber: a.EmployeeNumber, Name: a.Name, Organisation: a.Organisation, StaffGroup: a.StaffGroup,
 			JobRole: a.JobRole, Email: a.Email, ManagerEmail: a.ManagerEmail,
+			LineManager: a.ManagerEmail, OrgLevels: a.OrgLevels, StartDate: a.StartDate,
 			Requirement: lvl, RequirementRule: rule, RequirementRow: a.Row, Assignments: 1,
 		})
 		b.state = append(b.state, building{mainRow: row, emailRow: row, managerRow: row, mainPrimary: a.Primary,
@@ -85,7 +86,13 @@ func (b *WorkforceBuilder) Add(a *Assignment) {
 	if a.Primary && !st.mainPrimary || a.Primary == st.mainPrimary && row < st.mainRow {
 		per.Name, per.Organisation, per.StaffGroup, per.JobRole = a.Name, a.Organisation, a.StaffGroup, a.JobRole
 		per.Email, per.ManagerEmail = a.Email, a.ManagerEmail
+		per.LineManager, per.OrgLevels = a.ManagerEmail, a.OrgLevels
 		st.mainRow, st.mainPrimary = row, a.Primary
+	}
+	// The earliest start date over the counted assignments; a blank one
+	// says nothing.
+	if !a.StartDate.IsZero() && (per.StartDate.IsZero() || a.StartDate.Before(per.StartDate)) {
+		per.StartDate = a.StartDate
 	}
 	if a.Email != "" && (st.email == "" || row < st.emailRow) {
 		st.email, st.emailRow = a.Email, row

@@ -56,7 +56,7 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 		}
 	}
 	for _, c := range courses {
-		if pol.CourseLevel(c.Course) != compliance.LevelNone {
+		if pol.CourseGroup(c.Course) != 0 {
 			continue
 		}
 		q.Unmapped = append(q.Unmapped, c)
