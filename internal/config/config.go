@@ -382,6 +382,16 @@ func (c *Config) Policy() compliance.Policy {
 	return p
 }
 
+// ReturnBy is the key the return's rows group by (return.by, default
+// organisation).
+func (c *Config) ReturnBy() compliance.GroupKey {
+	k, err := compliance.ParseGroupKey(c.Return.By)
+	if err != nil {
+		return compliance.ByOrganisation
+	}
+	return k
+}
+
 // Aliases returns the extra header aliases per import field (a copy).
 func (c *Config) Aliases() map[string][]string {
 	out := make(map[string][]string, len(c.Columns))
