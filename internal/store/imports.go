@@ -469,7 +469,7 @@ func (t *CompletionImport) recordCourseKeys() error {
 	return nil
 }
 
-// startDateArg is a start date as stored: 'YYYY-MM-DD', '' when blank.
+// startDateArg is a start date as stored: 'YYYY-MM-DD', ” when blank.
 func startDateArg(t time.Time) string {
 	if t.IsZero() {
 		return ""

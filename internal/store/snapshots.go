@@ -97,7 +97,7 @@ var assignmentReads = []struct {
 	{"org_l7", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[5] = in.getString(v) }},
 }
 
-// startDate reads a stored start date ('YYYY-MM-DD', '' when blank).
+// startDate reads a stored start date ('YYYY-MM-DD', ” when blank).
 func startDate(v string) time.Time {
 	if v == "" {
 		return time.Time{}
