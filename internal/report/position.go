@@ -78,8 +78,9 @@ const (
 )
 
 // fields lists the assignment fields to read for what is needed, and for
-// the policy's rules.
-func (n Need) fields(pol *compliance.Policy) []compliance.Field {
+// the policy's rules; the start date too when new starters are counted or,
+// exemptions being held, the start_date column is shown.
+func (n Need) fields(pol *compliance.Policy, exemptions bool) []compliance.Field {
 	fields := append(pol.AssignmentFields(), compliance.FieldOrganisation)
 	if n&NeedName != 0 {
 		fields = append(fields, store.FieldName)
@@ -93,7 +94,7 @@ func (n Need) fields(pol *compliance.Policy) []compliance.Field {
 	if n&NeedGroups != 0 {
 		fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
 	}
-	if pol.NewStarterDays > 0 {
+	if pol.NewStarterDays > 0 || exemptions { // start dates decide, or are shown
 		fields = append(fields, store.FieldStartDate)
 	}
 	return fields
@@ -137,7 +138,7 @@ func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf ti
 	staffDone := make(chan error, 1)
 	go func() {
 		b := pol.NewWorkforce(snap.People)
-		err := s.EachAssignment(ctx, snap.ID, need.fields(&pol), func(a *compliance.Assignment) error {
+		err := s.EachAssignment(ctx, snap.ID, need.fields(&pol, anyEx), func(a *compliance.Assignment) error {
 			b.Add(a)
 			return nil
 		})
