@@ -137,7 +137,7 @@ func AddMonths(t time.Time, n int) time.Time {
 // person out of the figures and the annual-update measure. Exempt beats
 // new starter, which beats the training statuses.
 func (p *Policy) count(per *Person, training []Training, asOf time.Time, ex *Exemptions) {
-	per.ExemptReason, per.UpdateDue, per.LastUpdate = "", false, time.Time{}
+	per.ExemptReason, per.UpdateDue = "", false
 	if e, ok := ex.On(per.EmployeeNumber, asOf); ok {
 		per.Status, per.ExemptReason = Exempt, e.Reason
 		return
@@ -156,7 +156,6 @@ func (p *Policy) count(per *Person, training []Training, asOf time.Time, ex *Exe
 			last = t.CompletedOn
 		}
 	}
-	per.LastUpdate = last
 	per.UpdateDue = last.IsZero() || AddMonths(last, p.AnnualUpdate.Months).Before(asOf)
 }
 
@@ -258,7 +257,7 @@ func (k GroupKey) Of(p *Person) string {
 	case ByManager:
 		return p.LineManager
 	}
-	if i := k.orgLevel(); i >= 0 {
+	if i := k.orgLevel(); i >= 0 && p.OrgLevels != nil {
 		return p.OrgLevels[i]
 	}
 	return ""

@@ -155,10 +155,10 @@ func TestExemptionEndingMidQuarter(t *testing.T) {
 
 func TestAggregateByLeavesOutWhoDoesNotCount(t *testing.T) {
 	people := []Person{
-		{EmployeeNumber: "1", Organisation: "Acute", OrgLevels: [6]string{2: "Ward 1"}, Requirement: Basic, Status: Compliant},
-		{EmployeeNumber: "2", Organisation: "Acute", OrgLevels: [6]string{2: "Ward 1"}, Requirement: Level3, Status: Expired},
-		{EmployeeNumber: "3", Organisation: "Acute", OrgLevels: [6]string{2: "Ward 2"}, Requirement: Basic, Status: Exempt},
-		{EmployeeNumber: "4", Organisation: "Acute", OrgLevels: [6]string{2: "Ward 2"}, Requirement: Basic, Status: NewStarter},
+		{EmployeeNumber: "1", Organisation: "Acute", OrgLevels: &[6]string{2: "Ward 1"}, Requirement: Basic, Status: Compliant},
+		{EmployeeNumber: "2", Organisation: "Acute", OrgLevels: &[6]string{2: "Ward 1"}, Requirement: Level3, Status: Expired},
+		{EmployeeNumber: "3", Organisation: "Acute", OrgLevels: &[6]string{2: "Ward 2"}, Requirement: Basic, Status: Exempt},
+		{EmployeeNumber: "4", Organisation: "Acute", OrgLevels: &[6]string{2: "Ward 2"}, Requirement: Basic, Status: NewStarter},
 		{EmployeeNumber: "5", Organisation: "Community", Requirement: Basic, Status: DueSoon, LineManager: "m@x"},
 	}
 	groups, total := AggregateBy(people, OrgLevelKey(4))

@@ -54,8 +54,10 @@ type Person struct {
 	// comes from (ManagerEmail falls back to another assignment's), the
 	// key a summary by manager groups on.
 	LineManager string
-	// OrgLevels are Org L2 to Org L7 of that same assignment.
-	OrgLevels [6]string
+	// OrgLevels are Org L2 to Org L7 of that same assignment; nil when
+	// all are blank. Equal ones are shared: a workforce has a few
+	// hundred wards, and millions of people.
+	OrgLevels *[6]string
 	// StartDate is the earliest start date over the counted assignments;
 	// zero when none gives one.
 	StartDate   time.Time
@@ -77,9 +79,6 @@ type Person struct {
 	// person, they count in the figures and their latest update or
 	// qualifying completion is more than the months old (or there is none).
 	UpdateDue bool
-	// LastUpdate is that latest update or qualifying completion (zero
-	// when none, or the measure does not apply).
-	LastUpdate time.Time
 }
 
 // Compliant reports whether the person counts as compliant for the

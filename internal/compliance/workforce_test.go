@@ -43,8 +43,12 @@ func workforceBySort(p *Policy, assignments []Assignment) []Person {
 		}
 		per := Person{EmployeeNumber: main.EmployeeNumber, Name: main.Name, Organisation: main.Organisation,
 			StaffGroup: main.StaffGroup, JobRole: main.JobRole, Email: main.Email, ManagerEmail: main.ManagerEmail,
-			LineManager: main.ManagerEmail, OrgLevels: main.OrgLevels,
+			LineManager: main.ManagerEmail,
 			Requirement: LevelNone, RequirementRule: -1, Assignments: len(group)}
+		if main.OrgLevels != ([6]string{}) {
+			levels := main.OrgLevels
+			per.OrgLevels = &levels
+		}
 		for _, a := range group {
 			if !a.StartDate.IsZero() && (per.StartDate.IsZero() || a.StartDate.Before(per.StartDate)) {
 				per.StartDate = a.StartDate
