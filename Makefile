@@ -9,6 +9,8 @@ export CGO_ENABLED ?= 0
 DEMO        := cd demo && ../$(BIN) --db sqlite:prevent.db --config ../prevent.example.yaml
 DEMO_STAFF  := ../testdata/demo/esr_staff_2026-09-30.csv "../testdata/demo/ESR Staff Extract 2026-10-31.xlsx"
 DEMO_COMPL  := "../testdata/demo/LMS completions export 2026-11-01.csv" "../testdata/demo/ESR competences 2026-11-01.xlsx"
+# Counting as the trust counts: the example config with new_starter_days and rag set.
+DEMO_COUNT  := cd demo && ../$(BIN) --db sqlite:prevent.db --config counting.yaml
 
 .PHONY: all build demo test vet bench fuzz clean
 
@@ -48,7 +50,20 @@ demo: build
 	@echo "== The outbox (no smtp: block in the config, so emails are .eml files)"
 	@ls -1 demo/outbox
 	@echo
+	@echo "== Counting as the trust counts: new starters get 60 days to train, exemptions leave people out,"
+	@echo "== rates are coloured red/amber/green (the example config plus new_starter_days: 60 and rag: {red_below: 0.75})"
+	@{ cat prevent.example.yaml; printf '\nnew_starter_days: 60\nrag: {red_below: 0.75}\n'; } > demo/counting.yaml
+	$(DEMO_COUNT) import staff "../testdata/demo/ESR Staff Extract 2026-11-30.xlsx"
+	$(DEMO_COUNT) import exemptions "../testdata/demo/exemptions 2026-12-01.csv"
+	$(DEMO_COUNT) exemptions --as-of 2026-11-30 | tail -n 6
+	$(DEMO_COUNT) summary --as-of 2026-11-30
+	@echo
+	@echo "== By ward (Org L4), and who is a new starter or exempt"
+	$(DEMO_COUNT) summary --as-of 2026-11-30 --by org_l4 | head -n 12
+	$(DEMO_COUNT) status --as-of 2026-11-30 --status new_starter,exempt | head -n 8
+	@echo
 	@echo "Explore: cd demo && ../$(BIN) --db sqlite:prevent.db --config ../prevent.example.yaml quality"
+	@echo "         cd demo && ../$(BIN) --db sqlite:prevent.db --config counting.yaml summary --by manager"
 
 ## test: vet and every test (store tests on SQLite and PostgreSQL)
 test: vet

@@ -26,6 +26,16 @@ const (
 	fManagerEmail
 	fCourse
 	fCompleted
+	fStartDate
+	fOrgL2
+	fOrgL3
+	fOrgL4
+	fOrgL5
+	fOrgL6
+	fOrgL7
+	fReason
+	fFrom
+	fUntil
 	numFields
 )
 
@@ -52,7 +62,21 @@ var fieldInfo = [numFields]struct {
 	fManagerEmail: {"manager_email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
 	fCourse:       {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
 	fCompleted:    {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},
+	fStartDate:    {"start_date", []string{"Assignment Start Date", "Date First Hired", "Hire Date", "Start Date", "Latest Start Date"}},
+	fOrgL2:        {"org_l2", []string{"Org L2"}},
+	fOrgL3:        {"org_l3", []string{"Org L3"}},
+	fOrgL4:        {"org_l4", []string{"Org L4"}},
+	fOrgL5:        {"org_l5", []string{"Org L5"}},
+	fOrgL6:        {"org_l6", []string{"Org L6"}},
+	fOrgL7:        {"org_l7", []string{"Org L7"}},
+	// An exemptions file: who, why, and the first and last day exempt.
+	fReason: {"reason", []string{"Reason", "Exemption Reason", "Exemption", "Exemption Type"}},
+	fFrom:   {"from", []string{"From", "Exempt From", "Exemption From", "From Date", "Exemption Start"}},
+	fUntil:  {"until", []string{"Until", "Exempt Until", "Exemption Until", "Until Date", "To", "Exemption End"}},
 }
+
+// orgLevelFields are Org L2 to Org L7 in order.
+var orgLevelFields = [6]field{fOrgL2, fOrgL3, fOrgL4, fOrgL5, fOrgL6, fOrgL7}
 
 // keySynonyms are other names a config `columns:` block may use for a field.
 var keySynonyms = map[string]field{
@@ -211,6 +235,13 @@ func (h *header) isCompletions() bool {
 	return (h.hasPerson() || h.has(fEmail)) && h.has(fCourse) && h.has(fCompleted)
 }
 
+// isExemptions reports whether the row is an exemptions file's header row:
+// an employee number and a From date, with a Reason or Until column, and no
+// course or role column.
+func (h *header) isExemptions() bool {
+	return h.hasPerson() && h.has(fFrom) && (h.has(fReason) || h.has(fUntil)) && !h.has(fCourse) && !h.hasRole()
+}
+
 // looksLikeCompletions: a staff read refuses a completions extract, which
 // may well carry job roles too, rather than replace the workforce with it.
 func (h *header) looksLikeCompletions() bool { return h.has(fCourse) && h.has(fCompleted) }
@@ -263,11 +294,15 @@ var (
 	needComplPerson = requirement{"the employee number or email", []field{fEmployee, fAssignment, fEmail}}
 	needCourse      = requirement{"the course name", []field{fCourse}}
 	needCompleted   = requirement{"the completion date", []field{fCompleted}}
+	needExemptFrom  = requirement{"the first day exempt", []field{fFrom}}
 )
 
 func requirementsOf(k Kind) []requirement {
-	if k == Staff {
+	switch k {
+	case Staff:
 		return []requirement{needStaffPerson, needStaffRole}
+	case Exemptions:
+		return []requirement{needStaffPerson, needExemptFrom}
 	}
 	return []requirement{needComplPerson, needCourse, needCompleted}
 }

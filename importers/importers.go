@@ -39,6 +39,7 @@ type Kind string
 const (
 	Staff       Kind = "staff"       // an ESR staff (assignment) extract
 	Completions Kind = "completions" // a course-completion extract
+	Exemptions  Kind = "exemptions"  // periods in which people count in no figure
 )
 
 // Options configure a read.
@@ -188,6 +189,17 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 			ManagerEmail:       lowerASCII(text(cell(cells, h.col[fManagerEmail]))),
 			Row:                row,
 		}
+		for i, f := range orgLevelFields {
+			a.OrgLevels[i] = text(cell(cells, h.col[f]))
+		}
+		if raw := cell(cells, h.col[fStartDate]); raw != "" {
+			day, reason := parseDate(raw, t.in.date1904)
+			if reason != "" {
+				sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fStartDate], Value: text(raw), Reason: reason})
+				return nil
+			}
+			a.StartDate = day
+		}
 		if err := emit(a); err != nil {
 			return err
 		}
@@ -291,7 +303,7 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 func Classify(path string, opt Options) (Kind, error) {
 	m := newMatcher(opt.Aliases)
 	t, _, err := openTable(path, opt.Limits, m, func(h *header) bool {
-		return h.isCompletions() || (h.isStaff() && !h.has(fCourse))
+		return h.isCompletions() || (h.isStaff() && !h.has(fCourse)) || h.isExemptions()
 	})
 	if err != nil {
 		return "", err
@@ -299,11 +311,15 @@ func Classify(path string, opt Options) (Kind, error) {
 	if t == nil {
 		return "", fileError(filepath.Base(path), fmt.Sprintf("is neither a staff nor a completions extract: "+
 			"none of its first %d rows is a header row with an employee number and a staff group, job role or position title (staff), "+
-			"or with an employee number or email, a course and a completion date (completions)", headerScanRows), nil)
+			"or with an employee number or email, a course and a completion date (completions), "+
+			"or with an employee number, From and Reason or Until (exemptions)", headerScanRows), nil)
 	}
 	defer t.close()
-	if t.hdr.isCompletions() {
+	switch {
+	case t.hdr.isCompletions():
 		return Completions, nil
+	case t.hdr.isExemptions():
+		return Exemptions, nil
 	}
 	return Staff, nil
 }

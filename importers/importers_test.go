@@ -81,13 +81,16 @@ func TestReadStaffCSVWithBOMSemicolonsCRLFAndQuotedNewline(t *testing.T) {
 	want := []compliance.Assignment{
 		{EmployeeNumber: "10000001", AssignmentNumber: "10000001-1", Name: "Jane Smith", Organisation: "Ward 7; Acute Medicine",
 			StaffGroup: "Nursing and Midwifery Registered", JobRole: "Staff Nurse", PositionTitle: "Staff Nurse\nBand 5",
-			AssignmentCategory: "Permanent", AssignmentStatus: "Active Assignment", Primary: true, Email: "jane.smith@example.nhs.net", Row: 2},
+			AssignmentCategory: "Permanent", AssignmentStatus: "Active Assignment", Primary: true, Email: "jane.smith@example.nhs.net", Row: 2,
+			OrgLevels: [6]string{1: "Medicine"}}, // Org L3 is kept beside Organisation
 		{EmployeeNumber: "10000001", AssignmentNumber: "10000001-2", Name: "Jane Smith", Organisation: "Nurse Bank",
 			StaffGroup: "Nursing and Midwifery Registered", JobRole: "Staff Nurse", PositionTitle: "Bank Staff Nurse",
-			AssignmentCategory: "Bank", AssignmentStatus: "Active Assignment", Email: "jane.smith@example.nhs.net", Row: 4},
+			AssignmentCategory: "Bank", AssignmentStatus: "Active Assignment", Email: "jane.smith@example.nhs.net", Row: 4,
+			OrgLevels: [6]string{1: "Medicine"}},
 		{EmployeeNumber: "20000002", AssignmentNumber: "20000002-1", Name: "Sam Brown", Organisation: "Estates",
 			StaffGroup: "Estates and Ancillary", JobRole: "Porter", PositionTitle: "Porter",
-			AssignmentCategory: "Permanent", AssignmentStatus: "Active Assignment", Primary: true, Row: 6},
+			AssignmentCategory: "Permanent", AssignmentStatus: "Active Assignment", Primary: true, Row: 6,
+			OrgLevels: [6]string{1: "Corporate"}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("assignments:\n got %+v\nwant %+v", got, want)

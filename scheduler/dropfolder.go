@@ -183,6 +183,7 @@ func (s *Scheduler) logFile(r ingest.DirResult) {
 // dropTally counts an import run's files.
 type dropTally struct {
 	staff, completions, skipped, failed, changing, notified int
+	exemptions                                              int
 	assignments, newCompletions, rejected                   int
 	interrupted                                             bool // stopped part way
 }
@@ -196,6 +197,9 @@ func (t *dropTally) add(r ingest.DirResult) {
 	case r.Kind == importers.Staff:
 		t.staff++
 		t.assignments += r.Import.RowsImported
+		t.rejected += r.Import.RowsRejected
+	case r.Kind == importers.Exemptions:
+		t.exemptions++
 		t.rejected += r.Import.RowsRejected
 	default:
 		t.completions++
@@ -211,6 +215,9 @@ func (t dropTally) report() Report {
 	}
 	if t.completions > 0 {
 		parts = append(parts, fmt.Sprintf("%d completions extract%s imported (%d new completions)", t.completions, plural(t.completions), t.newCompletions))
+	}
+	if t.exemptions > 0 {
+		parts = append(parts, fmt.Sprintf("%d exemptions file%s imported", t.exemptions, plural(t.exemptions)))
 	}
 	if t.rejected > 0 {
 		parts = append(parts, fmt.Sprintf("%d rows rejected (see prevent quality)", t.rejected))
@@ -235,8 +242,8 @@ func (t dropTally) report() Report {
 		summary = "no files to import"
 	}
 	return Report{Summary: summary, Attrs: []slog.Attr{
-		slog.Int("files", t.staff+t.completions+t.skipped+t.failed),
-		slog.Int("imported", t.staff+t.completions), slog.Int("already_imported", t.skipped),
+		slog.Int("files", t.staff+t.completions+t.exemptions+t.skipped+t.failed),
+		slog.Int("imported", t.staff+t.completions+t.exemptions), slog.Int("already_imported", t.skipped),
 		slog.Int("failed", t.failed), slog.Int("still_copying", t.changing),
 		slog.Int("rows_rejected", t.rejected), slog.Int("failure_emails", t.notified),
 	}}

@@ -76,7 +76,7 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 
 	cfg := s.cfg
 	r, trend, err := report.QuarterReturn(ctx, s.store, cfg.Policy(), returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
-		q, cfg.Return.SuppressBelow, now, true)
+		q, cfg.Return.SuppressBelow, cfg.ReturnBy(), now, true)
 	if err != nil {
 		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
 	}

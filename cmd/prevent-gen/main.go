@@ -51,6 +51,10 @@ type config struct {
 	staffFormat    string // "", "xlsx" or "csv"
 	preventShare   float64
 	quiet          bool
+	// counting adds what counting as the trust counts needs: each staff
+	// snapshot's Date First Hired and Org L4 (the team) columns, and an
+	// exemptions register.
+	counting bool
 }
 
 // usageError is a bad command line (exit 2). shown: the flag package has
@@ -166,6 +170,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		report(path, rows)
 	}
+	if cfg.counting {
+		path := filepath.Join(cfg.out, "exemptions "+stamp+".csv")
+		rows, err := g.writeExemptions(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		report(path, rows)
+	}
 	return nil
 }
 
@@ -210,6 +222,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.staffFormat, "staff-format", "", "`format` of every snapshot, xlsx or csv (default: first CSV, the rest XLSX)")
 	fs.Float64Var(&cfg.preventShare, "prevent-share", 0, "least `share` of completion rows that are Prevent courses (0: only each person's own Prevent history, about 4%);\nthe extra rows are older Prevent completions, as a benchmark workload wants")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "print nothing")
+	fs.BoolVar(&cfg.counting, "counting", false, "also write start dates (Date First Hired), Org L4 teams and an exemptions register")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -66,7 +67,7 @@ func (g *gen) writeStaffCSV(path string, m int) (rows int, err error) {
 	bw.WriteString("\ufeff")
 	w := csv.NewWriter(bw)
 	w.UseCRLF = true
-	if err := w.Write(staffCSVHeader); err != nil {
+	if err := w.Write(g.staffHeader(staffCSVHeader)); err != nil {
 		return 0, err
 	}
 	rec := make([]string, len(staffCSVHeader))
@@ -84,6 +85,9 @@ func (g *gen) writeStaffCSV(path string, m int) (rows int, err error) {
 			a.Org.Name, a.Org.L3, groupNames[a.Role.Group], a.Role.Code, a.Role.Name,
 			positionTitle(a), a.Category, a.Status, primaryFlag(a, "Y", "N"),
 			strconv.FormatFloat(a.FTE, 'f', 2, 64), p.Email, p.Manager)
+		if g.cfg.counting {
+			rec = append(rec, p.Hire.Format("02/01/2006"), g.teamName(p, a))
+		}
 		for c := range rec {
 			if rec[c] != "" && unit(g.hash(tagCell, uint64(p.Index)<<8|uint64(a.Suffix)<<5|uint64(c), uint64(m))) < trailingSpaceRate {
 				rec[c] += " "
@@ -109,6 +113,64 @@ var staffXLSXHeader = []any{
 	"Employee Number", "Assignment Number", "Full Name", "Org L3", "Organisation", "Staff Group",
 	"Occupation Code", "Job Role", "Position Title", "Assignment Category", "Assignment Status",
 	"Primary", "FTE", "Email", "Manager Email",
+}
+
+// staffHeader is a CSV header with the counting columns when asked for.
+func (g *gen) staffHeader(h []string) []string {
+	if g.cfg.counting {
+		return append(h[:len(h):len(h)], "Date First Hired", "Org L4")
+	}
+	return h
+}
+
+// teamName is the assignment's Org L4: its organisation's team (ward) the
+// person works in.
+func (g *gen) teamName(p *person, a *assignment) string {
+	return fmt.Sprintf("%s Team %d", strings.TrimPrefix(a.Org.Name, "RXX "), g.team(p.Index)%6+1)
+}
+
+// exemptReasons are the periods mandatory-training policies exempt.
+var exemptReasons = []string{"Maternity leave", "Long-term sickness", "Career break", "Secondment", "Adoption leave"}
+
+// writeExemptions writes an exemptions register (Employee Number, Reason,
+// From, Until) for about 2% of the last snapshot's people: most still
+// running on the last effective date (a third open-ended), some ended
+// before it, dates as dd/mm/yyyy.
+func (g *gen) writeExemptions(path string) (rows int, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"Employee Number", "Reason", "From", "Until"})
+	last := len(g.snaps) - 1
+	var p person
+	for i := 0; i < g.total; i++ {
+		h := g.hash(tagExempt, uint64(i), 0)
+		if !g.present(i, last) || unit(h) >= 0.02 {
+			continue
+		}
+		g.person(i, last, &p)
+		from := g.asOf.AddDate(0, 0, -20-int(h>>20%300))
+		until := ""
+		switch h >> 40 % 3 {
+		case 0: // open-ended
+		case 1:
+			until = g.asOf.AddDate(0, 0, 10+int(h>>8%200)).Format("02/01/2006")
+		default: // ended before the last effective date
+			until = from.AddDate(0, 0, 7+int(h>>8%10)).Format("02/01/2006")
+		}
+		rows++
+		if err := w.Write([]string{strconv.Itoa(p.EmpNo), exemptReasons[h>>50%uint64(len(exemptReasons))], from.Format("02/01/2006"), until}); err != nil {
+			return rows, err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return rows, err
+	}
+	return rows, f.Close()
 }
 
 // writeStaffXLSX writes snapshot m as an ESR report workbook: a Notes cover
@@ -148,7 +210,11 @@ func (g *gen) writeStaffXLSX(path string, m int) (rows int, err error) {
 		}
 	}
 	x.next++ // a blank row between the titles and the header
-	if err := x.header(staffXLSXHeader); err != nil {
+	header := staffXLSXHeader
+	if g.cfg.counting {
+		header = append(header[:len(header):len(header)], "Date First Hired", "Org L4")
+	}
+	if err := x.header(header); err != nil {
 		return 0, err
 	}
 	vals := make([]any, len(staffXLSXHeader))
@@ -158,6 +224,9 @@ func (g *gen) writeStaffXLSX(path string, m int) (rows int, err error) {
 			a.Org.L3, a.Org.Name, groupNames[a.Role.Group], a.Role.Code, a.Role.Name,
 			positionTitle(a), a.Category, a.Status, primaryFlag(a, "Yes", "No"),
 			a.FTE, p.Email, p.Manager)
+		if g.cfg.counting {
+			vals = append(vals, x.dateCell(p.Hire), g.teamName(p, a))
+		}
 		for k, v := range vals {
 			if v == "" {
 				vals[k] = nil // a blank cell, not an empty string

@@ -22,6 +22,7 @@ import (
 const importUsage = `Usage:
   prevent import staff FILE... [--effective YYYY-MM-DD] [--strict]
   prevent import completions FILE... [--strict]
+  prevent import exemptions FILE... [--strict]
   prevent import dir DIR
 
 Staff extracts (ESR, one row per assignment) are full snapshots of the
@@ -42,10 +43,18 @@ missing column imports nothing. The same file imported twice is a no-op.
 extracts first, and moves each file to DIR/processed or DIR/failed (with a
 .error.txt saying why).
 
+Exemption files list periods in which people count in no figure (maternity
+leave, long-term sickness, career break, secondment): columns Employee
+Number, Reason, From and Until (blank Until: open-ended), dates in the forms
+completion dates take. Imports add to the exemptions held; a row with the
+employee number and From of one held replaces it. 'prevent exemptions' lists
+them.
+
 Examples:
   prevent import staff "ESR Staff Extract 2026-10-31.xlsx"
   prevent import staff staff.csv --effective 2026-09-30 --strict
   prevent import completions lms_export.csv esr_competences.xlsx
+  prevent import exemptions exemptions-2026-11.csv
   prevent import dir /srv/prevent/drop
 `
 
@@ -58,13 +67,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("import needs what to import: staff, completions or dir (run 'prevent help import')")
+		return usagef("import needs what to import: staff, completions, exemptions or dir (run 'prevent help import')")
 	}
 	kind, files := pos[0], pos[1:]
 	switch kind {
-	case "staff", "completions", "dir":
+	case "staff", "completions", "exemptions", "dir":
 	default:
-		return usagef("import %q: say staff, completions or dir (run 'prevent help import')", kind)
+		return usagef("import %q: say staff, completions, exemptions or dir (run 'prevent help import')", kind)
 	}
 	if len(files) == 0 {
 		return usagef("import %s needs at least one file", kind)
@@ -178,6 +187,9 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 	case importers.Staff:
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected\n",
 			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected)
+	case importers.Exemptions:
+		fmt.Fprintf(m.Stdout, "%s: exemptions: %s read, %d new, %d replacing one held, %d rejected\n",
+			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	default:
 		// Rows of courses that map to no Prevent level are counted for
 		// 'quality', not stored.
@@ -245,6 +257,13 @@ counts, its three-yearly due date and their status:
   never      no completion at or above the required level
   due_soon   due within due_soon_days (default 90)
   compliant  otherwise
+With new_starter_days set, or exemptions imported, two more statuses leave
+people out of every figure, and the start_date and exempt_reason columns
+appear:
+  new_starter  started within new_starter_days and never trained or expired
+  exempt       an exemption (prevent import exemptions) covers the as-of date
+With annual_update configured, update_due says whether each person is due
+their annual update (a separate measure, never in the 85% figures).
 People are sorted by employee number.
 
 Examples:
@@ -259,7 +278,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	format := fs.String("format", "table", "output `format`: table, csv, json or xlsx")
 	out := fs.String("out", "", "write to `FILE` instead of standard output")
 	org := fs.String("org", "", "only organisations matching this `GLOB` (e.g. \"*Mental Health*\")")
-	statuses := fs.String("status", "", "only these `statuses`, comma-separated: expired,never,due_soon,compliant")
+	statuses := fs.String("status", "", "only these `statuses`, comma-separated: expired,never,due_soon,compliant,new_starter,exempt")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -302,7 +321,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 		return err
 	}
 	return m.writeOut(*out, func(w io.Writer) error {
-		return report.WriteStatus(w, *format, asOf, filter.Apply(pos2.People))
+		return report.WriteStatusWith(w, *format, asOf, filter.Apply(pos2.People), pos2.Extras())
 	})
 }
 
@@ -340,16 +359,30 @@ func (m *Main) writeOut(path string, write func(io.Writer) error) error {
 	return nil
 }
 
-const summaryUsage = `Usage: prevent summary [--as-of DATE] [--format table|csv|json]
+const summaryUsage = `Usage: prevent summary [--as-of DATE] [--format table|csv|json] [--by KEY]
 
 Compliance per organisation and in total on the as-of date: for each level
 (basic, level3, face_to_face) the people who require it, how many of them are
 compliant (status compliant or due_soon) and the rate, and whether every level
 meets the threshold (default 85%).
 
+--by groups by another key instead: organisation (the default), org_l2 to
+org_l7 (ESR's Org L2..L7, e.g. directorate, division, ward), staff_group or
+manager (the manager email column), each taken from the assignment the
+organisation comes from; a blank value groups as (blank). The key column of
+the CSV and JSON is named after the key.
+
+New starters (new_starter_days) and exempt people count in no figure; with
+either in use their numbers are shown beside the figures. With rag: in the
+config every rate is coloured red, amber or green; with annual_update: the
+people due their annual update are counted per level, apart from the 85%
+figures.
+
 Examples:
   prevent summary
   prevent summary --as-of 2026-09-30 --format csv > summary-2026-09-30.csv
+  prevent summary --by org_l4
+  prevent summary --by manager --format json
 `
 
 func (m *Main) runSummary(ctx context.Context, args []string) error {
@@ -357,6 +390,7 @@ func (m *Main) runSummary(ctx context.Context, args []string) error {
 	asOfFlag := fs.String("as-of", "", "as-of `date` YYYY-MM-DD (default today)")
 	format := fs.String("format", "table", "output `format`: table, csv or json")
 	urgent := fs.Int("urgent", 0, "also list the `N` people most urgently needing a refresher (table only)")
+	byFlag := fs.String("by", "organisation", "group by `KEY`: organisation, org_l2..org_l7, staff_group or manager")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -366,6 +400,10 @@ func (m *Main) runSummary(ctx context.Context, args []string) error {
 	}
 	if err := oneOf("format", *format, report.SummaryFormats); err != nil {
 		return err
+	}
+	by, err := compliance.ParseGroupKey(*byFlag)
+	if err != nil {
+		return usagef("--by: %v", err)
 	}
 	asOf, err := m.asOf(*asOfFlag)
 	if err != nil {
@@ -378,11 +416,14 @@ func (m *Main) runSummary(ctx context.Context, args []string) error {
 	if *urgent > 0 && *format == "table" {
 		need = report.NeedName // the urgent list names them
 	}
+	if by != compliance.ByOrganisation {
+		need |= report.NeedGroups
+	}
 	p, err := report.LoadFor(ctx, m.Store, m.Config.Policy(), asOf, need)
 	if err != nil {
 		return err
 	}
-	if err := report.WriteSummary(m.Stdout, *format, p); err != nil {
+	if err := report.WriteSummaryBy(m.Stdout, *format, p, by); err != nil {
 		return err
 	}
 	if *urgent > 0 && *format == "table" {

@@ -320,7 +320,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad as-of date", []string{"summary", "--as-of", "30/09/2026"}, 2, "YYYY-MM-DD"},
 		{"bad format", []string{"status", "--format", "pdf"}, 2, "format"},
 		{"unknown flag", []string{"status", "--nope"}, 2, "nope"},
-		{"import without a kind", []string{"import"}, 2, "staff, completions or dir"},
+		{"import without a kind", []string{"import"}, 2, "staff, completions, exemptions or dir"},
 		{"a file that does not exist", []string{"import", "staff", "missing.csv"}, 1, "missing.csv"},
 		{"help teaches", []string{"help", "import"}, 0, ""},
 	}

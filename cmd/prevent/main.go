@@ -117,6 +117,7 @@ func commands() []command {
 		{"import", "import staff or completion extracts, or a whole drop folder", (*Main).runImport},
 		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
+		{"exemptions", "the exemptions held (maternity leave, sickness, secondment ...), or those covering a date", (*Main).runExemptions},
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
 		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},

@@ -70,7 +70,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	}
 	cfg := m.Config
 	r, trend, err := report.QuarterReturn(ctx, m.Store, cfg.Policy(), returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
-		q, cfg.Return.SuppressBelow, now, *format == "xlsx" || *send || *resend)
+		q, cfg.Return.SuppressBelow, cfg.ReturnBy(), now, *format == "xlsx" || *send || *resend)
 	if err != nil {
 		return err
 	}

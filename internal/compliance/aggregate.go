@@ -1,9 +1,6 @@
 package compliance
 
-import (
-	"math"
-	"sort"
-)
+import "math"
 
 // Tally counts the people who require a level and those of them compliant.
 type Tally struct {
@@ -53,7 +50,13 @@ type Summary struct {
 	Headcount    int
 	ByLevel      map[Level]*Tally // Basic, Level3, FaceToFace: always present
 	All          Tally
-	ByStatus     map[Status]int
+	// ByStatus counts everyone placed in the group, those who count in
+	// no figure (new starters, exempt) too.
+	ByStatus map[Status]int
+	// UpdateDue counts, per required level, the people counted who are
+	// due an annual update; AllUpdateDue over every level.
+	UpdateDue    map[Level]int
+	AllUpdateDue int
 }
 
 // Level returns the tally for a level.
@@ -71,21 +74,31 @@ func (s *Summary) MeetsThreshold(threshold float64) bool {
 }
 
 func newSummary(org string) *Summary {
-	s := &Summary{Organisation: org, ByLevel: map[Level]*Tally{}, ByStatus: map[Status]int{}}
+	s := &Summary{Organisation: org, ByLevel: map[Level]*Tally{}, ByStatus: map[Status]int{}, UpdateDue: map[Level]int{}}
 	for _, l := range Levels {
 		s.ByLevel[l] = &Tally{}
 	}
 	return s
 }
 
+// add places a person in the summary: their status is counted, and only
+// when they count (not a new starter, not exempt) do they add to the
+// headcount and the figures.
 func (s *Summary) add(p *Person) {
+	s.ByStatus[p.Status]++
+	if !p.Counted() {
+		return
+	}
+	if p.UpdateDue {
+		s.UpdateDue[p.Requirement]++
+		s.AllUpdateDue++
+	}
 	s.Headcount++
 	ok := p.Compliant()
 	if t := s.ByLevel[p.Requirement]; t != nil {
 		t.Add(ok)
 	}
 	s.All.Add(ok)
-	s.ByStatus[p.Status]++
 }
 
 // TotalName is the organisation name of the all-organisations row.
@@ -94,23 +107,5 @@ const TotalName = "TOTAL"
 // Aggregate sums people per organisation (sorted by name) and in total.
 // People with a blank organisation are grouped under "(none)".
 func Aggregate(people []Person) (orgs []*Summary, total *Summary) {
-	byOrg := map[string]*Summary{}
-	total = newSummary(TotalName)
-	for i := range people {
-		p := &people[i]
-		org := p.Organisation
-		if org == "" {
-			org = "(none)"
-		}
-		s := byOrg[org]
-		if s == nil {
-			s = newSummary(org)
-			byOrg[org] = s
-			orgs = append(orgs, s)
-		}
-		s.add(p)
-		total.add(p)
-	}
-	sort.Slice(orgs, func(i, j int) bool { return orgs[i].Organisation < orgs[j].Organisation })
-	return orgs, total
+	return AggregateBy(people, ByOrganisation)
 }

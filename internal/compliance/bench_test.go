@@ -55,7 +55,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	asOf := Date(2026, 9, 30)
 	b.ReportAllocs()
 	for b.Loop() {
-		if got := p.Evaluate(staff, done, asOf); len(got) != people {
+		if got := p.Evaluate(staff, done, nil, asOf); len(got) != people {
 			b.Fatalf("%d people", len(got))
 		}
 	}

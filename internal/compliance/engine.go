@@ -50,7 +50,18 @@ type Person struct {
 	JobRole        string
 	Email          string
 	ManagerEmail   string
-	Requirement    Level
+	// LineManager is the manager email of the assignment the organisation
+	// comes from (ManagerEmail falls back to another assignment's), the
+	// key a summary by manager groups on.
+	LineManager string
+	// OrgLevels are Org L2 to Org L7 of that same assignment; nil when
+	// all are blank. Equal ones are shared: a workforce has a few
+	// hundred wards, and millions of people.
+	OrgLevels *[6]string
+	// StartDate is the earliest start date over the counted assignments;
+	// zero when none gives one.
+	StartDate   time.Time
+	Requirement Level
 	// RequirementRule is the index in Policy.Requirements of the rule that
 	// set the requirement, or -1 when it fell to the default (basic).
 	RequirementRule int
@@ -61,11 +72,22 @@ type Person struct {
 	Course         string    // the course that counted, "" when Never
 	DueDate        time.Time // zero when Never
 	Assignments    int       // counted assignments
+	// ExemptReason is the reason of the exemption that makes the status
+	// Exempt, "" otherwise.
+	ExemptReason string
+	// UpdateDue is the annual-update measure: true when it applies to the
+	// person, they count in the figures and their latest update or
+	// qualifying completion is more than the months old (or there is none).
+	UpdateDue bool
 }
 
 // Compliant reports whether the person counts as compliant for the
 // threshold figures.
 func (p *Person) Compliant() bool { return p.Status.Counts() }
+
+// Counted reports whether the person counts in the figures at all: new
+// starters and exempt people do not.
+func (p *Person) Counted() bool { return p.Status.Counted() }
 
 // Requirement returns the level an assignment requires and the index of the
 // rule that set it (-1 for the default, basic).
@@ -96,6 +118,9 @@ func (p *Policy) Counted(a *Assignment) bool {
 }
 
 // Training is a person's Prevent completions, each mapped to its level.
+// Level carries, besides the level, a flag when the course is also an
+// annual-update course (see CourseGroup); a course that is only an update
+// has no level of its own and counts for the update measure alone.
 type Training struct {
 	Level       Level
 	Course      string
@@ -124,7 +149,7 @@ func (x *TrainingIndex) Add(c Completion) {
 	}
 	lvl, ok := x.levels[c.Course]
 	if !ok {
-		lvl = x.p.CourseLevel(c.Course)
+		lvl = Level(x.p.CourseGroup(c.Course))
 		x.levels[c.Course] = lvl
 	}
 	if lvl == LevelNone {
@@ -153,10 +178,12 @@ type TrainingSource interface {
 	Training(employeeNumber string, buf []Training) []Training
 }
 
-// AssessAll sets every person's training position on the as-of date from
-// their training in src. A large workforce is shared out between the
-// cores, so src is read from several goroutines at once.
-func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) {
+// AssessAll sets every person's position on the as-of date from their
+// training in src and the exemptions in ex (nil: none): the training
+// status, then whether they count (see Assess). A large workforce is
+// shared out between the cores, so src is read from several goroutines at
+// once.
+func (p *Policy) AssessAll(people []Person, src TrainingSource, ex *Exemptions, asOf time.Time) {
 	asOf = Day(asOf)
 	soon := asOf.AddDate(0, 0, p.DueSoonDays)
 	assess := func(people []Person) {
@@ -164,6 +191,7 @@ func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) 
 		for i := range people {
 			buf = src.Training(people[i].EmployeeNumber, buf[:0])
 			p.assess(&people[i], buf, asOf, soon)
+			p.count(&people[i], buf, asOf, ex)
 		}
 	}
 	const least = 50_000 // below this, starting goroutines costs more than it saves
@@ -179,12 +207,15 @@ func (p *Policy) AssessAll(people []Person, src TrainingSource, asOf time.Time) 
 	wg.Wait()
 }
 
-// Assess sets a person's training position on the as-of date: the latest
+// Assess sets a person's position on the as-of date: the latest
 // completion dated on or before it at or above the required level, its due
-// date and the status.
-func (p *Policy) Assess(per *Person, training []Training, asOf time.Time) {
+// date and the training status; then exempt when an exemption in ex (nil:
+// none) covers the day, else new starter when IsNewStarter says so; and
+// the annual-update measure for people who count.
+func (p *Policy) Assess(per *Person, training []Training, ex *Exemptions, asOf time.Time) {
 	asOf = Day(asOf)
 	p.assess(per, training, asOf, asOf.AddDate(0, 0, p.DueSoonDays))
+	p.count(per, training, asOf, ex)
 }
 
 // assess is Assess for an as-of day and the last day that counts as due
@@ -193,7 +224,7 @@ func (p *Policy) assess(per *Person, training []Training, asOf, soon time.Time) 
 	var best *Training
 	for i := range training {
 		t := &training[i]
-		if t.Level < per.Requirement || t.CompletedOn.After(asOf) {
+		if t.level() < per.Requirement || t.level() == LevelNone || t.CompletedOn.After(asOf) {
 			continue
 		}
 		if best == nil || t.CompletedOn.After(best.CompletedOn) {
@@ -218,15 +249,16 @@ func (p *Policy) years() int {
 }
 
 // Evaluate computes every person's status on the as-of date from the
-// snapshot in force and the completions (already resolved to employee
-// numbers). People are sorted by employee number as text.
-func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, asOf time.Time) []Person {
+// snapshot in force, the completions (already resolved to employee
+// numbers) and the exemptions (nil: none). People are sorted by employee
+// number as text.
+func (p *Policy) Evaluate(assignments []Assignment, completions []Completion, ex *Exemptions, asOf time.Time) []Person {
 	people := p.Workforce(assignments)
 	idx := p.NewTrainingIndex(len(people))
 	for _, c := range completions {
 		idx.Add(c)
 	}
-	p.AssessAll(people, idx, asOf)
+	p.AssessAll(people, idx, ex, asOf)
 	return people
 }
 

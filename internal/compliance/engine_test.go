@@ -258,7 +258,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			people := p.Evaluate(tt.staff, tt.completions, asOf)
+			people := p.Evaluate(tt.staff, tt.completions, nil, asOf)
 			if len(people) == 0 {
 				t.Fatal("no people")
 			}
@@ -308,7 +308,7 @@ func TestWorkforce(t *testing.T) {
 		}
 	})
 	t.Run("a new starter with no training is never", func(t *testing.T) {
-		got := p.Evaluate(staff[:1], nil, d("2026-09-30"))
+		got := p.Evaluate(staff[:1], nil, nil, d("2026-09-30"))
 		if got[0].Status != Never {
 			t.Errorf("status %s", got[0].Status)
 		}

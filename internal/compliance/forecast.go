@@ -59,8 +59,9 @@ func monthEnd(y int, m time.Month) time.Time { return Date(y, m+1, 1).AddDate(0,
 // Forecasts projects each level (Levels order) over the next months
 // month-ends after asOf, from the people as evaluated on asOf.
 //
-// The projection assumes the workforce stays as it is (nobody joins or
-// leaves) and nobody trains: on a future date D a person counts as
+// The projection assumes the workforce counted on asOf stays as it is
+// (nobody joins or leaves, and new starters and exempt people stay out of
+// the figures) and nobody trains: on a future date D a person counts as
 // compliant exactly when their due date is on or after D (due soon counts,
 // as on any as-of date); people never trained or already expired stay
 // non-compliant.
@@ -94,7 +95,7 @@ func Forecasts(people []Person, asOf time.Time, threshold float64, months int) [
 	for i := range people {
 		p := &people[i]
 		f := byLevel[p.Requirement]
-		if f == nil {
+		if f == nil || !p.Counted() {
 			continue
 		}
 		f.Now.Add(p.Compliant())

@@ -82,12 +82,12 @@ var Statuses = []Status{Expired, Never, DueSoon, Compliant}
 // ParseStatus reads a status name.
 func ParseStatus(s string) (Status, error) {
 	st := Status(strings.ToLower(strings.TrimSpace(s)))
-	for _, known := range Statuses {
+	for _, known := range AllStatuses {
 		if st == known {
 			return st, nil
 		}
 	}
-	return "", fmt.Errorf("unknown status %q (want never, expired, due_soon or compliant)", s)
+	return "", fmt.Errorf("unknown status %q (want never, expired, due_soon, compliant, new_starter or exempt)", s)
 }
 
 // Counts reports whether the status counts as compliant for the threshold
@@ -127,6 +127,10 @@ type Assignment struct {
 	Primary            bool
 	Email              string
 	ManagerEmail       string
+	// StartDate is the assignment's start date; zero when blank.
+	StartDate time.Time
+	// OrgLevels are ESR's Org L2 to Org L7 (index 0 is Org L2).
+	OrgLevels [6]string
 	// Row is the row's position in its extract (file order).
 	Row int
 }
@@ -196,6 +200,13 @@ type Policy struct {
 	RefresherYears int      // default 3
 	DueSoonDays    int      // default 90
 	Threshold      float64  // default 0.85
+	// NewStarterDays is the grace a new starter has to train before
+	// counting (0: none). See IsNewStarter.
+	NewStarterDays int
+	// AnnualUpdate is the annual-update measure; nil when not configured.
+	AnnualUpdate *AnnualUpdate
+	// RedBelow is the rate below which a rate is red (0: no RAG bands).
+	RedBelow float64
 }
 
 // DefaultPolicy is the policy with the contract's defaults and no rules.

@@ -28,6 +28,7 @@ type WorkforceBuilder struct {
 	requirement func(a *Assignment) (Level, int)
 	counted     map[string]bool // by assignment status: a handful of values
 	index       *EmployeeIndex  // employee number as written -> people
+	orgLevels   map[[6]string]*[6]string
 	people      []Person
 	state       []building
 }
@@ -49,6 +50,7 @@ func (p *Policy) NewWorkforce(n int) *WorkforceBuilder {
 		requirement: p.requirementMemo(),
 		counted:     make(map[string]bool),
 		index:       NewEmployeeIndex(n),
+		orgLevels:   make(map[[6]string]*[6]string),
 		people:      make([]Person, 0, n),
 		state:       make([]building, 0, n),
 	}
@@ -72,6 +74,7 @@ func (b *WorkforceBuilder) Add(a *Assignment) {
 		b.people = append(b.people, Person{
 			EmployeeNumber: a.EmployeeNumber, Name: a.Name, Organisation: a.Organisation, StaffGroup: a.StaffGroup,
 			JobRole: a.JobRole, Email: a.Email, ManagerEmail: a.ManagerEmail,
+			LineManager: a.ManagerEmail, OrgLevels: b.shared(a.OrgLevels), StartDate: a.StartDate,
 			Requirement: lvl, RequirementRule: rule, RequirementRow: a.Row, Assignments: 1,
 		})
 		b.state = append(b.state, building{mainRow: row, emailRow: row, managerRow: row, mainPrimary: a.Primary,
@@ -85,7 +88,13 @@ func (b *WorkforceBuilder) Add(a *Assignment) {
 	if a.Primary && !st.mainPrimary || a.Primary == st.mainPrimary && row < st.mainRow {
 		per.Name, per.Organisation, per.StaffGroup, per.JobRole = a.Name, a.Organisation, a.StaffGroup, a.JobRole
 		per.Email, per.ManagerEmail = a.Email, a.ManagerEmail
+		per.LineManager, per.OrgLevels = a.ManagerEmail, b.shared(a.OrgLevels)
 		st.mainRow, st.mainPrimary = row, a.Primary
+	}
+	// The earliest start date over the counted assignments; a blank one
+	// says nothing.
+	if !a.StartDate.IsZero() && (per.StartDate.IsZero() || a.StartDate.Before(per.StartDate)) {
+		per.StartDate = a.StartDate
 	}
 	if a.Email != "" && (st.email == "" || row < st.emailRow) {
 		st.email, st.emailRow = a.Email, row
@@ -98,6 +107,20 @@ func (b *WorkforceBuilder) Add(a *Assignment) {
 	if lvl > per.Requirement || lvl == per.Requirement && row < int32(per.RequirementRow) {
 		per.Requirement, per.RequirementRule, per.RequirementRow = lvl, rule, a.Row
 	}
+}
+
+// shared is the one copy of a set of organisation levels, nil when all
+// are blank.
+func (b *WorkforceBuilder) shared(levels [6]string) *[6]string {
+	if levels == ([6]string{}) {
+		return nil
+	}
+	if p, ok := b.orgLevels[levels]; ok {
+		return p
+	}
+	p := &levels
+	b.orgLevels[levels] = p
+	return p
 }
 
 // People returns the workforce sorted by employee number as text. The
@@ -114,7 +137,7 @@ func (b *WorkforceBuilder) People() []Person {
 			}
 		}
 	}
-	b.people, b.state, b.index = nil, nil, nil
+	b.people, b.state, b.index, b.orgLevels = nil, nil, nil, nil
 	sortByEmployee(people)
 	return people
 }

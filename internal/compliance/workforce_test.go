@@ -43,8 +43,16 @@ func workforceBySort(p *Policy, assignments []Assignment) []Person {
 		}
 		per := Person{EmployeeNumber: main.EmployeeNumber, Name: main.Name, Organisation: main.Organisation,
 			StaffGroup: main.StaffGroup, JobRole: main.JobRole, Email: main.Email, ManagerEmail: main.ManagerEmail,
+			LineManager: main.ManagerEmail,
 			Requirement: LevelNone, RequirementRule: -1, Assignments: len(group)}
+		if main.OrgLevels != ([6]string{}) {
+			levels := main.OrgLevels
+			per.OrgLevels = &levels
+		}
 		for _, a := range group {
+			if !a.StartDate.IsZero() && (per.StartDate.IsZero() || a.StartDate.Before(per.StartDate)) {
+				per.StartDate = a.StartDate
+			}
 			if per.Email == "" && a.Email != "" {
 				per.Email = a.Email
 			}
@@ -83,6 +91,10 @@ func TestWorkforceBuilderAgreesWithSorting(t *testing.T) {
 				Email: emails[rng.IntN(len(emails))], ManagerEmail: emails[rng.IntN(len(emails))],
 				Primary: rng.IntN(3) == 0, Row: 2 + rng.IntN(3*n), // rows may repeat: the first added wins
 			}
+			if k := rng.IntN(4); k > 0 { // a blank start date one time in four
+				staff[i].StartDate = Date(2026, 1, k*7)
+			}
+			staff[i].OrgLevels[2] = orgs[rng.IntN(len(orgs))]
 		}
 		want := workforceBySort(&p, staff)
 		if got := p.Workforce(staff); !samePeople(got, want) {
@@ -184,10 +196,10 @@ func TestAssessAllInParts(t *testing.T) {
 	}
 	want := p.Workforce(staff)
 	for i := range want {
-		p.Assess(&want[i], idx.Of(want[i].EmployeeNumber), asOf)
+		p.Assess(&want[i], idx.Of(want[i].EmployeeNumber), nil, asOf)
 	}
 	got := p.Workforce(staff)
-	p.AssessAll(got, idx, asOf)
+	p.AssessAll(got, idx, nil, asOf)
 	if !reflect.DeepEqual(got, want) {
 		for i := range got {
 			if !reflect.DeepEqual(got[i], want[i]) {

@@ -48,6 +48,14 @@ type Config struct {
 	Courses []CourseRule `yaml:"courses"`
 	Exclude Exclude      `yaml:"exclude"`
 
+	// NewStarterDays gives a new starter that many days from their start
+	// date to train before they count (0: off).
+	NewStarterDays int `yaml:"new_starter_days"`
+	// RAG colours every rate red, amber or green; nil: no colours.
+	RAG *RAG `yaml:"rag"`
+	// AnnualUpdate is the annual-update measure; nil: not tracked.
+	AnnualUpdate *AnnualUpdate `yaml:"annual_update"`
+
 	// Columns are extra header aliases per import field (see ColumnFields);
 	// they win over the built-in headers.
 	Columns map[string][]string `yaml:"columns"`
@@ -94,12 +102,31 @@ type Exclude struct {
 	AssignmentStatus []string `yaml:"assignment_status"` // patterns
 }
 
+// RAG is the red, amber and green bands of a rate: red below RedBelow,
+// amber from there to below the threshold, green at or above it.
+type RAG struct {
+	RedBelow float64 `yaml:"red_below"` // in (0, threshold]
+}
+
+// AnnualUpdate is the annual-update measure: people requiring one of
+// Levels whose latest update (a course matching Courses) or qualifying
+// completion is more than Months old are due an update.
+type AnnualUpdate struct {
+	Months  int      `yaml:"months"`  // default 12
+	Levels  []string `yaml:"levels"`  // default every level
+	Courses []string `yaml:"courses"` // course name patterns
+}
+
 // Return configures the quarterly return.
 type Return struct {
 	Recipients []string `yaml:"recipients"` // who `return --send` mails
 	// SuppressBelow blanks counts smaller than it in the return (small
 	// number suppression); 0 suppresses nothing.
 	SuppressBelow int `yaml:"suppress_below"`
+	// By is the key the return's rows group by (default organisation; see
+	// compliance.GroupKeys). The header stays; the value goes under
+	// organisation.
+	By string `yaml:"by"`
 }
 
 // Reminders configures `prevent remind`.
@@ -215,6 +242,8 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	requirements: []            (everyone requires basic)
 //	courses: see DefaultCourses
 //	exclude.assignment_status: [] (every assignment counts)
+//	new_starter_days: 0 (off)   rag: absent            annual_update: absent
+//	(annual_update given: months 12, levels every level)  return.by: organisation
 //	columns: {}                 return.recipients: []  return.suppress_below: 0
 //	reminders: no leads, managers false, staff_days []
 //	smtp: absent                outbox_dir: outbox
@@ -334,6 +363,9 @@ func parse(file string, data []byte) (*Config, error) {
 // normalize fills in the defaults that depend on other keys.
 func (c *Config) normalize() {
 	c.normalizeProviders()
+	if c.AnnualUpdate != nil && c.AnnualUpdate.Months == 0 {
+		c.AnnualUpdate.Months = 12
+	}
 	for i := range c.Reminders.Leads {
 		if c.Reminders.Leads[i].Organisation == "" {
 			c.Reminders.Leads[i].Organisation = "*"
@@ -355,6 +387,16 @@ func (c *Config) normalize() {
 func (c *Config) Policy() compliance.Policy {
 	p, _ := c.compile()
 	return p
+}
+
+// ReturnBy is the key the return's rows group by (return.by, default
+// organisation).
+func (c *Config) ReturnBy() compliance.GroupKey {
+	k, err := compliance.ParseGroupKey(c.Return.By)
+	if err != nil {
+		return compliance.ByOrganisation
+	}
+	return k
 }
 
 // Aliases returns the extra header aliases per import field (a copy).

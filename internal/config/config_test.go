@@ -362,7 +362,7 @@ func TestErrors(t *testing.T) {
 		{"a list where a value belongs",
 			"organisation: [a, b]\n", 1, "organisation", "want a single value, not a list"},
 		{"a value where a block belongs",
-			"return: commissioner@example.nhs.net\n", 1, "return", "want keys (recipients, suppress_below)"},
+			"return: commissioner@example.nhs.net\n", 1, "return", "want keys (recipients, suppress_below, by)"},
 		{"a list at the top",
 			"- threshold: 0.85\n", 1, "", "want keys (organisation, ods_code,"},
 		{"bad ODS code",

@@ -66,6 +66,19 @@ func (c *Config) validateNumbers() *Error {
 	if c.Import.MaxFileMB < 0 {
 		return c.errorf(path{"import", "max_file_mb"}, "%d is negative (0 takes the default, 2048)", c.Import.MaxFileMB)
 	}
+	if c.NewStarterDays < 0 || c.NewStarterDays > 3650 {
+		return c.errorf(path{"new_starter_days"}, "%d is outside 0-3650 (days from the start date; 0 turns it off)", c.NewStarterDays)
+	}
+	if c.RAG != nil && !(c.RAG.RedBelow > 0 && c.RAG.RedBelow <= c.Threshold) {
+		return c.errorf(path{"rag", "red_below"}, "%s is outside (0, %s]: it must be more than 0 and at most the threshold (e.g. 0.75)",
+			fmtFloat(c.RAG.RedBelow), fmtFloat(c.Threshold))
+	}
+	if u := c.AnnualUpdate; u != nil && (u.Months < 1 || u.Months > 120) {
+		return c.errorf(path{"annual_update", "months"}, "%d is outside 1-120", u.Months)
+	}
+	if _, err := compliance.ParseGroupKey(c.Return.By); err != nil {
+		return c.errorf(path{"return", "by"}, "%s", err)
+	}
 	if c.Return.SuppressBelow < 0 {
 		return c.errorf(path{"return", "suppress_below"}, "%d is negative (0 suppresses nothing)", c.Return.SuppressBelow)
 	}
@@ -143,6 +156,18 @@ func (c *Config) compile() (compliance.Policy, *Error) {
 		}
 		p.Courses = append(p.Courses, compliance.CourseRule{Level: level, Match: set, Link: r.Link})
 	}
+	p.NewStarterDays = c.NewStarterDays
+	if c.RAG != nil {
+		p.RedBelow = c.RAG.RedBelow
+	}
+	if u := c.AnnualUpdate; u != nil {
+		au, err := c.annualUpdate(u)
+		if err != nil {
+			fail(err)
+		} else {
+			p.AnnualUpdate = au
+		}
+	}
 	if len(c.Exclude.AssignmentStatus) > 0 {
 		set, err := c.patterns(c.Exclude.AssignmentStatus, path{"exclude", "assignment_status"})
 		if err != nil {
@@ -152,6 +177,29 @@ func (c *Config) compile() (compliance.Policy, *Error) {
 		}
 	}
 	return p, first
+}
+
+// annualUpdate compiles the annual_update block.
+func (c *Config) annualUpdate(u *AnnualUpdate) (*compliance.AnnualUpdate, *Error) {
+	au := &compliance.AnnualUpdate{Months: u.Months}
+	for i, name := range u.Levels {
+		l, err := compliance.ParseLevel(name)
+		if err != nil {
+			return nil, c.errorf(path{"annual_update", "levels", i}, "%s", err)
+		}
+		au.Levels = append(au.Levels, l)
+	}
+	if len(u.Levels) == 0 {
+		au.Levels = append(au.Levels, compliance.Levels...)
+	}
+	if len(u.Courses) > 0 {
+		set, err := c.patterns(u.Courses, path{"annual_update", "courses"})
+		if err != nil {
+			return nil, err
+		}
+		au.Courses = set
+	}
+	return au, nil
 }
 
 func (c *Config) level(name string, at path) (compliance.Level, *Error) {

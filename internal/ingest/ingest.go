@@ -91,14 +91,15 @@ func (o *Options) readOptions(file string) importers.Options {
 	return ro
 }
 
-// courseFilter keeps the courses that map to a Prevent level, matching
+// courseFilter keeps the courses that map to a Prevent level or are
+// annual-update courses, matching
 // each distinct course name against the rules once.
 func courseFilter(pol *compliance.Policy) func(string) bool {
 	seen := make(map[string]bool)
 	return func(course string) bool {
 		keep, ok := seen[course]
 		if !ok {
-			keep = pol.CourseLevel(course) != compliance.LevelNone
+			keep = pol.CourseGroup(course) != 0
 			seen[strings.Clone(course)] = keep
 		}
 		return keep
@@ -283,7 +284,7 @@ func nowMapped(ctx context.Context, s *store.Store, prev *store.Import, pol *com
 	}
 	var out []string
 	for c := range skipped {
-		if pol.CourseLevel(c) != compliance.LevelNone {
+		if pol.CourseGroup(c) != 0 {
 			out = append(out, c)
 		}
 	}
@@ -357,10 +358,45 @@ func pipe[T any](read func(emit func(T) error) (importers.Summary, error), add f
 
 // File imports a file of the given kind.
 func File(ctx context.Context, s *store.Store, kind importers.Kind, path string, opt Options) (Result, error) {
-	if kind == importers.Staff {
+	switch kind {
+	case importers.Staff:
 		return Staff(ctx, s, path, opt)
+	case importers.Exemptions:
+		return Exemptions(ctx, s, path, opt)
 	}
 	return Completions(ctx, s, path, opt)
+}
+
+// Exemptions imports one exemptions file. Its rows add to the exemptions
+// held; a row with the employee number and From of one held replaces it,
+// and within the file the last such row wins.
+func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
+	res := Result{File: path, Kind: importers.Exemptions}
+	hash, err := importers.FileHash(path)
+	if err != nil {
+		return res, err
+	}
+	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+		return res, err
+	} else if prev != nil {
+		res.Skipped, res.Previous = true, prev
+		return res, nil
+	}
+	tx, err := s.BeginExemptionImport(ctx, store.Import{FileName: filepath.Base(path), SHA256: hash, ImportedBy: Operator()})
+	if err != nil {
+		return res, err
+	}
+	sum, err := pipe(func(emit func(importers.ExemptionRow) error) (importers.Summary, error) {
+		return importers.ReadExemptions(path, opt.readOptions(path), emit)
+	}, func(r importers.ExemptionRow) error { return tx.Add(r.Exemption, r.Row) })
+	res.Errors = sum.Errors
+	if err == nil {
+		err = opt.strict(path, sum)
+	}
+	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
+		return fmt.Sprintf("exemptions %s: %d rows read, %d new, %d replacing one held, %d rejected",
+			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+	})
 }
 
 // DirResult is one file's outcome in a drop folder.

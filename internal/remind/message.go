@@ -28,6 +28,8 @@ func StatusTitle(s compliance.Status) string {
 		return "Never trained"
 	case compliance.DueSoon:
 		return "Due soon"
+	case compliance.NewStarter:
+		return "New starters"
 	}
 	return "Due later"
 }
@@ -287,6 +289,8 @@ func dateOr(t time.Time, none string) string {
 // staffSubject names what the reminder is about.
 func staffSubject(e *Entry) string {
 	switch {
+	case e.Status == compliance.NewStarter:
+		return "Please complete your Prevent training by " + e.DueDate.Format(longDate)
 	case e.DueDate.IsZero():
 		return "Please complete your Prevent training"
 	case e.Point == PointExpired:
@@ -306,6 +310,8 @@ func (p *planner) staffBody(e *Entry) (greeting, situation, book, link string) {
 		level = "Prevent training (" + r + ")"
 	}
 	switch {
+	case e.Status == compliance.NewStarter:
+		situation = fmt.Sprintf("Welcome to the trust. As a new member of staff, please complete your %s by %s.", level, e.DueDate.Format(longDate))
 	case e.DueDate.IsZero():
 		situation = fmt.Sprintf("Our training record shows no %s for you, at the level your role requires. Please complete it as soon as you can.", level)
 	case e.Point == PointExpired:

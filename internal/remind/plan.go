@@ -132,9 +132,11 @@ type draft struct {
 }
 
 // needsTraining reports whether a lead or manager is told about someone
-// in this status.
+// in this status: new starters are listed beside the expired, never
+// trained and due soon, due by the end of their grace period; exempt
+// people never are.
 func needsTraining(s compliance.Status) bool {
-	return s == compliance.Expired || s == compliance.Never || s == compliance.DueSoon
+	return s == compliance.Expired || s == compliance.Never || s == compliance.DueSoon || s == compliance.NewStarter
 }
 
 // drafts works out every message owed on the position's date: one per lead
@@ -207,7 +209,12 @@ func (p *planner) drafts(r *roster) (drafts []draft, withoutEmail int) {
 // than sent: someone first seen 5 days before their due date gets the 7-day
 // reminder only, not the 90-, 30- and 7-day ones at once.
 func (p *planner) staffPoint(per *compliance.Person, asOf time.Time) (point string, passed []string, ok bool) {
+	due := per.DueDate
 	switch {
+	case per.Status == compliance.Exempt:
+		return "", nil, false
+	case per.Status == compliance.NewStarter:
+		due = p.policy.GraceEnds(per) // counted from the end of their grace, like a due date
 	case per.Status == compliance.Never:
 		return PointNever, nil, true
 	case per.DueDate.Before(asOf):
@@ -216,7 +223,7 @@ func (p *planner) staffPoint(per *compliance.Person, asOf time.Time) (point stri
 		}
 		return PointExpired, passed, true
 	}
-	left := int(per.DueDate.Sub(compliance.Day(asOf)).Hours() / 24)
+	left := int(due.Sub(compliance.Day(asOf)).Hours() / 24)
 	for _, d := range p.staffDays { // furthest first
 		if left > d {
 			continue
@@ -229,11 +236,16 @@ func (p *planner) staffPoint(per *compliance.Person, asOf time.Time) (point stri
 	return point, passed, point != ""
 }
 
-// entryOf is a person as a reminder lists them.
+// entryOf is a person as a reminder lists them. A new starter is due by
+// the end of their grace period (start date + new_starter_days).
 func (p *planner) entryOf(per *compliance.Person, point string) Entry {
+	due := per.DueDate
+	if per.Status == compliance.NewStarter {
+		due = p.policy.GraceEnds(per)
+	}
 	return Entry{EmployeeNumber: per.EmployeeNumber, Name: per.Name, Organisation: per.Organisation,
 		JobRole: per.JobRole, Requirement: per.Requirement, Status: per.Status,
-		CompletedOn: per.CompletedOn, DueDate: per.DueDate, Point: point,
+		CompletedOn: per.CompletedOn, DueDate: due, Point: point,
 		Course: p.courses.forLevel(per.Requirement), InSnapshot: true}
 }
 
@@ -263,6 +275,9 @@ func (p *planner) entry(ctx context.Context, n store.ReminderNotice) (Entry, err
 		return e, nil
 	}
 	full := p.entryOf(per, n.Point)
+	if full.Status == compliance.NewStarter && full.DueKey() == n.DueKey {
+		return full, nil // still a new starter, due by the same day
+	}
 	full.Status, full.DueDate = e.Status, e.DueDate
 	if dueKey(per.DueDate) != n.DueKey {
 		full.CompletedOn = time.Time{} // the data moved on since

@@ -99,18 +99,57 @@ func writeInParts(w io.Writer, n int, format func(w io.Writer, lo, hi int) error
 // StatusColumns are the fields of the status listing, in order.
 var StatusColumns = []string{"employee_number", "name", "organisation", "requirement", "status", "completed_on", "due_date"}
 
+// statusColumns are the fields with the extras shown.
+func (x Extras) statusColumns() []string {
+	cols := StatusColumns
+	if x.Counting {
+		cols = append(cols[:len(cols):len(cols)], "start_date", "exempt_reason")
+	}
+	if x.Update {
+		cols = append(cols[:len(cols):len(cols)], "update_due")
+	}
+	return cols
+}
+
 func statusRecord(p *compliance.Person) []string {
 	return []string{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status), isoDate(p.CompletedOn), isoDate(p.DueDate)}
 }
 
-// WriteStatus writes each person's status in the format asked for.
+// record is statusRecord with the extras shown.
+func (x Extras) record(p *compliance.Person) []string {
+	rec := statusRecord(p)
+	if x.Counting {
+		rec = append(rec, isoDate(p.StartDate), p.ExemptReason)
+	}
+	if x.Update {
+		rec = append(rec, x.updateDue(p))
+	}
+	return rec
+}
+
+// updateDue is the update_due cell: true or false.
+func (x Extras) updateDue(p *compliance.Person) string {
+	if p.UpdateDue {
+		return "true"
+	}
+	return "false"
+}
+
+// WriteStatus writes each person's status in the format asked for, with
+// the contract's first columns only.
 func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance.Person) error {
+	return WriteStatusWith(w, format, asOf, people, Extras{})
+}
+
+// WriteStatusWith is WriteStatus with the extras shown (see
+// Position.Extras).
+func WriteStatusWith(w io.Writer, format string, asOf time.Time, people []compliance.Person, x Extras) error {
 	switch format {
 	case "json":
-		return writeStatusJSON(w, asOf, people)
+		return writeStatusJSON(w, asOf, people, x)
 	case "csv":
 		cw := csv.NewWriter(w)
-		_ = cw.Write(StatusColumns)
+		_ = cw.Write(x.statusColumns())
 		cw.Flush()
 		if err := cw.Error(); err != nil {
 			return err
@@ -118,7 +157,7 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 		return writeInParts(w, len(people), func(w io.Writer, lo, hi int) error {
 			cw := csv.NewWriter(w)
 			for i := lo; i < hi; i++ {
-				rec := statusRecord(&people[i])
+				rec := x.record(&people[i])
 				for j := range rec {
 					rec[j] = figures.SafeCell(rec[j])
 				}
@@ -128,10 +167,10 @@ func WriteStatus(w io.Writer, format string, asOf time.Time, people []compliance
 			return cw.Error()
 		})
 	case "xlsx":
-		return writeXLSX(w, "Status "+asOf.Format(time.DateOnly), StatusColumns, len(people),
-			func(i int) []string { return statusRecord(&people[i]) })
+		return writeXLSX(w, "Status "+asOf.Format(time.DateOnly), x.statusColumns(), len(people),
+			func(i int) []string { return x.record(&people[i]) })
 	case "table", "":
-		if err := writeStatusTable(w, people); err != nil {
+		if err := writeStatusTable(w, people, x); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(w, "%d %s as of %s\n", len(people), pluralWord(len(people), "person", "people"), asOf.Format(time.DateOnly))
@@ -157,6 +196,39 @@ type jsonPerson struct {
 	DueDate        *string `json:"due_date"`
 }
 
+// jsonPersonWith is a person with the extras shown: start_date (null when
+// none) and exempt_reason (when exempt) once who counts is in use,
+// update_due once the annual-update measure is.
+type jsonPersonWith struct {
+	jsonPerson
+	StartDate    **string `json:"start_date,omitempty"`
+	ExemptReason *string  `json:"exempt_reason,omitempty"`
+	UpdateDue    *bool    `json:"update_due,omitempty"`
+}
+
+// jsonRecord is a person as status JSON writes them.
+func (x Extras) jsonRecord(p *compliance.Person) any {
+	base := jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status),
+		optDate(p.CompletedOn), optDate(p.DueDate)}
+	if !x.Counting && !x.Update {
+		return base
+	}
+	out := jsonPersonWith{jsonPerson: base}
+	if x.Counting {
+		start := optDate(p.StartDate)
+		out.StartDate = &start
+		if p.Status == compliance.Exempt {
+			reason := p.ExemptReason
+			out.ExemptReason = &reason
+		}
+	}
+	if x.Update {
+		due := p.UpdateDue
+		out.UpdateDue = &due
+	}
+	return out
+}
+
 func optDate(t time.Time) *string {
 	if t.IsZero() {
 		return nil
@@ -168,7 +240,7 @@ func optDate(t time.Time) *string {
 // writeStatusJSON writes {"as_of": ..., "people": [...]} indented by two
 // spaces, as json.Encoder with SetIndent("", "  ") would, part by part
 // rather than the whole document in memory first.
-func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) error {
+func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person, x Extras) error {
 	day, _ := json.Marshal(asOf.Format(time.DateOnly))
 	if len(people) == 0 {
 		_, err := fmt.Fprintf(w, "{\n  \"as_of\": %s,\n  \"people\": []\n}\n", day)
@@ -181,8 +253,7 @@ func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) er
 		var buf bytes.Buffer
 		for i := lo; i < hi; i++ {
 			p := &people[i]
-			b, err := json.MarshalIndent(jsonPerson{p.EmployeeNumber, p.Name, p.Organisation, p.Requirement.String(), string(p.Status),
-				optDate(p.CompletedOn), optDate(p.DueDate)}, "    ", "  ")
+			b, err := json.MarshalIndent(x.jsonRecord(p), "    ", "  ")
 			if err != nil {
 				return err
 			}
@@ -206,9 +277,30 @@ func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) er
 // statusTableHeader heads the status table.
 var statusTableHeader = []string{"EMPLOYEE NO", "NAME", "ORGANISATION", "REQUIREMENT", "STATUS", "COMPLETED", "DUE"}
 
-func statusTableRow(p *compliance.Person) []string {
-	return []string{p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
+func statusTableRow(p *compliance.Person) []string { return statusTableRowWith(p, Extras{}) }
+
+func statusTableRowWith(p *compliance.Person, x Extras) []string {
+	row := []string{p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
 		string(p.Status), figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate))}
+	if x.Counting {
+		row = append(row, figures.Dash(isoDate(p.StartDate)), figures.Dash(figures.Clip(p.ExemptReason, 30)))
+	}
+	if x.Update {
+		row = append(row, figures.YesNo(p.UpdateDue))
+	}
+	return row
+}
+
+// tableHeader is the status table's header with the extras shown.
+func (x Extras) tableHeader() []string {
+	h := statusTableHeader
+	if x.Counting {
+		h = append(h[:len(h):len(h)], "STARTED", "EXEMPT REASON")
+	}
+	if x.Update {
+		h = append(h[:len(h):len(h)], "UPDATE DUE")
+	}
+	return h
 }
 
 // writeStatusTable writes the status table aligned as text/tabwriter
@@ -216,16 +308,17 @@ func statusTableRow(p *compliance.Person) []string {
 // spaces; the last column as it is). The widths are found first, so that
 // a listing of millions of people is written part by part instead of held
 // in a tabwriter.
-func writeStatusTable(w io.Writer, people []compliance.Person) error {
-	width := make([]int, len(statusTableHeader)-1)
+func writeStatusTable(w io.Writer, people []compliance.Person, x Extras) error {
+	header := x.tableHeader()
+	width := make([]int, len(header)-1)
 	measure := func(cells []string) {
 		for j := range width {
 			width[j] = max(width[j], utf8.RuneCountInString(cells[j]))
 		}
 	}
-	measure(statusTableHeader)
+	measure(header)
 	for i := range people {
-		measure(statusTableRow(&people[i]))
+		measure(statusTableRowWith(&people[i], x))
 	}
 	line := func(b *bytes.Buffer, cells []string) {
 		for j, c := range cells {
@@ -239,14 +332,14 @@ func writeStatusTable(w io.Writer, people []compliance.Person) error {
 		b.WriteByte('\n')
 	}
 	var head bytes.Buffer
-	line(&head, statusTableHeader)
+	line(&head, header)
 	if _, err := w.Write(head.Bytes()); err != nil {
 		return err
 	}
 	return writeInParts(w, len(people), func(w io.Writer, lo, hi int) error {
 		var b bytes.Buffer
 		for i := lo; i < hi; i++ {
-			line(&b, statusTableRow(&people[i]))
+			line(&b, statusTableRowWith(&people[i], x))
 		}
 		_, err := w.Write(b.Bytes())
 		return err

@@ -24,6 +24,25 @@ type Position struct {
 	Snapshot store.Snapshot
 	People   []compliance.Person
 	Policy   compliance.Policy
+	// Exemptions is true when any exemption has been imported: with
+	// new_starter_days on, it shows the columns and counts of who counts
+	// (see Extras).
+	Exemptions bool
+}
+
+// Extras says which outputs beyond the contract's first ones a position
+// shows: who counts (start date, exempt reason, the statuses new_starter
+// and exempt) only when new_starter_days is on or an exemption has been
+// imported, so that a trust using neither sees its outputs unchanged; the
+// annual-update measure only when configured.
+func (p *Position) Extras() Extras {
+	return Extras{Counting: p.Policy.NewStarterDays > 0 || p.Exemptions, Update: p.Policy.AnnualUpdate != nil}
+}
+
+// Extras are the optional parts of status and summary outputs.
+type Extras struct {
+	Counting bool // start_date, exempt_reason, new_starter and exempt
+	Update   bool // update_due
 }
 
 // NoSnapshotError says there is no staff extract to answer for a date.
@@ -54,12 +73,14 @@ const (
 	NeedName    Need = 1 << iota // Person.Name: listings of people
 	NeedContact                  // Person.Email and ManagerEmail: reminders
 	NeedRole                     // Person.StaffGroup and JobRole: the dashboard
-	NeedAll     = NeedName | NeedContact | NeedRole
+	NeedGroups                   // Person.OrgLevels, StaffGroup and LineManager: grouping
+	NeedAll     = NeedName | NeedContact | NeedRole | NeedGroups
 )
 
 // fields lists the assignment fields to read for what is needed, and for
-// the policy's rules.
-func (n Need) fields(pol *compliance.Policy) []compliance.Field {
+// the policy's rules; the start date too when new starters are counted or,
+// exemptions being held, the start_date column is shown.
+func (n Need) fields(pol *compliance.Policy, exemptions bool) []compliance.Field {
 	fields := append(pol.AssignmentFields(), compliance.FieldOrganisation)
 	if n&NeedName != 0 {
 		fields = append(fields, store.FieldName)
@@ -69,6 +90,12 @@ func (n Need) fields(pol *compliance.Policy) []compliance.Field {
 	}
 	if n&NeedRole != 0 {
 		fields = append(fields, compliance.FieldStaffGroup, compliance.FieldJobRole)
+	}
+	if n&NeedGroups != 0 {
+		fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
+	}
+	if pol.NewStarterDays > 0 || exemptions { // start dates decide, or are shown
+		fields = append(fields, store.FieldStartDate)
 	}
 	return fields
 }
@@ -90,8 +117,18 @@ func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf ti
 	}
 	levels := make(map[string]int)
 	for _, k := range keys {
-		if l := pol.CourseLevel(k); l != compliance.LevelNone {
-			levels[k] = int(l)
+		if g := pol.CourseGroup(k); g != 0 {
+			levels[k] = g
+		}
+	}
+	ex, err := s.ExemptionsAsOf(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	anyEx := ex.Len() > 0
+	if !anyEx {
+		if anyEx, err = s.HasExemptions(ctx); err != nil {
+			return nil, err
 		}
 	}
 	// What pol.Evaluate does, with people built as the assignments
@@ -101,7 +138,7 @@ func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf ti
 	staffDone := make(chan error, 1)
 	go func() {
 		b := pol.NewWorkforce(snap.People)
-		err := s.EachAssignment(ctx, snap.ID, need.fields(&pol), func(a *compliance.Assignment) error {
+		err := s.EachAssignment(ctx, snap.ID, need.fields(&pol, anyEx), func(a *compliance.Assignment) error {
 			b.Add(a)
 			return nil
 		})
@@ -117,8 +154,8 @@ func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf ti
 	if err != nil {
 		return nil, err
 	}
-	pol.AssessAll(people, latest, asOf)
-	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol}, nil
+	pol.AssessAll(people, latest, ex, asOf)
+	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol, Exemptions: anyEx}, nil
 }
 
 // Filter selects people for the status listing.
@@ -146,7 +183,8 @@ func (f Filter) Apply(people []compliance.Person) []compliance.Person {
 }
 
 // Urgent returns up to n people most in need of a refresher: expired (longest
-// lapsed first), never trained, then due soon (soonest first).
+// lapsed first), never trained, then due soon (soonest first). New starters
+// and exempt people are not listed.
 func Urgent(people []compliance.Person, n int) []compliance.Person {
 	var expired, never, soon []compliance.Person
 	for _, p := range people {

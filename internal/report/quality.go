@@ -27,6 +27,10 @@ type Quality struct {
 	// course rule).
 	Unmapped []store.CourseCount
 	Suspect  []store.CourseCount
+	// Exemptions is true when any exemption is held; UnknownExemptions
+	// are those for employee numbers in no staff snapshot.
+	Exemptions        bool
+	UnknownExemptions []store.HeldExemption
 }
 
 var suspectWords = glob.Set{glob.MustCompile("*prevent *"), glob.MustCompile("*prevent"), glob.MustCompile("*radicali*"), glob.MustCompile("*wrap*")}
@@ -40,6 +44,14 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 	}
 	if q.RowErrors, err = s.RowErrors(ctx, 0); err != nil {
 		return nil, err
+	}
+	if q.Exemptions, err = s.HasExemptions(ctx); err != nil {
+		return nil, err
+	}
+	if q.Exemptions {
+		if q.UnknownExemptions, err = s.UnknownExemptions(ctx); err != nil {
+			return nil, err
+		}
 	}
 	// Each of these reads every completion held: on their own connections
 	// at once, a national history takes the time of the slowest.
@@ -56,7 +68,7 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 		}
 	}
 	for _, c := range courses {
-		if pol.CourseLevel(c.Course) != compliance.LevelNone {
+		if pol.CourseGroup(c.Course) != 0 {
 			continue
 		}
 		q.Unmapped = append(q.Unmapped, c)
@@ -110,6 +122,17 @@ func (q *Quality) Write(w io.Writer) error {
 			who = u.Email
 		}
 		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", u.FileName, u.Row, who, u.Course, u.CompletedOn.Format(time.DateOnly))
+	}
+
+	if q.Exemptions {
+		fmt.Fprintf(w, "\nExemptions for employee numbers in no staff extract (kept, in case they appear later): %d\n", len(q.UnknownExemptions))
+		for i, e := range q.UnknownExemptions {
+			if i == listLimit {
+				fmt.Fprintf(w, "  ... %d more\n", len(q.UnknownExemptions)-listLimit)
+				break
+			}
+			fmt.Fprintf(w, "  %s row %d: %s, %q from %s\n", e.FileName, e.Row, e.EmployeeNumber, e.Reason, e.From.Format(time.DateOnly))
+		}
 	}
 
 	fmt.Fprintf(w, "\nCompletions dated after the day they were imported: %d\n", len(q.Future))

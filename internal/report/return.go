@@ -16,13 +16,21 @@ const trendQuarters = 4
 // QuarterReturn computes a quarter's return from the snapshot in force on
 // its last day, with its provenance, and the trend over the previous
 // quarters for which a snapshot exists when withTrend (the XLSX shows it;
-// the CSV does not need it).
-func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p returns.Provider, q returns.Quarter, suppressBelow int, now time.Time, withTrend bool) (*returns.Return, []returns.TrendPoint, error) {
-	pos, err := LoadFor(ctx, s, pol, q.End(), 0)
+// the CSV does not need it). Its rows group by the key by (config
+// return.by; "" is by organisation).
+func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p returns.Provider, q returns.Quarter, suppressBelow int, by compliance.GroupKey, now time.Time, withTrend bool) (*returns.Return, []returns.TrendPoint, error) {
+	if by == "" {
+		by = compliance.ByOrganisation
+	}
+	var need Need
+	if by != compliance.ByOrganisation {
+		need = NeedGroups
+	}
+	pos, err := LoadFor(ctx, s, pol, q.End(), need)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := returns.Build(q, p, pos.People, pol.Threshold)
+	r := returns.BuildBy(q, p, pos.People, pol.Threshold, by)
 	r.SuppressBelow = suppressBelow
 	r.SnapshotDate, r.SnapshotFile = pos.Snapshot.EffectiveDate, pos.Snapshot.FileName
 	r.GeneratedAt = now

@@ -43,7 +43,13 @@ type Return struct {
 // Build computes the return for a quarter from the workforce evaluated as
 // of q.End().
 func Build(q Quarter, p Provider, people []compliance.Person, threshold float64) *Return {
-	rows, total := compliance.Aggregate(people)
+	return BuildBy(q, p, people, threshold, compliance.ByOrganisation)
+}
+
+// BuildBy is Build with one row per group of the key (config return.by):
+// the header stays, the group's name goes under organisation.
+func BuildBy(q Quarter, p Provider, people []compliance.Person, threshold float64, by compliance.GroupKey) *Return {
+	rows, total := compliance.AggregateBy(people, by)
 	return &Return{Quarter: q, AsOf: q.End(), Provider: p, Threshold: threshold, Rows: rows, Total: total}
 }
 

@@ -86,7 +86,7 @@ func TestLatestCompletions(t *testing.T) {
 			pol.Requirements = append(pol.Requirements, compliance.Rule{Level: compliance.Level3})
 			pol.Courses = courseRules(t)
 			asOf := date(2026, 9, 30)
-			if a, b := pol.Evaluate(staff, all, asOf), pol.Evaluate(staff, got, asOf); !reflect.DeepEqual(a, b) {
+			if a, b := pol.Evaluate(staff, all, nil, asOf), pol.Evaluate(staff, got, nil, asOf); !reflect.DeepEqual(a, b) {
 				t.Errorf("from every completion %+v\nfrom the latest %+v", a, b)
 			}
 		})

@@ -21,6 +21,7 @@ import (
 const (
 	KindStaff       = "staff"
 	KindCompletions = "completions"
+	KindExemptions  = "exemptions"
 )
 
 // ErrAlreadyImported is returned when an import begins for file content
@@ -246,7 +247,8 @@ type StaffImport struct {
 
 var assignmentColumns = []string{"snapshot_id", "row_no", "employee_number", "assignment_number", "name",
 	"organisation", "staff_group", "occupation_code", "job_role", "position_title",
-	"assignment_category", "assignment_status", "is_primary", "email", "manager_email"}
+	"assignment_category", "assignment_status", "is_primary", "email", "manager_email",
+	"start_date", "org_l2", "org_l3", "org_l4", "org_l5", "org_l6", "org_l7"}
 
 // BeginStaffImport starts importing a staff extract as the snapshot for
 // imp.EffectiveDate, replacing any snapshot already held for that date (a
@@ -293,7 +295,8 @@ func (t *StaffImport) Add(a compliance.Assignment) error {
 	}
 	_, err := t.w.write(t.snapshotID, a.Row, a.EmployeeNumber, a.AssignmentNumber, a.Name,
 		a.Organisation, a.StaffGroup, a.OccupationCode, a.JobRole, a.PositionTitle,
-		a.AssignmentCategory, a.AssignmentStatus, a.Primary, normEmail(a.Email), normEmail(a.ManagerEmail))
+		a.AssignmentCategory, a.AssignmentStatus, a.Primary, normEmail(a.Email), normEmail(a.ManagerEmail),
+		startDateArg(a.StartDate), a.OrgLevels[0], a.OrgLevels[1], a.OrgLevels[2], a.OrgLevels[3], a.OrgLevels[4], a.OrgLevels[5])
 	if err != nil {
 		return fmt.Errorf("staff extract %s row %d: %w", t.imp.FileName, a.Row, err)
 	}
@@ -464,6 +467,14 @@ func (t *CompletionImport) recordCourseKeys() error {
 		}
 	}
 	return nil
+}
+
+// startDateArg is a start date as stored: 'YYYY-MM-DD', ” when blank.
+func startDateArg(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return dayArg(t)
 }
 
 func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

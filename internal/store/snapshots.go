@@ -88,6 +88,25 @@ var assignmentReads = []struct {
 	{"position_title", compliance.FieldPositionTitle, func(a *compliance.Assignment, in interner, v string) { a.PositionTitle = in.getString(v) }},
 	{"assignment_category", compliance.FieldAssignmentCategory, func(a *compliance.Assignment, in interner, v string) { a.AssignmentCategory = in.getString(v) }},
 	{"assignment_status", compliance.FieldAssignmentStatus, func(a *compliance.Assignment, in interner, v string) { a.AssignmentStatus = in.getString(v) }},
+	{"start_date", FieldStartDate, func(a *compliance.Assignment, _ interner, v string) { a.StartDate = startDate(v) }},
+	{"org_l2", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[0] = in.getString(v) }},
+	{"org_l3", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[1] = in.getString(v) }},
+	{"org_l4", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[2] = in.getString(v) }},
+	{"org_l5", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[3] = in.getString(v) }},
+	{"org_l6", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[4] = in.getString(v) }},
+	{"org_l7", FieldOrgLevels, func(a *compliance.Assignment, in interner, v string) { a.OrgLevels[5] = in.getString(v) }},
+}
+
+// startDate reads a stored start date ('YYYY-MM-DD', ” when blank).
+func startDate(v string) time.Time {
+	if v == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(dayLayout, v)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
 
 // Fields of an assignment that AssignmentsFor reads only when asked to,
@@ -96,6 +115,10 @@ const (
 	FieldName         compliance.Field = "name"
 	FieldEmail        compliance.Field = "email"
 	FieldManagerEmail compliance.Field = "manager_email"
+	// FieldStartDate is the assignment's start date.
+	FieldStartDate compliance.Field = "start_date"
+	// FieldOrgLevels is Org L2 to Org L7, read together.
+	FieldOrgLevels compliance.Field = "org_levels"
 	// fieldAssignmentNumber is unique to each row and never needed by
 	// a report.
 	fieldAssignmentNumber compliance.Field = "assignment_number"

@@ -82,7 +82,7 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 			s.internal(w, r, err)
 			return
 		}
-		ret := returns.Build(q, s.provider(), pos.People, th)
+		ret := returns.BuildBy(q, s.provider(), pos.People, th, s.cfg.ReturnBy())
 		ret.SuppressBelow = s.cfg.Return.SuppressBelow
 		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: pos.Snapshot,
 			Meets: ret.Total.MeetsThreshold(th), XLSX: "/returns/" + q.String() + ".xlsx",
@@ -118,7 +118,7 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
 		return
 	}
-	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now(), true)
+	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.cfg.ReturnBy(), s.now(), true)
 	if noSnapshot(err) {
 		s.fail(w, r, http.StatusNotFound, err.Error())
 		return

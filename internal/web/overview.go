@@ -48,6 +48,17 @@ type overviewData struct {
 	Orgs    []orgRow
 	Total   orgRow
 	Columns []sortColumn
+	// By is the key the table groups by, ByTitle its name for people and
+	// ByOptions the keys to choose from.
+	By        compliance.GroupKey
+	ByTitle   string
+	ByOptions []byOption
+	// RAG is true when the config sets rag bands: rates are coloured red,
+	// amber or green.
+	RAG      bool
+	RedBelow string
+	// Update is the annual-update measure, nil when not configured.
+	Update *updateFigures
 
 	Trend     template.HTML
 	TrendRows []trendRow
@@ -55,6 +66,47 @@ type overviewData struct {
 	Forecast     template.HTML
 	ForecastDays []time.Time
 	ForecastRows []forecastRow
+}
+
+type byOption struct {
+	Key      compliance.GroupKey
+	Title    string
+	Selected bool
+}
+
+// updateFigures is the annual-update measure on the overview, beside the
+// threshold figures and never in them.
+type updateFigures struct {
+	Months int
+	Levels []levelCount
+	All    int
+}
+
+type levelCount struct {
+	Level compliance.Level
+	Count int
+}
+
+// groupTitle names a group key for people: Organisation, Org L4, Staff
+// group, Manager.
+func groupTitle(k compliance.GroupKey) string {
+	switch k {
+	case compliance.ByOrganisation:
+		return "Organisation"
+	case compliance.ByStaffGroup:
+		return "Staff group"
+	case compliance.ByManager:
+		return "Manager"
+	}
+	return "Org L" + string(k[len(k)-1])
+}
+
+// groupParam is the /people filter that selects a group of the key.
+func groupParam(k compliance.GroupKey) string {
+	if k == compliance.ByOrganisation {
+		return "org"
+	}
+	return string(k)
 }
 
 type levelFigure struct {
@@ -76,6 +128,16 @@ type orgRow struct {
 	All       compliance.Tally
 	Meets     bool
 	Href      string // the organisation's people
+	// Cells are Levels then All with the class each is shown in: ok or
+	// below against the threshold, or rag-red, rag-amber, rag-green with
+	// RAG bands.
+	Cells []bandCell
+}
+
+type bandCell struct {
+	Tally compliance.Tally
+	Class string
+	RAG   string
 }
 
 type sortColumn struct {
@@ -118,7 +180,27 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Snapshot = pos.Snapshot
-	orgs, total := compliance.Aggregate(pos.People)
+	by, err := compliance.ParseGroupKey(r.URL.Query().Get("by"))
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	d.By, d.ByTitle = by, groupTitle(by)
+	for _, k := range compliance.GroupKeys {
+		d.ByOptions = append(d.ByOptions, byOption{Key: k, Title: groupTitle(k), Selected: k == by})
+	}
+	if s.policy.RedBelow > 0 {
+		d.RAG, d.RedBelow = true, figures.ThresholdPct(s.policy.RedBelow)
+	}
+	orgs, total := compliance.AggregateBy(pos.People, by)
+	if u := s.policy.AnnualUpdate; u != nil {
+		d.Update = &updateFigures{Months: u.Months, All: total.AllUpdateDue}
+		for _, l := range compliance.Levels {
+			if u.Applies(l) {
+				d.Update.Levels = append(d.Update.Levels, levelCount{Level: l, Count: total.UpdateDue[l]})
+			}
+		}
+	}
 	d.All, d.Meets = total.All, total.MeetsThreshold(th)
 
 	var bars []Bar
@@ -130,7 +212,11 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	bars = append(bars, rateBar("All staff", total.All, th))
 	d.Headline = BarChart{Title: fmt.Sprintf("Compliance by level on %s against the %s minimum", longDate(asOf), d.ThresholdText),
 		Bars: bars, Threshold: th}.SVG()
-	for _, st := range compliance.Statuses {
+	statuses := compliance.Statuses
+	if pos.Extras().Counting {
+		statuses = compliance.AllStatuses
+	}
+	for _, st := range statuses {
 		q := url.Values{"status": {string(st)}}
 		if given {
 			q.Set("as_of", d.AsOfValue)
@@ -141,11 +227,14 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	key, desc := sortParams(r.URL.Query())
 	sortOrgs(orgs, key, desc)
 	for _, o := range orgs {
-		d.Orgs = append(d.Orgs, s.orgRow(o, th, given, d.AsOfValue))
+		d.Orgs = append(d.Orgs, s.groupRow(o, by, th, given, d.AsOfValue))
 	}
 	d.Total = s.orgRow(total, th, false, "")
 	d.Total.Href = ""
 	d.Columns = sortColumns(r.URL.Query(), key, desc)
+	if by != compliance.ByOrganisation {
+		d.Columns[0].Label = d.ByTitle
+	}
 
 	if err := s.trend(r, &d, pos.People); err != nil {
 		s.internal(w, r, err)
@@ -153,6 +242,22 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	}
 	s.forecast(&d, pos.People)
 	s.render(w, r, http.StatusOK, "overview", "Overview", d)
+}
+
+// bandCell is a rate with the class it is shown in.
+func (s *server) bandCell(t compliance.Tally, th float64) bandCell {
+	c := bandCell{Tally: t}
+	switch {
+	case t.Required == 0:
+	case s.policy.RedBelow > 0:
+		c.RAG = t.RAG(th, s.policy.RedBelow)
+		c.Class = "rag-" + c.RAG
+	case t.Meets(th):
+		c.Class = "ok"
+	default:
+		c.Class = "below"
+	}
+	return c
 }
 
 // rateBar is a level's bar: green at or above the threshold, red below.
@@ -166,11 +271,19 @@ func rateBar(label string, t compliance.Tally, th float64) Bar {
 }
 
 func (s *server) orgRow(o *compliance.Summary, th float64, given bool, asOf string) orgRow {
+	return s.groupRow(o, compliance.ByOrganisation, th, given, asOf)
+}
+
+// groupRow is a row of a table by the key, linking to the group's people.
+func (s *server) groupRow(o *compliance.Summary, key compliance.GroupKey, th float64, given bool, asOf string) orgRow {
 	row := orgRow{Name: o.Organisation, Headcount: o.Headcount, All: o.All, Meets: o.MeetsThreshold(th)}
 	for _, l := range compliance.Levels {
 		row.Levels = append(row.Levels, o.Level(l))
 	}
-	q := url.Values{"org": {o.Organisation}}
+	for _, t := range append(append([]compliance.Tally(nil), row.Levels...), o.All) {
+		row.Cells = append(row.Cells, s.bandCell(t, th))
+	}
+	q := url.Values{groupParam(key): {o.Organisation}}
 	if given {
 		q.Set("as_of", asOf)
 	}
@@ -207,6 +320,9 @@ func sortColumns(q url.Values, key string, desc bool) []sortColumn {
 		nq := url.Values{"sort": {k.key}}
 		if as := q.Get("as_of"); as != "" {
 			nq.Set("as_of", as)
+		}
+		if by := q.Get("by"); by != "" {
+			nq.Set("by", by)
 		}
 		col := sortColumn{Label: k.label}
 		if k.key == key {

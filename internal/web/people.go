@@ -28,12 +28,31 @@ type peopleFilter struct {
 	// and that many days after it (not yet expired); -1 for all.
 	DueWithin int
 	Sort      string // "" (employee number) or "due"
+	// OrgLevels (Org L2..L7) and Manager select a group as a summary by
+	// that key names it ("(blank)" for a blank value), "" for all.
+	OrgLevels [6]string
+	Manager   string
+}
+
+// groupKeys are the filters that name a group of a summary --by key, in
+// the order they nest.
+var groupKeys = []compliance.GroupKey{"org_l2", "org_l3", "org_l4", "org_l5", "org_l6", "org_l7"}
+
+// groupName is a person's group for a key, as a summary names it.
+func groupName(k compliance.GroupKey, p *compliance.Person) string {
+	if v := k.Of(p); v != "" {
+		return v
+	}
+	return k.BlankGroup()
 }
 
 const maxDueWithin = 3650
 
 func parsePeopleFilter(q url.Values) (peopleFilter, error) {
-	f := peopleFilter{Org: q.Get("org"), StaffGroup: q.Get("staff_group"), DueWithin: -1}
+	f := peopleFilter{Org: q.Get("org"), StaffGroup: q.Get("staff_group"), DueWithin: -1, Manager: q.Get("manager")}
+	for i, k := range groupKeys {
+		f.OrgLevels[i] = q.Get(string(k))
+	}
 	if v := q.Get("requirement"); v != "" {
 		l, err := compliance.ParseLevel(v)
 		if err != nil {
@@ -84,6 +103,14 @@ func (f peopleFilter) query(asOf string) url.Values {
 	if f.StaffGroup != "" {
 		q.Set("staff_group", f.StaffGroup)
 	}
+	for i, k := range groupKeys {
+		if f.OrgLevels[i] != "" {
+			q.Set(string(k), f.OrgLevels[i])
+		}
+	}
+	if f.Manager != "" {
+		q.Set("manager", f.Manager)
+	}
 	if f.Requirement != compliance.LevelNone {
 		q.Set("requirement", f.Requirement.String())
 	}
@@ -105,6 +132,9 @@ func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compli
 	out := make([]compliance.Person, 0, len(people))
 	last := asOf.AddDate(0, 0, f.DueWithin)
 	for _, p := range people {
+		if !f.inGroups(&p) {
+			continue
+		}
 		switch {
 		case f.Org != "" && orgName(p.Organisation) != f.Org,
 			f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
@@ -126,6 +156,23 @@ func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compli
 		})
 	}
 	return out
+}
+
+// inGroups reports whether a person is in the organisation levels and
+// team the filter names.
+func (f peopleFilter) inGroups(p *compliance.Person) bool {
+	for i, k := range groupKeys {
+		if f.OrgLevels[i] != "" && groupName(k, p) != f.OrgLevels[i] {
+			return false
+		}
+	}
+	return f.Manager == "" || groupName(compliance.ByManager, p) == f.Manager
+}
+
+// groupsOnly is the filter keeping only its organisation, organisation
+// levels, staff group and team: the people a drill-down table sums.
+func (f peopleFilter) groupsOnly() peopleFilter {
+	return peopleFilter{Org: f.Org, StaffGroup: f.StaffGroup, OrgLevels: f.OrgLevels, Manager: f.Manager, DueWithin: -1}
 }
 
 // peopleColumns are the columns of the people list, on the page and in its
@@ -164,6 +211,24 @@ type peopleData struct {
 	SortDue     string // the address sorted by due date
 	SortNumber  string // the address sorted by employee number
 	Clear       string
+	// Team is the figures of the manager's team (manager= given); Drill
+	// the groups one organisation level down from the deepest level the
+	// filter names, each linking a level further.
+	Team      *groupTable
+	Drill     *groupTable
+	Threshold float64
+	// Hidden keeps the organisation-level and team filters, which the
+	// form does not show, when the form is applied.
+	Hidden []hiddenField
+}
+
+type hiddenField struct{ Name, Value string }
+
+// groupTable is a small summary table on the people page.
+type groupTable struct {
+	Title string
+	Rows  []orgRow
+	Total orgRow
 }
 
 type statusOption struct {
@@ -216,7 +281,11 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	if pos != nil {
 		d.Orgs, d.StaffGroups = distinct(pos.People)
 	}
-	for _, st := range compliance.Statuses {
+	statuses := compliance.Statuses
+	if pos != nil && pos.Extras().Counting {
+		statuses = compliance.AllStatuses
+	}
+	for _, st := range statuses {
 		d.Statuses = append(d.Statuses, statusOption{Status: st, Label: statusText(st), Checked: slices.Contains(d.Filter.Statuses, st)})
 	}
 	if d.Filter.DueWithin >= 0 {
@@ -242,7 +311,56 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	d.SortDue = "/people?" + byDue.query(d.AsOfValue).Encode()
 	d.SortNumber = "/people?" + byNumber.query(d.AsOfValue).Encode()
 	d.Clear = "/people" + asOfQ
+	for i, k := range groupKeys {
+		if v := d.Filter.OrgLevels[i]; v != "" {
+			d.Hidden = append(d.Hidden, hiddenField{string(k), v})
+		}
+	}
+	if d.Filter.Manager != "" {
+		d.Hidden = append(d.Hidden, hiddenField{"manager", d.Filter.Manager})
+	}
+	if pos != nil {
+		s.groupTables(&d, pos)
+	}
 	s.render(w, r, http.StatusOK, "people", "People", d)
+}
+
+// groupTables adds the manager's team figures and the drill-down from the
+// deepest organisation level the filter names to the level below it.
+func (s *server) groupTables(d *peopleData, pos *report.Position) {
+	d.Threshold = s.policy.Threshold
+	inGroups := d.Filter.groupsOnly().apply(pos.People, d.AsOf)
+	if d.Filter.Manager != "" {
+		_, total := compliance.AggregateBy(inGroups, compliance.ByManager)
+		t := s.orgRow(total, d.Threshold, false, "")
+		t.Name, t.Href = d.Filter.Manager, ""
+		d.Team = &groupTable{Title: "Team of " + d.Filter.Manager, Total: t}
+	}
+	deepest := -1
+	for i := range groupKeys {
+		if d.Filter.OrgLevels[i] != "" {
+			deepest = i
+		}
+	}
+	if deepest < 0 || deepest == len(groupKeys)-1 {
+		return
+	}
+	next := groupKeys[deepest+1]
+	groups, total := compliance.AggregateBy(inGroups, next)
+	if len(groups) == 1 && groups[0].Organisation == next.BlankGroup() {
+		return // nothing recorded at the level below
+	}
+	table := &groupTable{Title: d.Filter.OrgLevels[deepest] + " by " + groupTitle(next)}
+	for _, g := range groups {
+		row := s.orgRow(g, d.Threshold, false, "")
+		f := d.Filter.groupsOnly()
+		f.OrgLevels[deepest+1] = g.Organisation
+		row.Href = "/people?" + f.query(d.AsOfValue).Encode()
+		table.Rows = append(table.Rows, row)
+	}
+	table.Total = s.orgRow(total, d.Threshold, false, "")
+	table.Total.Name, table.Total.Href = "Total", ""
+	d.Drill = table
 }
 
 // orgName is an organisation as the summaries name it: a blank one is

@@ -167,6 +167,17 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"lower": strings.ToLower,
+	// groupTables lists the people page's summary tables that are set.
+	"groupTables": func(tables ...*groupTable) []*groupTable {
+		var out []*groupTable
+		for _, t := range tables {
+			if t != nil {
+				out = append(out, t)
+			}
+		}
+		return out
+	},
+	"threshold": figures.ThresholdPct,
 	// when is an instant in the server's time zone.
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -201,6 +212,10 @@ func statusText(st compliance.Status) string {
 		return "Never trained"
 	case compliance.Compliant:
 		return "Compliant"
+	case compliance.NewStarter:
+		return "New starter"
+	case compliance.Exempt:
+		return "Exempt"
 	}
 	return string(st)
 }
