@@ -62,7 +62,7 @@ type cell struct {
 
 func text(s string) cell  { return cell{Text: s} }
 func label(s string) cell { return cell{Text: s, Left: true} }
-func count(n int) cell   { return cell{Text: thousands(n), Value: n} }
+func count(n int) cell    { return cell{Text: thousands(n), Value: n} }
 
 // rate is a rate cell, coloured by RAG when configured, else green when
 // it meets the threshold and red when not.
@@ -207,7 +207,7 @@ func (r *Report) trendSection() section {
 	c := r.trendChart()
 	s := section{ID: "trend", Heading: "Trend over the last eight quarters", Chart: &c,
 		ChartTitle: "Compliance by level at each quarter end",
-		Paras: []string{"The rate of each level and of all staff on the last day of each quarter, up to the last one reported."}}
+		Paras:      []string{"The rate of each level and of all staff on the last day of each quarter, up to the last one reported."}}
 	if len(r.Trend) < TrendQuarters {
 		s.Paras = append(s.Paras, fmt.Sprintf("Staff extracts are held from %s, so the trend starts there.", quarterName(r.Trend[0].Quarter)))
 	}
