@@ -14,7 +14,7 @@ func (r *Report) planSection() section {
 			fmt.Sprintf("If the workforce of %s stays as it is and nobody trains, each level's rate falls as training lapses. The table gives it at each of the next six month-ends, and the completions a month that would keep every month-end at or above the minimum (renewals given to whoever lapses soonest).", longDate(r.Plan.From)),
 			r.PlanSentence(),
 		}}
-	t := table{Sheet: "Plan", Header: []string{"Level", r.Plan.From.Format("2 Jan 2006")}}
+	t := table{Sheet: "Plan", Caption: "Rate at each month-end if nobody trains, and the completions a month that keep every level at the minimum", Header: []string{"Level", r.Plan.From.Format("2 Jan 2006")}}
 	for _, d := range compliance.MonthEnds(r.Plan.From, ForecastMonths) {
 		t.Header = append(t.Header, d.Format("Jan 2006"))
 	}
