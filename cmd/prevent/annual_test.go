@@ -265,3 +265,28 @@ func sameNumber(a, b string) bool {
 	y, errY := strconv.ParseFloat(b, 64)
 	return a == b || errX == nil && errY == nil && x == y
 }
+
+func TestReportAnnualUsage(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"report"}, 2, "prevent report annual"},
+		{[]string{"report", "annual", "--format", "docx"}, 2, `--format "docx" is not one of html, pdf, xlsx`},
+		{[]string{"report", "annual", "--year", "2026"}, 2, "write it as 2026-27"},
+		{[]string{"report", "annual", "extra.html"}, 2, "use --out FILE"},
+		{[]string{"report", "annual", "--year", "2025-26"}, 1, "no staff extract is held for 31 March 2026"},
+		{[]string{"report", "annual", "--year", "2040-41"}, 1, "2040-41 has no completed quarter yet"},
+	} {
+		r := prevent(t, dir, db, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.msg) {
+			t.Errorf("prevent %v: exit %d, %q; want exit %d saying %q", c.args, r.code, r.stderr, c.code, c.msg)
+		}
+	}
+	if r := prevent(t, dir, db, "help", "report"); r.code != 0 || !strings.Contains(r.stdout+r.stderr, "Examples:") {
+		t.Errorf("help report: exit %d", r.code)
+	}
+}

@@ -59,10 +59,10 @@ func (r *Report) referralSection() section {
 func (r *Report) returnsSection() section {
 	s := section{ID: "returns", Heading: "Quarterly returns sent to the commissioners"}
 	if len(r.Returns) == 0 {
-		s.Paras = []string{fmt.Sprintf("No quarterly return for %s has been sent by prevent (prevent return --send).", r.Year)}
+		s.Paras = []string{fmt.Sprintf("No quarterly data return for %s has been emailed to the commissioners by prevent.", r.Year)}
 		return s
 	}
-	s.Paras = []string{"Each quarter's data return: to how many of its recipients it went, and when (as prevent deliveries lists them)."}
+	s.Paras = []string{"Each quarter's data return: to how many of the commissioners' addresses it went, and when."}
 	t := table{Sheet: "Returns sent", Header: []string{"Quarter", "Recipients", "Sent to", "First sent", "Last sent", "Corrected and resent"}}
 	for _, rs := range r.Returns {
 		sent := count(rs.Sent)
@@ -79,7 +79,7 @@ func (r *Report) returnsSection() section {
 func (r *Report) qualitySection() section {
 	q := r.Quality
 	s := section{ID: "quality", Heading: "Data quality",
-		Paras: []string{fmt.Sprintf("What the imports could not use, as prevent quality reports it on %s (counts only).", longDate(r.GeneratedAt))}}
+		Paras: []string{fmt.Sprintf("The extracts imported and what in them could not be used, as held on %s (counts only; the workforce team has the detail).", longDate(r.GeneratedAt))}}
 	t := table{Sheet: "Data quality", Header: []string{"Finding", "Count"}}
 	for _, f := range []struct {
 		what string

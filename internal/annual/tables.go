@@ -109,7 +109,7 @@ func (r *Report) sections() []section {
 
 func (r *Report) quarterSection() section {
 	s := section{ID: "quarters", Heading: "Training position at each quarter end",
-		Paras: []string{fmt.Sprintf("Each level's people required, compliant (in date, including due soon) and rate on the last day of each quarter, against the %s minimum, exactly as prevent summary --as-of that day gives them.", r.ThresholdText())}}
+		Paras: []string{fmt.Sprintf("Each level's people required, compliant (in date, including due soon) and rate on the last day of each quarter, against the %s minimum: the totals of that quarter's data return to the commissioners.", r.ThresholdText())}}
 	t := table{Sheet: "Quarter ends", Header: []string{"Quarter", "Level", "Required", "Compliant", "Rate", "Meets " + r.ThresholdText()}}
 	for _, q := range r.Quarters {
 		qcell := cell{Text: quarterName(q.Quarter), Sub: "to " + q.AsOf.Format("2 Jan 2006"), Left: true}
@@ -184,7 +184,7 @@ func (r *Report) besideTable() *table {
 func (r *Report) orgSection() section {
 	ye := r.YearEnd
 	s := section{ID: "organisations", Heading: "Position by organisation on " + longDate(r.LastDay),
-		Paras: []string{fmt.Sprintf("Each organisation's rate per level (compliant/required beneath), as the %s return gives it. An organisation meets the minimum when every level anyone in it requires does.", ye.Quarter)}}
+		Paras: []string{fmt.Sprintf("Each organisation's rate per level (compliant/required beneath), as the %s data return reports it. An organisation meets the minimum when every level anyone in it requires does.", quarterName(ye.Quarter))}}
 	t := table{Sheet: "Organisations", Header: []string{"Organisation", "People", "Basic", "Level 3", "Face to face", "All staff", "Meets " + r.ThresholdText()},
 		RawHeader: returns.Columns, Raw: ye.Records()}
 	for _, o := range append(append([]*compliance.Summary{}, ye.Rows...), ye.Total) {
