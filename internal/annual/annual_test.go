@@ -152,3 +152,19 @@ func TestPDF(t *testing.T) {
 		t.Errorf("not a PDF of several pages (%d bytes, %d pages)", b.Len(), bytes.Count(b.Bytes(), []byte("/Type /Page\n")))
 	}
 }
+
+func TestMessage(t *testing.T) {
+	r := sample(true)
+	m, err := r.Message("prevent@trust.nhs.uk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Prevent annual report to the board 2025-26: Test NHS Trust (RT1)" || !strings.Contains(m.Text, r.Verdict()) {
+		t.Errorf("subject %q, body:\n%s", m.Subject, m.Text)
+	}
+	if len(m.Attachments) != 2 || m.Attachments[0].Name != "RT1 Prevent annual report 2025-26.pdf" ||
+		!bytes.HasPrefix(m.Attachments[0].Data, []byte("%PDF-")) || m.Attachments[1].Name != "RT1 Prevent annual report 2025-26.xlsx" ||
+		!bytes.HasPrefix(m.Attachments[1].Data, []byte("PK")) {
+		t.Errorf("attachments %d: want the PDF and the XLSX", len(m.Attachments))
+	}
+}

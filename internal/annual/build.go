@@ -26,7 +26,9 @@ type Source struct {
 	Provider returns.Provider
 	Leads    Leads
 	Plan     *compliance.TrainingPlan // nil: no training_plan
-	Now      time.Time
+	// RAG colours a rate "red", "amber" or "green"; nil without rag:.
+	RAG func(compliance.Tally) string
+	Now time.Time
 }
 
 // NotReportableError says a year cannot be reported yet, or has no staff
@@ -46,7 +48,7 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 	}
 	last := quarters[len(quarters)-1]
 	r := &Report{Year: y, Provider: src.Provider, Threshold: src.Policy.Threshold, Complete: len(quarters) == 4,
-		LastDay: last.End(), GeneratedAt: src.Now, Leads: src.Leads}
+		LastDay: last.End(), GeneratedAt: src.Now, Leads: src.Leads, RAG: src.RAG}
 	g := gatherer{ctx: ctx, src: src, positions: map[time.Time]*report.Position{}}
 	pos, err := g.position(last.End())
 	if err != nil {
@@ -114,6 +116,9 @@ func (g *gatherer) quarter(q returns.Quarter) (QuarterPosition, error) {
 	}
 	_, qp.Total = compliance.Aggregate(pos.People)
 	qp.SnapshotDate = pos.Snapshot.EffectiveDate
+	// NewStarters, Exempt and UpdateDue stay nil until the engine counts
+	// them (new_starter_days, exemptions, annual_update): they are read
+	// from the same aggregate here, never counted by the report.
 	return qp, nil
 }
 

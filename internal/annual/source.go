@@ -16,7 +16,9 @@ import (
 var Formats = []string{"html", "pdf", "xlsx"}
 
 // SourceFor is the report's source from the config: the provider, its
-// threshold and rules, and the training plan.
+// threshold and rules, and the training plan. The leads and the RAG
+// colours are left empty until the config names them (prevent_lead,
+// accountable_lead, rag:).
 func SourceFor(s *store.Store, cfg *config.Config, now time.Time) Source {
 	return Source{Store: s, Policy: cfg.Policy(), Provider: returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
 		Plan: cfg.Plan(), Now: now}
