@@ -78,6 +78,7 @@ type summaryTally struct {
 // year through the binary and checks every figure in it against what
 // summary --as-of, the return and the forecast give for the same dates.
 func TestAnnualReportFiguresMatchTheCommands(t *testing.T) {
+	t.Parallel()
 	dbs := map[string]func(t *testing.T, dir string) string{
 		"sqlite":   func(t *testing.T, dir string) string { return "sqlite:" + filepath.Join(dir, "prevent.db") },
 		"postgres": func(t *testing.T, dir string) string { return storetest.PostgresDSN(t) },
@@ -272,6 +273,7 @@ func sameNumber(a, b string) bool {
 }
 
 func TestReportAnnualUsage(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "prevent.db")
 	for _, c := range []struct {
