@@ -168,3 +168,11 @@ func TestMessage(t *testing.T) {
 		t.Errorf("attachments %d: want the PDF and the XLSX", len(m.Attachments))
 	}
 }
+
+func TestPDFSafe(t *testing.T) {
+	for in, want := range map[string]string{"Ysbyty Gŵyr": "Ysbyty Gwyr", "Tŷ Gwyn – Adran": "Ty Gwyn – Adran", "Café 85%": "Café 85%", "東京": "??"} {
+		if got := pdfSafe(in); got != want {
+			t.Errorf("pdfSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

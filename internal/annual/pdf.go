@@ -39,7 +39,8 @@ func (r *Report) WritePDF(w io.Writer) error {
 	f.SetCreationDate(r.GeneratedAt)
 	f.SetModificationDate(r.GeneratedAt)
 	f.AliasNbPages("{nb}")
-	d := &pdfDoc{Fpdf: f, tr: f.UnicodeTranslatorFromDescriptor(""), r: r}
+	cp1252 := f.UnicodeTranslatorFromDescriptor("")
+	d := &pdfDoc{Fpdf: f, tr: func(s string) string { return cp1252(pdfSafe(s)) }, r: r}
 	f.SetFooterFunc(d.footer)
 	d.cover()
 	for _, s := range r.sections() {
