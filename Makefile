@@ -47,6 +47,12 @@ demo: build
 	$(DEMO) remind | head -n 12
 	$(DEMO) remind --send
 	@echo
+	@echo "== The annual report to the board for 2026-27: the demo extracts start in September 2026, so the"
+	@echo "   year in progress is reported up to its last completed quarter, and says so"
+	$(DEMO) report annual --year 2026-27 --out "RXX Prevent annual report 2026-27.html"
+	$(DEMO) report annual --year 2026-27 --format pdf --out "RXX Prevent annual report 2026-27.pdf"
+	$(DEMO) report annual --year 2026-27 --format xlsx --out "RXX Prevent annual report 2026-27.xlsx"
+	@echo
 	@echo "== The outbox (no smtp: block in the config, so emails are .eml files)"
 	@ls -1 demo/outbox
 	@echo

@@ -5,7 +5,9 @@
 //     has stopped changing; a file that fails is reported to import.notify;
 //   - reminders: `prevent remind --send` as of the day (package remind);
 //   - return: the last completed quarter's return to return.recipients,
-//     once its submission window has opened.
+//     once its submission window has opened;
+//   - annual_report: the last financial year's annual report to
+//     report.recipients, once each, after the year ends.
 //
 // Every job is idempotent: imports skip content already held, and every
 // email goes through package delivery, which sends each message once. So a
@@ -48,6 +50,9 @@ const (
 	JobReturn    = "return"
 	JobCollate   = "collate" // commissioner mode
 	JobChase     = "chase"   // commissioner mode
+	// JobAnnualReport emails the annual report to the board once a year
+	// (with report.recipients).
+	JobAnnualReport = "annual_report"
 )
 
 // Defaults for the Options left zero.
@@ -152,8 +157,10 @@ func New(opt Options) (*Scheduler, error) {
 		{name: JobReturn, spec: sc.Return, run: s.sendReturn},
 		{name: JobCollate, spec: sc.Collate, run: s.collateReturns},
 		{name: JobChase, spec: sc.Chase, run: s.chaseProviders},
+		{name: JobAnnualReport, spec: sc.AnnualReport, run: s.sendAnnualReport},
 	} {
-		if j.spec == "" || (j.name == JobCollate || j.name == JobChase) && !commissioner {
+		if j.spec == "" || (j.name == JobCollate || j.name == JobChase) && !commissioner ||
+			j.name == JobAnnualReport && len(opt.Config.Report.Recipients) == 0 {
 			continue
 		}
 		sched, err := cron.ParseStandard(j.spec)

@@ -63,6 +63,12 @@ type Config struct {
 	Return    Return    `yaml:"return"`
 	Reminders Reminders `yaml:"reminders"`
 
+	// Report and TrainingPlan are the annual report to the board: who it
+	// is emailed to, and the face-to-face capacity its plan is set against
+	// (nil when not configured).
+	Report       Report        `yaml:"report"`
+	TrainingPlan *TrainingPlan `yaml:"training_plan"`
+
 	// SMTP is the mail server; nil when the file has no smtp block, and
 	// then messages are written as .eml files to OutboxDir.
 	SMTP      *SMTP  `yaml:"smtp"`
@@ -179,6 +185,9 @@ type Schedule struct {
 	Import    string `yaml:"import"`     // import the files in ImportDir
 	Reminders string `yaml:"reminders"`  // send reminders
 	Return    string `yaml:"return"`     // send the last quarter's return once due
+	// AnnualReport sends the last financial year's annual report to
+	// report.recipients once the year is over (only when there are some).
+	AnnualReport string `yaml:"annual_report"`
 
 	// Commissioner mode (providers: configured): where providers' returns
 	// are saved from the collate.imap mailbox or dropped by hand, when to
@@ -248,8 +257,10 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	reminders: no leads, managers false, staff_days []
 //	smtp: absent                outbox_dir: outbox
 //	schedule: import_dir drop, import "0 6 * * *", reminders "0 7 1 * *",
-//	          return "0 8 * * *"; with providers: collate_dir returns,
+//	          return "0 8 * * *", annual_report "0 8 * * *" (with
+//	          report.recipients); with providers: collate_dir returns,
 //	          collate "0 9 * * *", chase "0 10 * * *"
+//	report.recipients: []       training_plan: absent
 //	import.notify: []           retention.years: 0 (keep forever)
 //	web: no users, no proxy_header (the dashboard listens on loopback only)
 //	providers: []              collate.deadline_working_days: 15, collate.imap: absent
@@ -268,6 +279,8 @@ func Default() *Config {
 			Import:    "0 6 * * *", // 06:00 daily, after the overnight ESR extract
 			Reminders: "0 7 1 * *", // 07:00 on the 1st of each month
 			Return:    "0 8 * * *", // daily check; each return is sent once
+
+			AnnualReport: "0 8 * * *", // daily check; each year's report is sent once
 
 			CollateDir: "returns",
 			Collate:    "0 9 * * *",  // daily: providers' returns, fetched and collated

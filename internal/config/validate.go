@@ -27,6 +27,7 @@ func (c *Config) Validate() error {
 		c.validateRetention,
 		c.validateWeb,
 		c.validateProviders,
+		c.validateAnnualReport,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -325,6 +326,7 @@ func (c *Config) validateSchedule() *Error {
 		{"return", c.Schedule.Return},
 		{"collate", c.Schedule.Collate},
 		{"chase", c.Schedule.Chase},
+		{"annual_report", c.Schedule.AnnualReport},
 	} {
 		if strings.TrimSpace(job.spec) == "" {
 			continue // the job is off

@@ -36,7 +36,7 @@ type pages struct {
 	byName map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "people", "person", "returns", "imports", "tna", "commissioner", "login", "error"}
+var pageNames = []string{"overview", "people", "person", "returns", "imports", "tna", "report", "commissioner", "login", "error"}
 
 func parsePages() (*pages, error) {
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
@@ -81,6 +81,7 @@ var sections = []struct{ page, label, path string }{
 	{"returns", "Quarterly returns", "/returns"},
 	{"imports", "Imports and data quality", "/imports"},
 	{"tna", "Training needs analysis", "/tna"},
+	{"report", "Annual report", "/report"},
 	{"commissioner", "Commissioner", "/commissioner"}, // when there are providers
 }
 
@@ -102,7 +103,7 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 			continue
 		}
 		href := sec.path
-		if v.AsOf != "" && sec.page != "returns" && sec.page != "imports" && sec.page != "commissioner" {
+		if v.AsOf != "" && sec.page != "returns" && sec.page != "imports" && sec.page != "commissioner" && sec.page != "report" {
 			href += "?" + url.Values{"as_of": {v.AsOf}}.Encode()
 		}
 		v.Nav = append(v.Nav, navLink{Label: sec.label, Href: href, Active: sec.page == page})

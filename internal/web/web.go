@@ -126,6 +126,8 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /tna", s.tnaPage)
 	mux.HandleFunc("GET /tna.csv", s.tnaExport)
 	mux.HandleFunc("GET /tna.xlsx", s.tnaExport)
+	mux.HandleFunc("GET /report", s.reportPage)
+	mux.HandleFunc("GET /report/{file}", s.reportDownload)
 	mux.HandleFunc("GET /commissioner", s.commissioner)
 	mux.HandleFunc("GET /commissioner.csv", s.commissionerExport)
 	mux.HandleFunc("GET /commissioner.xlsx", s.commissionerExport)
