@@ -357,8 +357,13 @@ func pipe[T any](read func(emit func(T) error) (importers.Summary, error), add f
 
 // File imports a file of the given kind.
 func File(ctx context.Context, s *store.Store, kind importers.Kind, path string, opt Options) (Result, error) {
-	if kind == importers.Staff {
+	switch kind {
+	case importers.Staff:
 		return Staff(ctx, s, path, opt)
+	case importers.Referrals:
+		return Referrals(ctx, s, path, opt)
+	case importers.Meetings:
+		return Meetings(ctx, s, path, opt)
 	}
 	return Completions(ctx, s, path, opt)
 }
