@@ -70,7 +70,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("import needs what to import: staff, completions, referrals, meetings or dir (run 'prevent help import')")
+		return usagef("import needs what to import: staff, completions or dir, or the logs referrals and meetings (run 'prevent help import')")
 	}
 	kind, files := pos[0], pos[1:]
 	switch kind {
