@@ -119,6 +119,7 @@ func commands() []command {
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
 		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
+		{"lead", "the Prevent lead and its history; --send notifies the commissioners of a change", (*Main).runLead},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
 		{"remind", "email Prevent leads (and managers, staff) who is expired, never trained or due soon", (*Main).runRemind},
 		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},
