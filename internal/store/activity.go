@@ -260,3 +260,62 @@ func dayOf(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+// ProviderReferrals is a provider's referrals section for a quarter, as
+// collated in commissioner mode.
+type ProviderReferrals struct {
+	ProviderCode      string
+	Quarter           string
+	FileName          string
+	SHA256            string
+	ReceivedAt        time.Time
+	CollatedAt        time.Time
+	Record            string // the section's row as CSV
+	ReferredToPrevent string // a count, or "*" when withheld
+}
+
+// SaveProviderReferrals keeps a provider's referrals section for its
+// quarter, unless one received later is held already. It reports whether
+// it was kept.
+func (s *Store) SaveProviderReferrals(ctx context.Context, r ProviderReferrals) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO provider_referrals
+		(provider_code, quarter, file_name, file_sha256, received_at, collated_at, record_csv, referred_to_prevent)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (provider_code, quarter) DO UPDATE SET file_name = excluded.file_name,
+			file_sha256 = excluded.file_sha256, received_at = excluded.received_at, collated_at = excluded.collated_at,
+			record_csv = excluded.record_csv, referred_to_prevent = excluded.referred_to_prevent
+		WHERE provider_referrals.received_at <= excluded.received_at`),
+		strings.ToUpper(r.ProviderCode), r.Quarter, r.FileName, r.SHA256, s.instantArg(r.ReceivedAt), s.instantArg(r.CollatedAt),
+		r.Record, r.ReferredToPrevent)
+	if err != nil {
+		return false, s.wrap("save referrals of "+r.ProviderCode, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, s.wrap("save referrals of "+r.ProviderCode, err)
+}
+
+// ProviderReferralsFor returns every provider's referrals section held for
+// a quarter, by provider code.
+func (s *Store) ProviderReferralsFor(ctx context.Context, quarter string) (map[string]ProviderReferrals, error) {
+	var rows []struct {
+		Code     string  `db:"provider_code"`
+		Quarter  string  `db:"quarter"`
+		File     string  `db:"file_name"`
+		SHA      string  `db:"file_sha256"`
+		Received instant `db:"received_at"`
+		Collated instant `db:"collated_at"`
+		Record   string  `db:"record_csv"`
+		Referred string  `db:"referred_to_prevent"`
+	}
+	err := s.db.SelectContext(ctx, &rows, s.db.Rebind(`SELECT provider_code, quarter, file_name, file_sha256, received_at,
+		collated_at, record_csv, referred_to_prevent FROM provider_referrals WHERE quarter = ?`), quarter)
+	if err != nil {
+		return nil, s.wrap("list providers' referrals", err)
+	}
+	out := make(map[string]ProviderReferrals, len(rows))
+	for _, r := range rows {
+		out[r.Code] = ProviderReferrals{ProviderCode: r.Code, Quarter: r.Quarter, FileName: r.File, SHA256: r.SHA,
+			ReceivedAt: r.Received.Time, CollatedAt: r.Collated.Time, Record: r.Record, ReferredToPrevent: r.Referred}
+	}
+	return out, nil
+}

@@ -41,3 +41,19 @@ CREATE TABLE prevent_leads (
     recorded_at TIMESTAMPTZ NOT NULL,
     is_change   BOOLEAN     NOT NULL DEFAULT false
 );
+
+-- Commissioner mode: each provider's referrals section as collated (the
+-- referrals CSV, or the Referrals sheet of its XLSX return), per provider
+-- and quarter; a file received later replaces it. Counts are kept as the
+-- provider wrote them: "*" where it withheld a small number.
+CREATE TABLE provider_referrals (
+    provider_code       TEXT NOT NULL,              -- upper case
+    quarter             TEXT NOT NULL,
+    file_name           TEXT NOT NULL,
+    file_sha256         TEXT NOT NULL,
+    received_at         TIMESTAMPTZ NOT NULL,
+    collated_at         TIMESTAMPTZ NOT NULL,
+    record_csv          TEXT NOT NULL,              -- the section's row, as read
+    referred_to_prevent TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (provider_code, quarter)
+);
