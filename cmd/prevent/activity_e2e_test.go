@@ -292,3 +292,32 @@ func TestLeadChangeNotice(t *testing.T) {
 		}
 	}
 }
+
+// TestImportDirLogs: a drop folder's referral and meetings logs are told
+// by their header rows; one with a Date of Birth column goes to failed/
+// with nothing of it stored.
+func TestImportDirLogs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	drop := filepath.Join(dir, "drop")
+	if err := os.MkdirAll(drop, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write(t, drop, "log.csv", e2eReferrals)
+	write(t, drop, "forums.csv", e2eMeetings)
+	write(t, drop, "with dob.csv", "Reference,Date,DOB,Outcome\nPRV-26-099,01/07/2026,01/01/1990,concern\n")
+	r := prevent(t, dir, db, "import", "dir", drop)
+	if r.code != 1 || !strings.Contains(r.stderr, `"DOB"`) {
+		t.Errorf("exit %d, stderr %s; want 1 naming the DOB column", r.code, r.stderr)
+	}
+	for _, f := range []string{"processed/log.csv", "processed/forums.csv", "failed/with dob.csv"} {
+		if _, err := os.Stat(filepath.Join(drop, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	got := prevent(t, dir, db, "return", "--quarter", "2026-27Q2", "--section", "referrals", "--format", "csv").stdout
+	if want := e2eReferralHeader + "2026-27Q2,,,5,3,1,0,3,1,2,3,2,,\n"; got != want {
+		t.Errorf("referrals section:\n%s\nwant:\n%s", got, want)
+	}
+}
