@@ -320,4 +320,9 @@ func TestImportDirLogs(t *testing.T) {
 	if want := e2eReferralHeader + "2026-27Q2,,,5,3,1,0,3,1,2,3,2,,\n"; got != want {
 		t.Errorf("referrals section:\n%s\nwant:\n%s", got, want)
 	}
+	// The meetings log offered again as a referral log is refused.
+	r = prevent(t, dir, db, "import", "referrals", filepath.Join(drop, "processed", "forums.csv"))
+	if r.code != 1 || !strings.Contains(r.stderr, "already imported as meetings on ") || !strings.Contains(r.stderr, "not a referral log") {
+		t.Errorf("a meetings log imported as referrals: exit %d, %s", r.code, r.stderr)
+	}
 }
