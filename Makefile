@@ -26,6 +26,10 @@ demo: build
 	$(DEMO) import staff $(DEMO_STAFF)
 	$(DEMO) import completions $(DEMO_COMPL)
 	@echo
+	@echo "== Importing the safeguarding team's referral log and the partnership meetings log (counted, never listed)"
+	$(DEMO) import referrals "../testdata/demo/Prevent referral log 2026-11-20.csv"
+	$(DEMO) import meetings "../testdata/demo/Partnership meetings 2026-11-20.xlsx"
+	@echo
 	@echo "== Importing the same file again is a no-op"
 	$(DEMO) import completions "../testdata/demo/LMS completions export 2026-11-01.csv"
 	@echo
@@ -39,9 +43,16 @@ demo: build
 	@echo "== The quarterly return for 2026-27Q2 (July to September 2026), and its emails to the commissioners"
 	$(DEMO) return --quarter 2026-27Q2 --out "RXX Prevent return 2026-27Q2.xlsx"
 	$(DEMO) return --quarter 2026-27Q2 --format csv
+	$(DEMO) return --quarter 2026-27Q2 --section referrals --format csv
 	$(DEMO) return --quarter 2026-27Q2 --send
 	@echo "== Sending again sends nothing twice"
 	$(DEMO) return --quarter 2026-27Q2 --send
+	@echo
+	@echo "== The Prevent lead: recorded when first seen (no notice); a new lead in the config is notified once"
+	$(DEMO) lead --send
+	@sed 's/^prevent_lead: .*/prevent_lead: {name: Dr Priya Castellano, email: priya.castellano@example.nhs.net, phone: 0114 271 2001}/' prevent.example.yaml > demo/new-lead.yaml
+	cd demo && ../$(BIN) --db sqlite:prevent.db --config new-lead.yaml lead --send
+	cd demo && ../$(BIN) --db sqlite:prevent.db --config new-lead.yaml lead --send
 	@echo
 	@echo "== Refresher reminders to the Prevent leads (dry run, then sent to the outbox)"
 	$(DEMO) remind | head -n 12

@@ -178,12 +178,13 @@ type header struct {
 	col   [numFields]int
 	text  [numFields]string
 	norm  [numFields]string
-	found int // fields recognised
+	found int      // fields recognised
+	raw   []string // the row's cells as written, for logs read by their own headers
 }
 
 // match reads a row as a header row.
 func (m *matcher) match(cells []string, row int) *header {
-	h := &header{row: row}
+	h := &header{row: row, raw: append([]string(nil), cells...)}
 	var prio [numFields]int
 	for f := range h.col {
 		h.col[f] = -1

@@ -299,7 +299,9 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 // completion-date column (and an employee number or email); staff have an
 // employee number and a staff group, job role or position title, and no
 // course column. The first row (within the first 20) that is either
-// decides. A file that is neither is a *FileError.
+// decides. A file that is neither may be a referral log (Reference and
+// Date) or a partnership meetings log (Date, Forum and Attended). A file
+// that is none of these is a *FileError.
 func Classify(path string, opt Options) (Kind, error) {
 	m := newMatcher(opt.Aliases)
 	t, _, err := openTable(path, opt.Limits, m, func(h *header) bool {
@@ -309,10 +311,14 @@ func Classify(path string, opt Options) (Kind, error) {
 		return "", err
 	}
 	if t == nil {
+		if k, ok := classifyLog(path, opt); ok {
+			return k, nil
+		}
 		return "", fileError(filepath.Base(path), fmt.Sprintf("is neither a staff nor a completions extract: "+
 			"none of its first %d rows is a header row with an employee number and a staff group, job role or position title (staff), "+
 			"or with an employee number or email, a course and a completion date (completions), "+
-			"or with an employee number, From and Reason or Until (exemptions)", headerScanRows), nil)
+			"or with an employee number, From and Reason or Until (exemptions); "+
+			"nor is it a referral log (Reference and Date) or a partnership meetings log (Date, Forum and Attended)", headerScanRows), nil)
 	}
 	defer t.close()
 	switch {

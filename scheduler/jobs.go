@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -10,11 +11,10 @@ import (
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/delivery"
 	"github.com/nhs-prevent/prevent/internal/ingest"
-	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/remind"
-	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
+	"github.com/nhs-prevent/prevent/internal/submission"
 )
 
 // sendReminders is the reminders job: `prevent remind --send` as of today.
@@ -50,8 +50,25 @@ func (s *Scheduler) sendReminders(ctx context.Context, now time.Time) (Report, e
 }
 
 // sendReturn is the return job: the last completed quarter's return, once
-// its submission window has opened, to every recipient not yet sent it.
+// its submission window has opened, to every recipient not yet sent it;
+// and, with prevent_lead configured, the daily check for a change of
+// Prevent lead.
 func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, error) {
+	rep, err := s.returnJob(ctx, now)
+	if s.cfg.PreventLead == nil {
+		return rep, err
+	}
+	lead, lerr := s.leadJob(ctx)
+	rep.Summary += "; " + lead.Summary
+	rep.Attrs = append(rep.Attrs, lead.Attrs...)
+	return rep, errors.Join(err, lerr)
+}
+
+func (s *Scheduler) submission() submission.Deps {
+	return submission.Deps{Store: s.store, Config: s.cfg, Sender: s.sender, Delivery: s.deliveryOptions(), Operator: ingest.Operator()}
+}
+
+func (s *Scheduler) returnJob(ctx context.Context, now time.Time) (Report, error) {
 	today := compliance.Day(now)
 	q := returns.LastCompleted(today)
 	attrs := []slog.Attr{slog.String("quarter", q.String())}
@@ -73,31 +90,45 @@ func (s *Scheduler) sendReturn(ctx context.Context, now time.Time) (Report, erro
 		return Report{Summary: fmt.Sprintf("%s return already sent to all %d recipients", q, len(recipients)),
 			Attrs: append(attrs, slog.Int("sent", 0))}, nil
 	}
-
-	cfg := s.cfg
-	r, trend, err := report.QuarterReturn(ctx, s.store, cfg.Policy(), returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
-		q, cfg.Return.SuppressBelow, cfg.ReturnBy(), now, true)
+	outcomes, err := submission.SendReturn(ctx, s.submission(), q, "")
 	if err != nil {
 		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
-	}
-	msg, err := r.Message(s.cfg.MailFrom(), trend)
-	if err != nil {
-		return Report{Attrs: attrs}, fmt.Errorf("%s return: %w", q, err)
-	}
-	build := func(string) (*mail.Message, error) { return msg, nil }
-	opt := s.deliveryOptions()
-	opt.Audit = func(o delivery.Outcome) store.AuditEntry { // on the audit trail as each is recorded sent
-		return store.ReturnAudit(s.clock.Now(), ingest.Operator(), q.String(), o.Recipient, "")
-	}
-	outcomes, err := delivery.Send(ctx, s.store, s.sender, store.ReturnKind, q.String(), recipients, build, opt)
-	if err != nil {
-		return Report{Attrs: attrs}, err
 	}
 	t := tallyOutcomes(outcomes)
 	attrs = append(attrs, slog.Int("sent", t.sent), slog.Int("already_sent", t.already), slog.Int("failed", t.failed))
 	rep := Report{Summary: fmt.Sprintf("%s return: %s", q, t), Attrs: attrs}
 	if t.failed > 0 {
 		return rep, fmt.Errorf("%s return: %d of %d deliveries failed and will be retried: %v", q, t.failed, len(outcomes), t.firstErr)
+	}
+	return rep, nil
+}
+
+// leadJob records the configured Prevent lead and sends each notice of a
+// change owed (`prevent lead --send`).
+func (s *Scheduler) leadJob(ctx context.Context) (Report, error) {
+	c, err := submission.CheckLead(ctx, s.submission(), true)
+	if err != nil {
+		return Report{Summary: "Prevent lead not checked"}, fmt.Errorf("Prevent lead: %w", err)
+	}
+	var t outcomeTally
+	for _, n := range c.Notices {
+		for _, o := range n.Outcomes {
+			t.count(o)
+		}
+	}
+	summary := "Prevent lead unchanged"
+	switch {
+	case c.First:
+		summary = "Prevent lead recorded (the first seen: no notice)"
+	case c.Recorded != nil:
+		summary = "Prevent lead changed"
+	}
+	if len(c.Notices) > 0 {
+		summary += fmt.Sprintf(", change notices: %s", t)
+	}
+	rep := Report{Summary: summary, Attrs: []slog.Attr{slog.Int("lead_notices_sent", t.sent), slog.Int("lead_notices_failed", t.failed)}}
+	if t.failed > 0 {
+		return rep, fmt.Errorf("Prevent lead change notice: %d failed and will be retried: %v", t.failed, t.firstErr)
 	}
 	return rep, nil
 }

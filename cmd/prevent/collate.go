@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/collate"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
@@ -234,6 +236,10 @@ func (m *Main) runCollate(ctx context.Context, args []string) error {
 		case len(r.Problems) > 0:
 			refused++
 			m.reportRefused(r)
+		case r.ReferralsOnly():
+			accepted++
+			fmt.Fprintf(m.Stdout, "%s: referrals section of %s for %s (referred to Prevent: %s)\n", filepath.Base(r.Path),
+				r.Referrals.Provider.ODSCode, r.Referrals.Quarter, figures.Dash(r.Referrals.ReferredToPrevent()))
 		default:
 			accepted++
 			m.reportAccepted(r)

@@ -23,6 +23,8 @@ const importUsage = `Usage:
   prevent import staff FILE... [--effective YYYY-MM-DD] [--strict]
   prevent import completions FILE... [--strict]
   prevent import exemptions FILE... [--strict]
+  prevent import referrals FILE... [--strict]
+  prevent import meetings FILE... [--strict]
   prevent import dir DIR
 
 Staff extracts (ESR, one row per assignment) are full snapshots of the
@@ -38,6 +40,14 @@ Files may be .csv (comma, semicolon or tab; BOM and Windows line ends are
 fine) or .xlsx (title rows above the header are skipped). A bad row is
 skipped and reported; --strict rejects the whole file instead. A file with a
 missing column imports nothing. The same file imported twice is a no-op.
+
+Referral logs (Reference, Date or Date Raised, Subject, Service, Outcome)
+hold one row per concern raised; a case reference imported again takes its
+latest row. Meetings logs (Date, Forum, Attended) hold partnership forum
+meetings; a repeated date and forum takes the last row. Both are counted,
+never listed: a log with a column headed Name, Patient Name, Full Name,
+First Name, Surname, NHS Number, Date of Birth, DOB, Address or Postcode is
+refused whole.
 
 'import dir' classifies each file in DIR by its header row, imports staff
 extracts first, and moves each file to DIR/processed or DIR/failed (with a
@@ -55,6 +65,8 @@ Examples:
   prevent import staff staff.csv --effective 2026-09-30 --strict
   prevent import completions lms_export.csv esr_competences.xlsx
   prevent import exemptions exemptions-2026-11.csv
+  prevent import referrals "Prevent referral log 2026-27.xlsx"
+  prevent import meetings partnership-meetings.csv
   prevent import dir /srv/prevent/drop
 `
 
@@ -67,13 +79,13 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("import needs what to import: staff, completions, exemptions or dir (run 'prevent help import')")
+		return usagef("import needs what to import: staff, completions, exemptions or dir, or the logs referrals and meetings (run 'prevent help import')")
 	}
 	kind, files := pos[0], pos[1:]
 	switch kind {
-	case "staff", "completions", "exemptions", "dir":
+	case "staff", "completions", "exemptions", "referrals", "meetings", "dir":
 	default:
-		return usagef("import %q: say staff, completions, exemptions or dir (run 'prevent help import')", kind)
+		return usagef("import %q: say staff, completions, exemptions, referrals, meetings or dir (run 'prevent help import')", kind)
 	}
 	if len(files) == 0 {
 		return usagef("import %s needs at least one file", kind)
@@ -184,6 +196,9 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 	}
 	imp := res.Import
 	switch res.Kind {
+	case importers.Referrals, importers.Meetings:
+		fmt.Fprintf(m.Stdout, "%s: %s: %s read, %d new, %d replacing rows held, %d rejected\n",
+			name, logTitle(res.Kind), count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	case importers.Staff:
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected\n",
 			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected)
@@ -200,6 +215,14 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		fmt.Fprintf(m.Stdout, "%s: completions: %s read, %d new, %d already held, %d rejected%s\n",
 			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, other)
 	}
+}
+
+// logTitle names an activity log in an import summary.
+func logTitle(k importers.Kind) string {
+	if k == importers.Referrals {
+		return "referral log"
+	}
+	return "partnership meetings log"
 }
 
 // count writes "1 row", "2 rows".

@@ -121,6 +121,7 @@ func commands() []command {
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
 		{"return", "the quarterly Prevent data return (XLSX or CSV); --send emails it once", (*Main).runReturn},
 		{"report", "the annual Prevent report to the board (HTML, PDF or XLSX)", (*Main).runReport},
+		{"lead", "the Prevent lead and its history; --send notifies the commissioners of a change", (*Main).runLead},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
 		{"remind", "email Prevent leads (and managers, staff) who is expired, never trained or due soon", (*Main).runRemind},
 		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/delivery"
@@ -13,6 +14,7 @@ import (
 	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
+	"github.com/nhs-prevent/prevent/internal/submission"
 )
 
 const returnUsage = `Usage: prevent return [--quarter Q] [--format xlsx|csv] [--out FILE] [--send]
@@ -32,9 +34,19 @@ config, once per quarter and recipient however often it runs; a failed send
 is retried on the next run. With no smtp: block the emails are written to
 outbox_dir. --resend sends a corrected return again, recorded with --reason.
 
+When prevent_lead is configured or a referral or meetings log has been
+imported, the return also carries its referrals section: the quarter's
+concerns raised, referred to Prevent, discussed at and adopted by Channel,
+about patients, staff and in mental health services, and partnership
+meetings held and attended, with the Prevent lead. The XLSX has it as the
+sheets Referrals and Prevent lead, the email attaches its CSV, and
+--section referrals --format csv prints it. return.suppress_below: K shows
+its counts from 1 to K-1 as *.
+
 Examples:
   prevent return --quarter 2026-27Q2 --out "RXX Prevent return 2026-27Q2.xlsx"
   prevent return --quarter 2026-27Q2 --format csv
+  prevent return --quarter 2026-27Q2 --section referrals --format csv
   prevent return --send
   prevent return --quarter 2026-27Q2 --resend --reason "corrected ESR extract"
 `
@@ -43,6 +55,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	fs := m.newFlags("return", returnUsage)
 	quarterFlag := fs.String("quarter", "", "financial-year `quarter`, e.g. 2026-27Q2 (default: the last completed one)")
 	format := fs.String("format", "xlsx", "output `format`: xlsx or csv")
+	section := fs.String("section", "training", "with --format csv, the `section`: training (the return's table) or referrals (referral and partnership counts)")
 	out := fs.String("out", "", "write the return to `FILE`")
 	send := fs.Bool("send", false, "email the return to return.recipients (once per quarter and recipient)")
 	resend := fs.Bool("resend", false, "send a corrected return again (needs --reason)")
@@ -57,6 +70,12 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	if err := oneOf("format", *format, []string{"xlsx", "csv"}); err != nil {
 		return err
 	}
+	if err := oneOf("section", *section, []string{"training", "referrals"}); err != nil {
+		return err
+	}
+	if *section == "referrals" && (*format != "csv" || *send || *resend) {
+		return usagef("--section referrals writes the referrals section as CSV (--format csv); the XLSX return and its email carry it already")
+	}
 	if *resend && strings.TrimSpace(*reason) == "" {
 		return usagef("--resend needs --reason \"why the return is sent again\"")
 	}
@@ -68,30 +87,47 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	if err := m.open(ctx); err != nil {
 		return err
 	}
-	cfg := m.Config
-	r, trend, err := report.QuarterReturn(ctx, m.Store, cfg.Policy(), returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
-		q, cfg.Return.SuppressBelow, cfg.ReturnBy(), now, *format == "xlsx" || *send || *resend)
-	if err != nil {
-		return err
+	if *section == "referrals" {
+		return m.writeReferrals(ctx, q, *out, now)
 	}
-	write := func(w io.Writer) error {
-		if *format == "csv" {
-			return r.WriteCSV(w)
+	sending := *send || *resend
+	if !sending || *out != "" {
+		// The file is built as the email's attachment is (sending builds
+		// its own, only when a message is owed).
+		r, trend, err := report.BuildReturn(ctx, m.Store, q, submission.ReturnOptions(m.Config, now, *format == "xlsx"))
+		if err != nil {
+			return err
 		}
-		return r.WriteXLSX(w, trend)
-	}
-	if !*send && !*resend {
 		if *out == "" && *format == "xlsx" && m.isTerminal(m.Stdout) {
 			*out = r.FileName() + ".xlsx"
 		}
-		return m.writeOut(*out, write)
-	}
-	if *out != "" {
-		if err := m.writeOut(*out, write); err != nil {
+		err = m.writeOut(*out, func(w io.Writer) error {
+			if *format == "csv" {
+				return r.WriteCSV(w)
+			}
+			return r.WriteXLSX(w, trend)
+		})
+		if err != nil || !sending {
 			return err
 		}
 	}
-	return m.sendReturn(ctx, r, trend, *resend, *reason)
+	why := ""
+	if *resend {
+		why = *reason
+	}
+	return m.sendReturn(ctx, q, why)
+}
+
+// writeReferrals writes the referrals section of a quarter's return as
+// CSV. It needs no staff snapshot: the counts come from the logs alone.
+func (m *Main) writeReferrals(ctx context.Context, q returns.Quarter, out string, now time.Time) error {
+	o := submission.ReturnOptions(m.Config, now, false)
+	a, err := report.QuarterActivity(ctx, m.Store, q, o)
+	if err != nil {
+		return err
+	}
+	r := &returns.Return{Quarter: q, AsOf: q.End(), Provider: o.Provider, Activity: a}
+	return m.writeOut(out, r.WriteReferralsCSV)
 }
 
 // sender is SMTP when the config has an smtp: block, else the outbox folder.
@@ -123,37 +159,18 @@ func smtpConfig(c *config.Config) mail.SMTPConfig {
 	return cfg
 }
 
-func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []returns.TrendPoint, resend bool, reason string) error {
-	recipients := m.Config.Return.Recipients
-	if len(recipients) == 0 {
+// sendReturn emails a quarter's return through submission.SendReturn,
+// the one place the scheduler sends it too; a resend reason sends it again.
+func (m *Main) sendReturn(ctx context.Context, q returns.Quarter, resendReason string) error {
+	if len(m.Config.Return.Recipients) == 0 {
 		return fmt.Errorf("no recipients: add return.recipients to the config (%s) to send the return", configName(m.Config.Path))
 	}
 	sender, where, err := m.sender()
 	if err != nil {
 		return err
 	}
-	msg, err := r.Message(m.Config.MailFrom(), trend)
-	if err != nil {
-		return err
-	}
-	build := func(string) (*mail.Message, error) { return msg, nil }
-	// Each message sent goes on the audit trail as it is recorded sent, in
-	// the same transaction, so that a run stopped at any point leaves none
-	// of those it sent unrecorded.
-	audit := func(o delivery.Outcome) store.AuditEntry {
-		why := ""
-		if resend {
-			why = reason
-		}
-		return store.ReturnAudit(m.Now(), ingest.Operator(), r.Quarter.String(), o.Recipient, why)
-	}
-	opt := delivery.Options{Now: m.Now, Audit: audit}
-	var outcomes []delivery.Outcome
-	if resend {
-		outcomes, err = delivery.Resend(ctx, m.Store, sender, store.ReturnKind, r.Quarter.String(), recipients, reason, ingest.Operator(), build, opt)
-	} else {
-		outcomes, err = delivery.Send(ctx, m.Store, sender, store.ReturnKind, r.Quarter.String(), recipients, build, opt)
-	}
+	d := submission.Deps{Store: m.Store, Config: m.Config, Sender: sender, Delivery: delivery.Options{Now: m.Now}, Operator: ingest.Operator()}
+	outcomes, err := submission.SendReturn(ctx, d, q, resendReason)
 	if err != nil {
 		return err
 	}
@@ -162,14 +179,14 @@ func (m *Main) sendReturn(ctx context.Context, r *returns.Return, trend []return
 		switch {
 		case o.Err != nil:
 			failed++
-			fmt.Fprintf(m.Stderr, "prevent: return %s to %s failed (attempt %d, will retry on the next run): %s\n", r.Quarter, o.Recipient, o.Attempts, oneLine(o.Err.Error()))
+			fmt.Fprintf(m.Stderr, "prevent: return %s to %s failed (attempt %d, will retry on the next run): %s\n", q, o.Recipient, o.Attempts, oneLine(o.Err.Error()))
 		default:
-			fmt.Fprintf(m.Stdout, "return %s to %s: %s\n", r.Quarter, o.Recipient, o.Status)
+			fmt.Fprintf(m.Stdout, "return %s to %s: %s\n", q, o.Recipient, o.Status)
 		}
 	}
 	fmt.Fprintf(m.Stdout, "(through %s)\n", where)
 	if failed > 0 {
-		return fmt.Errorf("%d of %d deliveries of the %s return failed; run 'prevent return --quarter %s --send' again to retry", failed, len(outcomes), r.Quarter, r.Quarter)
+		return fmt.Errorf("%d of %d deliveries of the %s return failed; run 'prevent return --quarter %s --send' again to retry", failed, len(outcomes), q, q)
 	}
 	return nil
 }

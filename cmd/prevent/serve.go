@@ -27,7 +27,9 @@ times in the config's schedule: block:
   reminders  prevent remind --send, as of the day
   return     sends the last quarter's return to return.recipients once its
              submission window opens (the first working day after the
-             quarter ends): once per recipient, however often it runs
+             quarter ends): once per recipient, however often it runs;
+             with prevent_lead configured it also checks the Prevent lead
+             (prevent lead --send): a change is notified once
 
 and, for a commissioner (providers: in the config):
 

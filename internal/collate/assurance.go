@@ -65,6 +65,9 @@ type Assurance struct {
 	Lines     []Line // configured providers by name, then unknown ones by code
 	// Rejections are every file refused for the quarter, whoever sent it.
 	Rejections []store.ProviderRejection
+	// Referrals are the providers' referrals sections collated for the
+	// quarter, by upper-case provider code.
+	Referrals map[string]store.ProviderReferrals
 }
 
 // Input is what Assess works from.
@@ -283,6 +286,12 @@ func Load(ctx context.Context, s *store.Store, providers []Provider, q returns.Q
 	if err != nil {
 		return nil, err
 	}
-	return Assess(Input{Quarter: q, Window: SubmissionWindow(q, workingDays), Threshold: threshold, Now: now,
-		Providers: providers, Returns: cur, Previous: prev, Rejections: rej}), nil
+	refs, err := s.ProviderReferralsFor(ctx, q.String())
+	if err != nil {
+		return nil, err
+	}
+	a := Assess(Input{Quarter: q, Window: SubmissionWindow(q, workingDays), Threshold: threshold, Now: now,
+		Providers: providers, Returns: cur, Previous: prev, Rejections: rej})
+	a.Referrals = refs
+	return a, nil
 }

@@ -37,7 +37,15 @@ type Result struct {
 	// the same reason: nothing new was recorded.
 	RefusedBefore bool
 	Saved         store.SavedReturn
+	// Referrals is the file's referrals section (the referrals CSV, or the
+	// Referrals sheet of an XLSX return), stored per provider and quarter;
+	// nil when it has none. A referrals CSV alone has no Return.
+	Referrals *Referrals
 }
+
+// ReferralsOnly reports whether the file is a referrals section alone (the
+// referrals CSV), collated as such.
+func (r Result) ReferralsOnly() bool { return r.Err == nil && r.Return == nil && r.Referrals != nil }
 
 // Accepted reports whether the file was accepted as a return.
 func (r Result) Accepted() bool { return r.Err == nil && len(r.Problems) == 0 && r.Return != nil }
@@ -103,9 +111,22 @@ func Files(ctx context.Context, s *store.Store, paths []string, opt FileOptions)
 		if err := ctx.Err(); err != nil {
 			return results[:i], err
 		}
-		t, err := ReadFile(res.Path)
+		ref, err := ReadReferralsFile(res.Path)
 		if err != nil {
 			res.Err = err
+			continue
+		}
+		res.Referrals = ref
+		if res.Referrals != nil {
+			if _, err := s.SaveProviderReferrals(ctx, storeReferrals(res, opt.Now)); err != nil {
+				return results[:i], err
+			}
+		}
+		t, err := ReadFile(res.Path)
+		if err != nil {
+			if res.Referrals == nil || !IsNotReturn(err) {
+				res.Err = err
+			}
 			continue
 		}
 		res.Return, res.Problems = Check(t, opt.Rules)
@@ -133,6 +154,12 @@ func storeReturn(res *Result, now time.Time) store.ProviderReturn {
 		Basic: t.Level(compliance.Basic), Level3: t.Level(compliance.Level3), FaceToFace: t.Level(compliance.FaceToFace),
 		AllCompliant: t.All.Compliant, Table: r.CSV(),
 	}
+}
+
+func storeReferrals(res *Result, now time.Time) store.ProviderReferrals {
+	r := res.Referrals
+	return store.ProviderReferrals{ProviderCode: r.Provider.ODSCode, Quarter: r.Quarter.String(), FileName: r.File,
+		SHA256: r.SHA256, ReceivedAt: res.ReceivedAt, CollatedAt: now, Record: r.CSV(), ReferredToPrevent: r.ReferredToPrevent()}
 }
 
 func reject(ctx context.Context, s *store.Store, res *Result, opt FileOptions) error {

@@ -47,7 +47,30 @@ func stamp(t time.Time, layout string) string {
 	return t.In(London).Format(layout)
 }
 
-// Record is a line in Columns order.
+// ReferredColumn is the column the assurance table gains when any
+// collated return of the quarter carries a referrals section.
+const ReferredColumn = "referred_to_prevent"
+
+// HasReferrals reports whether any provider's referrals section was
+// collated for the quarter: only then does the table show referrals.
+func (a *Assurance) HasReferrals() bool { return len(a.Referrals) > 0 }
+
+// TableColumns is the header of this table: Columns, and
+// referred_to_prevent when HasReferrals.
+func (a *Assurance) TableColumns() []string {
+	if !a.HasReferrals() {
+		return Columns
+	}
+	return append(append([]string(nil), Columns...), ReferredColumn)
+}
+
+// Referred is a provider's referred_to_prevent as its return gave it ("*"
+// when withheld), or "" when none was collated.
+func (a *Assurance) Referred(l *Line) string {
+	return a.Referrals[strings.ToUpper(l.Provider.ODSCode)].ReferredToPrevent
+}
+
+// Record is a line in TableColumns order.
 func (a *Assurance) Record(l *Line) []string {
 	resubmitted := ""
 	if l.Return != nil && l.Versions > 1 {
@@ -72,13 +95,17 @@ func (a *Assurance) Record(l *Line) []string {
 	if l.Return != nil {
 		meets = figures.YesNo(l.Total().MeetsThreshold(a.Threshold))
 	}
-	return append(rec, meets, strings.Join(l.Flags, ";"))
+	rec = append(rec, meets, strings.Join(l.Flags, ";"))
+	if a.HasReferrals() {
+		rec = append(rec, a.Referred(l))
+	}
+	return rec
 }
 
 // WriteCSV writes the assurance table as CSV.
 func (a *Assurance) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write(Columns)
+	_ = cw.Write(a.TableColumns())
 	for i := range a.Lines {
 		_ = cw.Write(a.Record(&a.Lines[i]))
 	}
@@ -135,14 +162,22 @@ func (a *Assurance) WriteTable(w io.Writer) error {
 	for _, lv := range levelsAndAll {
 		fmt.Fprintf(tw, "\t%s", strings.ToUpper(strings.ReplaceAll(tallyName(lv), "_", " ")))
 	}
-	fmt.Fprint(tw, "\tFLAGS\n")
+	fmt.Fprint(tw, "\tFLAGS")
+	if a.HasReferrals() {
+		fmt.Fprint(tw, "\tREFERRED TO PREVENT")
+	}
+	fmt.Fprintln(tw)
 	for i := range a.Lines {
 		l := &a.Lines[i]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", figures.Clip(l.Provider.Name, 36), l.Provider.ODSCode, l.Status, figures.Dash(stamp(l.FirstReceived, "2006-01-02 15:04")))
 		for _, lv := range levelsAndAll {
 			fmt.Fprintf(tw, "\t%s", rateText(l, lv))
 		}
-		fmt.Fprintf(tw, "\t%s\n", figures.Dash(strings.Join(l.Flags, " ")))
+		fmt.Fprintf(tw, "\t%s", figures.Dash(strings.Join(l.Flags, " ")))
+		if a.HasReferrals() {
+			fmt.Fprintf(tw, "\t%s", figures.Dash(a.Referred(l)))
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -301,7 +336,8 @@ func (x *sheetWriter) put(sheet string, c, r int, v string, style string) {
 
 func (a *Assurance) assuranceSheet(x *sheetWriter) {
 	const sh = SheetAssurance
-	for c, h := range Columns {
+	columns := a.TableColumns()
+	for c, h := range columns {
 		x.put(sh, c+1, 1, h, "head")
 		name, _ := excelize.ColumnNumberToName(c + 1)
 		width := math.Max(float64(len(h))+2, 10)
@@ -316,7 +352,7 @@ func (a *Assurance) assuranceSheet(x *sheetWriter) {
 		x.fail(x.f.SetColWidth(sh, name, name, width))
 	}
 	colOf := map[string]int{}
-	for i, c := range Columns {
+	for i, c := range columns {
 		colOf[c] = i
 	}
 	for i := range a.Lines {
@@ -324,7 +360,7 @@ func (a *Assurance) assuranceSheet(x *sheetWriter) {
 		rec := a.Record(l)
 		row := i + 2
 		for c, v := range rec {
-			name := Columns[c]
+			name := columns[c]
 			st := ""
 			switch {
 			case strings.HasSuffix(name, "_pct"):

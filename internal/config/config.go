@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/nhs-prevent/prevent/importers"
+	"github.com/nhs-prevent/prevent/internal/activity"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
 )
@@ -78,6 +79,14 @@ type Config struct {
 	Import    Import    `yaml:"import"`
 	Retention Retention `yaml:"retention"`
 	Web       Web       `yaml:"web"`
+
+	// PreventLead is the provider's identified Prevent lead, named on the
+	// return's Prevent lead sheet; a change of lead is notified to
+	// return.recipients (NHS Standard Contract SC32.8). Nil when absent.
+	PreventLead *PreventLead `yaml:"prevent_lead"`
+	// AccountableLead is the executive accountable for Prevent; nil when
+	// absent.
+	AccountableLead *AccountableLead `yaml:"accountable_lead"`
 
 	// Providers and Collate are commissioner mode: the providers whose
 	// quarterly returns are collated, and how.
@@ -151,6 +160,19 @@ type Reminders struct {
 type Lead struct {
 	Email        string `yaml:"email"`
 	Organisation string `yaml:"organisation"`
+}
+
+// PreventLead is the `prevent_lead:` block.
+type PreventLead struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+	Phone string `yaml:"phone"`
+}
+
+// AccountableLead is the `accountable_lead:` block.
+type AccountableLead struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
 }
 
 // SMTP is the outgoing mail server.
@@ -266,6 +288,7 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	providers: []              collate.deadline_working_days: 15, collate.imap: absent
 //	smtp.auth and collate.imap.auth: password when a username is given, else none
 //	collate.imap.tls: tls (port 993; 143 with starttls or none)
+//	prevent_lead, accountable_lead: absent (no referrals section unless a log is imported)
 func Default() *Config {
 	return &Config{
 		Threshold:      0.85,
@@ -447,4 +470,21 @@ func (l Lead) Covers(org string) bool {
 	}
 	p, err := glob.Compile(pat)
 	return err == nil && p.Match(org)
+}
+
+// Lead is the configured Prevent lead, the zero Lead when there is none.
+func (c *Config) Lead() activity.Lead {
+	if c.PreventLead == nil {
+		return activity.Lead{}
+	}
+	return activity.Lead{Name: c.PreventLead.Name, Email: c.PreventLead.Email, Phone: c.PreventLead.Phone}
+}
+
+// Accountable is the configured accountable lead (no phone), the zero Lead
+// when there is none.
+func (c *Config) Accountable() activity.Lead {
+	if c.AccountableLead == nil {
+		return activity.Lead{}
+	}
+	return activity.Lead{Name: c.AccountableLead.Name, Email: c.AccountableLead.Email}
 }

@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 		c.validateWeb,
 		c.validateProviders,
 		c.validateAnnualReport,
+		c.validateLeads,
 	} {
 		if err := check(); err != nil {
 			return err
@@ -438,4 +439,31 @@ func fileOrder[V any](c *Config, m map[string]V, at path) []string {
 		return strings.Compare(a, b)
 	})
 	return keys
+}
+
+// validateLeads checks prevent_lead and accountable_lead: each needs a
+// name, and an email given must be an address.
+func (c *Config) validateLeads() *Error {
+	if l := c.PreventLead; l != nil {
+		if strings.TrimSpace(l.Name) == "" {
+			return c.errorf(path{"prevent_lead", "name"}, "is missing (the Prevent lead's name, as the commissioners know them)")
+		}
+		if strings.TrimSpace(l.Email) == "" {
+			return c.errorf(path{"prevent_lead", "email"}, "is missing (the Prevent lead's email address)")
+		}
+		if _, err := mail.ParseAddress(strings.TrimSpace(l.Email)); err != nil {
+			return c.errorf(path{"prevent_lead", "email"}, "%q is not an email address", l.Email)
+		}
+	}
+	if l := c.AccountableLead; l != nil {
+		if strings.TrimSpace(l.Name) == "" {
+			return c.errorf(path{"accountable_lead", "name"}, "is missing (the executive accountable for Prevent)")
+		}
+		if e := strings.TrimSpace(l.Email); e != "" {
+			if _, err := mail.ParseAddress(e); err != nil {
+				return c.errorf(path{"accountable_lead", "email"}, "%q is not an email address", l.Email)
+			}
+		}
+	}
+	return nil
 }

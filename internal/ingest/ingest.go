@@ -363,6 +363,10 @@ func File(ctx context.Context, s *store.Store, kind importers.Kind, path string,
 		return Staff(ctx, s, path, opt)
 	case importers.Exemptions:
 		return Exemptions(ctx, s, path, opt)
+	case importers.Referrals:
+		return Referrals(ctx, s, path, opt)
+	case importers.Meetings:
+		return Meetings(ctx, s, path, opt)
 	}
 	return Completions(ctx, s, path, opt)
 }

@@ -38,6 +38,10 @@ type Return struct {
 	SnapshotFile string
 	Sources      []string  // extract files the figures come from
 	GeneratedAt  time.Time // zero leaves it off the cover
+
+	// Activity is the referrals section; nil leaves it out of the
+	// workbook and the email, which are then the training return alone.
+	Activity *Activity
 }
 
 // Build computes the return for a quarter from the workforce evaluated as

@@ -46,8 +46,9 @@ const (
 // table exactly as the CSV (from A1, so it reads like the CSV), a Chart of
 // each organisation's rate by level against the threshold, and the Trend
 // of the total over the given earlier quarters (oldest first; points at or
-// after the return's quarter are ignored) and this one. Every text cell is
-// a string, never a formula.
+// after the return's quarter are ignored) and this one; with a referrals
+// section, the Referrals sheet (as the referrals CSV) and the Prevent lead.
+// Every text cell is a string, never a formula.
 func (r *Return) WriteXLSX(w io.Writer, trend []TrendPoint) error {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -55,7 +56,11 @@ func (r *Return) WriteXLSX(w io.Writer, trend []TrendPoint) error {
 	if err := f.SetSheetName("Sheet1", SheetCover); err != nil {
 		return err
 	}
-	for _, name := range []string{SheetReturn, SheetChart, SheetTrend} {
+	sheets := []string{SheetReturn, SheetChart, SheetTrend}
+	if r.Activity != nil {
+		sheets = append(sheets, SheetReferrals, SheetLead)
+	}
+	for _, name := range sheets {
 		if _, err := f.NewSheet(name); err != nil {
 			return err
 		}
@@ -64,6 +69,9 @@ func (r *Return) WriteXLSX(w io.Writer, trend []TrendPoint) error {
 	b.table()
 	b.chart()
 	b.trend(trend)
+	if r.Activity != nil {
+		b.referrals()
+	}
 	if b.err != nil {
 		return fmt.Errorf("writing the %s return workbook: %w", r.Quarter, b.err)
 	}

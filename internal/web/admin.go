@@ -118,7 +118,8 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
 		return
 	}
-	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.cfg.ReturnBy(), s.now(), true)
+	ret, trend, err := report.BuildReturn(r.Context(), s.store, q, report.ReturnOptions{Policy: s.policy, Provider: s.provider(),
+		SuppressBelow: s.cfg.Return.SuppressBelow, By: s.cfg.ReturnBy(), Lead: s.cfg.Lead(), Accountable: s.cfg.Accountable(), Now: s.now(), WithTrend: true})
 	if noSnapshot(err) {
 		s.fail(w, r, http.StatusNotFound, err.Error())
 		return

@@ -46,6 +46,9 @@ type commissionerData struct {
 	// Empty: no provider is configured and no return was collated for the
 	// quarter.
 	Empty bool
+	// Referrals: some provider's referrals section was collated for the
+	// quarter, so each row shows its referred_to_prevent.
+	Referrals bool
 }
 
 type quarterOption struct {
@@ -65,6 +68,7 @@ type assuranceRow struct {
 	Rates      []rateCell // each level, then all staff
 	Meets      bool
 	Flags      []flagBadge
+	Referred   string // referred_to_prevent as the provider gave it ("*" when withheld)
 }
 
 type rateCell struct {
@@ -183,6 +187,7 @@ func (s *server) commissioner(w http.ResponseWriter, r *http.Request) {
 			Received: collate.UKTime(rj.ReceivedAt), Where: collate.Where(rj.Row, rj.Column), Reason: rj.Reason})
 	}
 	d.Trend = trendOf(trend, th)
+	d.Referrals = a.HasReferrals()
 	s.render(w, r, http.StatusOK, "commissioner", "Commissioner assurance "+q.String(), d)
 }
 
@@ -225,6 +230,7 @@ func assuranceRowOf(a *collate.Assurance, l *collate.Line) assuranceRow {
 	row := assuranceRow{Name: l.Provider.Name, Code: l.Provider.ODSCode, Status: l.Status,
 		Received: collate.UKTime(l.FirstReceived), HasReturn: l.Return != nil}
 	row.StatusText, row.Badge = statusBadge(l.Status)
+	row.Referred = a.Referred(l)
 	if l.Return != nil {
 		row.Headcount = l.Return.Headcount
 		row.Meets = l.Total().MeetsThreshold(a.Threshold)

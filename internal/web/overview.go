@@ -60,6 +60,9 @@ type overviewData struct {
 	// Update is the annual-update measure, nil when not configured.
 	Update *updateFigures
 
+	// Activity is the referrals and partnership panel; nil when not shown.
+	Activity *activityPanel
+
 	Trend     template.HTML
 	TrendRows []trendRow
 
@@ -169,6 +172,10 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	th := s.policy.Threshold
 	d := overviewData{AsOf: asOf, AsOfValue: isoDate(asOf), Today: !given || asOf.Equal(s.today()),
 		Threshold: th, ThresholdText: figures.ThresholdPct(th)}
+	if d.Activity, err = s.activityPanel(r, returns.QuarterOf(asOf)); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	pos, err := s.load(r.Context(), asOf)
 	if noSnapshot(err) {
 		d.NoData = err.Error()

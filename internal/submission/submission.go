@@ -1,0 +1,101 @@
+// Package submission owns what a provider sends its commissioners: the
+// quarterly return, built and emailed to return.recipients once per
+// quarter and recipient, and the notice of a change of Prevent lead, once
+// per change. `prevent return --send`, `prevent lead --send` and the
+// scheduler of `prevent serve` all send through here, so that what goes
+// out and when cannot differ between them.
+package submission
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/mail"
+	"github.com/nhs-prevent/prevent/internal/report"
+	"github.com/nhs-prevent/prevent/internal/returns"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// Deps are what sending needs.
+type Deps struct {
+	Store    *store.Store
+	Config   *config.Config
+	Sender   mail.Sender
+	Delivery delivery.Options // Now (the clock) and, for the scheduler, RespectBackoff
+	Operator string           // who sends, for the audit trail
+}
+
+func (d Deps) now() time.Time {
+	if d.Delivery.Now != nil {
+		return d.Delivery.Now()
+	}
+	return time.Now()
+}
+
+// ReturnOptions are the config's settings for building a return.
+func ReturnOptions(cfg *config.Config, now time.Time, withTrend bool) report.ReturnOptions {
+	return report.ReturnOptions{
+		Policy:        cfg.Policy(),
+		Provider:      returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
+		SuppressBelow: cfg.Return.SuppressBelow,
+		By:            cfg.ReturnBy(),
+		Lead:          cfg.Lead(),
+		Accountable:   cfg.Accountable(),
+		Now:           now,
+		WithTrend:     withTrend,
+	}
+}
+
+// ErrNoRecipients is returned when the config names nobody to send to.
+var ErrNoRecipients = fmt.Errorf("no return.recipients in the config")
+
+// SendReturn builds quarter q's return and emails it (XLSX and CSV, and the
+// referrals CSV when the return carries that section) to each of
+// return.recipients not yet sent it; with a resend reason, to each of them
+// again as a corrected return. The return is built only when a message is
+// owed, and before any is sent, so a return that cannot be built (no staff
+// snapshot) fails the call without recording a failed delivery.
+func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason string) ([]delivery.Outcome, error) {
+	recipients := d.Config.Return.Recipients
+	if len(recipients) == 0 {
+		return nil, ErrNoRecipients
+	}
+	key := q.String()
+	owed := len(recipients)
+	if resendReason == "" {
+		var err error
+		if owed, err = delivery.Unsent(ctx, d.Store, store.ReturnKind, key, recipients); err != nil {
+			return nil, err
+		}
+	}
+	var msg *mail.Message
+	if owed > 0 {
+		r, trend, err := report.BuildReturn(ctx, d.Store, q, ReturnOptions(d.Config, d.now(), true))
+		if err != nil {
+			return nil, err
+		}
+		if msg, err = r.Message(d.Config.MailFrom(), trend); err != nil {
+			return nil, err
+		}
+	}
+	build := func(string) (*mail.Message, error) {
+		if msg == nil { // sent meanwhile by another process, then resent?
+			return nil, fmt.Errorf("the %s return was not built", key)
+		}
+		return msg, nil
+	}
+	opt := d.Delivery
+	// Each message sent goes on the audit trail as it is recorded sent, in
+	// the same transaction, so that a run stopped at any point leaves none
+	// of those it sent unrecorded.
+	opt.Audit = func(o delivery.Outcome) store.AuditEntry {
+		return store.ReturnAudit(d.now(), d.Operator, key, o.Recipient, resendReason)
+	}
+	if resendReason != "" {
+		return delivery.Resend(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, resendReason, d.Operator, build, opt)
+	}
+	return delivery.Send(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, build, opt)
+}
