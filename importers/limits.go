@@ -66,12 +66,11 @@ const maxSharedStrings = 256 << 20
 // checkZip reads a workbook's directory (declared sizes, which the zip
 // reader holds each part to) and refuses a zip bomb before anything is
 // decompressed.
-func checkZip(name, path string, lim Limits) error {
-	zr, err := zip.OpenReader(path)
+func checkZip(name string, r io.ReaderAt, size int64, lim Limits) error {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil // not for this check to say: the workbook reader will
 	}
-	defer zr.Close()
 	if len(zr.File) > 10000 {
 		return fileError(name, fmt.Sprintf("is not a normal Excel workbook: it holds %d parts", len(zr.File)), nil)
 	}

@@ -257,6 +257,9 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	if len(notify) == 0 {
 		return 0, nil
 	}
+	if err := ingest.CheckSubfolders(dir); err != nil {
+		return 0, err
+	}
 	failedDir := filepath.Join(dir, "failed")
 	entries, err := os.ReadDir(failedDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -269,18 +272,18 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	for _, e := range entries {
 		reasonFile := filepath.Join(failedDir, e.Name())
 		file, ok := strings.CutSuffix(reasonFile, ingest.ReasonSuffix)
-		if !ok || e.IsDir() {
-			continue
+		if !ok || !e.Type().IsRegular() {
+			continue // a link or a device is never read, let alone mailed
 		}
 		info, err := e.Info()
 		if err != nil || time.Since(info.ModTime()) > notifyWithin {
 			continue
 		}
-		reason, err := os.ReadFile(reasonFile)
+		reason, err := ingest.ReadReason(reasonFile)
 		if err != nil {
-			continue // removed meanwhile: someone has dealt with it
+			continue // removed meanwhile (someone has dealt with it), or swapped for a link
 		}
-		hash, err := importers.FileHash(file)
+		hash, err := importers.FileHash(file, true)
 		if err != nil {
 			continue
 		}
