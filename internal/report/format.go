@@ -207,7 +207,7 @@ func writeStatusJSON(w io.Writer, asOf time.Time, people []compliance.Person) er
 var statusTableHeader = []string{"EMPLOYEE NO", "NAME", "ORGANISATION", "REQUIREMENT", "STATUS", "COMPLETED", "DUE"}
 
 func statusTableRow(p *compliance.Person) []string {
-	return []string{p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
+	return []string{figures.Printable(p.EmployeeNumber), figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
 		string(p.Status), figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate))}
 }
 
