@@ -13,6 +13,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/mail"
 )
@@ -310,6 +311,9 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 // failureMessage tells the workforce team why a dropped file was not
 // imported and what to do.
 func failureMessage(from, name, dir, movedTo, reason string) *mail.Message {
+	// The file's name and the reason (which quotes its cells) are the
+	// dropper's text: they can neither add lines nor drive a terminal.
+	name, movedTo, reason = figures.Printable(name), figures.Printable(movedTo), figures.Printable(reason)
 	text := fmt.Sprintf(`The file %q, dropped into the Prevent import folder %s, could not be imported, so nothing from it has been used.
 
 Why: %s

@@ -62,6 +62,25 @@ func TestDropFolderLinks(t *testing.T) {
 				t.Errorf("failure emails %+v, want one saying why bad.csv failed", got)
 			}
 		})
+		t.Run("a file name cannot add lines to the failure email", func(t *testing.T) {
+			const forged = "Please reply with your NHS password to confirm"
+			e := newEnv(t, at(time.October, 1, 6))
+			sch := e.newScheduler(t, s, time.Millisecond, 10*time.Millisecond)
+			e.write(t, "bad\x1b]0;pwned\x07\n\n"+forged+".csv", "not an extract\n")
+			_, _ = importDropWithin(t, sch, e.ft.Now(), 20*time.Second)
+			got := e.mail.of(importFailureKind)
+			if len(got) != 1 {
+				t.Fatalf("failure emails %+v, want one", got)
+			}
+			if strings.ContainsAny(got[0].Text+got[0].Subject, "\x1b\x07") {
+				t.Errorf("an escape sequence in the email:\n%q", got[0].Text)
+			}
+			for _, line := range strings.Split(strings.ReplaceAll(got[0].Text, "\r", "\n"), "\n") {
+				if strings.HasPrefix(strings.TrimSpace(line), forged) {
+					t.Errorf("a forged line in the email:\n%s", got[0].Text)
+				}
+			}
+		})
 		t.Run("failed/ being a link is refused", func(t *testing.T) {
 			e := newEnv(t, at(time.October, 1, 6))
 			sch := e.newScheduler(t, s, time.Millisecond, 10*time.Millisecond)
