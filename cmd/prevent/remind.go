@@ -132,6 +132,10 @@ func (m *Main) printReminders(rep *remind.Report, where string) {
 			fmt.Fprintf(m.Stdout, "  %-12s %-9s %s\n", figures.Printable(e.EmployeeNumber), e.Status, due)
 		}
 	}
+	if rep.Refused > 0 {
+		fmt.Fprintf(m.Stdout, "%d manager or staff %s in the staff extract not used: not a bare address%s\n",
+			rep.Refused, plural(rep.Refused, "address", "addresses"), allowedNote(m.Config.Reminders.AllowedDomains))
+	}
 	if rep.WithoutEmail > 0 {
 		fmt.Fprintf(m.Stdout, "%s owed a staff reminder: no email address in the staff extract\n", peopleCount(rep.WithoutEmail))
 	}
@@ -167,4 +171,12 @@ func peopleCount(n int) string {
 		return "1 person"
 	}
 	return fmt.Sprintf("%d people", n)
+}
+
+// allowedNote completes the sentence about refused addresses.
+func allowedNote(domains []string) string {
+	if len(domains) == 0 {
+		return ""
+	}
+	return " in " + strings.Join(domains, ", ") + " (reminders.allowed_domains)"
 }

@@ -1,11 +1,13 @@
 package remind_test
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/remind"
 	"github.com/nhs-prevent/prevent/internal/store"
 	"github.com/nhs-prevent/prevent/internal/store/storetest"
 )
@@ -62,5 +64,49 @@ func TestHostileNamesInReminders(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestAddressesFromESR pins that a manager or staff address from ESR is
+// used only when it is a bare address, and, with reminders.allowed_domains,
+// only in one of those domains: a staff list never goes to
+// "Attacker <x@evil.example>" nor, when the trust says so, outside it.
+func TestAddressesFromESR(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		seedStaff(t, s, []compliance.Assignment{
+			{EmployeeNumber: "3001", Name: "Amy Nurse", Organisation: "Acute", StaffGroup: "Nursing and Midwifery Registered", JobRole: "Nurse",
+				Email: "Amy <x@evil.example>", ManagerEmail: "Attacker <x@evil.example>", Primary: true},
+			{EmployeeNumber: "3002", Name: "Ben Porter", Organisation: "Estates", StaffGroup: "Estates and Ancillary", JobRole: "Porter",
+				Email: "ben.porter@NHS.NET", ManagerEmail: "boss@gmail.example", Primary: true},
+			{EmployeeNumber: "3003", Name: "Cat Clerk", Organisation: "Estates", StaffGroup: "Administrative and Clerical", JobRole: "Clerk",
+				Email: "cat@trust.nhs.uk", ManagerEmail: "boss1@trust.nhs.uk, x@evil.example", Primary: true},
+			{EmployeeNumber: "3004", Name: "Dee Admin", Organisation: "Estates", StaffGroup: "Administrative and Clerical", JobRole: "Clerk",
+				Email: "dee@trust.nhs.uk", ManagerEmail: boss2, Primary: true},
+		})
+		recipients := func(t *testing.T, allowed []string) ([]string, *remind.Report) {
+			t.Helper()
+			cfg := configWith(config.Reminders{Managers: true, Staff: []int{30}, AllowedDomains: allowed})
+			rep := run(t, s, cfg, nil, oct1, false)
+			var to []string
+			for _, m := range rep.Messages {
+				to = append(to, m.Recipient)
+			}
+			sort.Strings(to)
+			return to, rep
+		}
+		t.Run("only bare addresses are sent to", func(t *testing.T) {
+			to, rep := recipients(t, nil)
+			same(t, "recipients", to, []string{"ben.porter@nhs.net", boss2, "boss@gmail.example", "cat@trust.nhs.uk", "dee@trust.nhs.uk"})
+			if rep.Refused != 3 {
+				t.Errorf("%d addresses refused, want 3 (two display-name forms and a list)", rep.Refused)
+			}
+		})
+		t.Run("allowed_domains keeps the lists inside the trust and nhs.net", func(t *testing.T) {
+			to, rep := recipients(t, []string{"trust.nhs.uk", "NHS.net"})
+			same(t, "recipients", to, []string{"ben.porter@nhs.net", boss2, "cat@trust.nhs.uk", "dee@trust.nhs.uk"})
+			if rep.Refused != 4 {
+				t.Errorf("%d addresses refused, want 4", rep.Refused)
+			}
+		})
 	})
 }
