@@ -88,7 +88,7 @@ func (h logHeader) cell(cells []string, column string) string {
 // the personal-data guard: a column headed like personal data refuses the
 // whole file, naming the column, before any row is read.
 func openLog(path string, opt Options, k Kind) (*table, logHeader, error) {
-	t, _, err := openTable(path, opt.Limits, newMatcher(nil), func(h *header) bool {
+	t, _, err := openTable(path, opt, newMatcher(nil), func(h *header) bool {
 		return readLogHeader(k, h.raw).complete(k)
 	})
 	if err != nil {
@@ -228,7 +228,7 @@ func logDate(cells []string, row int, h logHeader, column string, date1904 bool,
 // drop folder; ok is false when the file is neither.
 func classifyLog(path string, opt Options) (Kind, bool) {
 	for _, k := range []Kind{Referrals, Meetings} {
-		t, _, err := openTable(path, opt.Limits, newMatcher(nil), func(h *header) bool {
+		t, _, err := openTable(path, opt, newMatcher(nil), func(h *header) bool {
 			return readLogHeader(k, h.raw).complete(k)
 		})
 		if err != nil {

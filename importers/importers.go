@@ -71,6 +71,9 @@ type Options struct {
 	// Limits bound the cost of reading a file; zero fields take
 	// DefaultLimits.
 	Limits Limits
+	// RegularOnly refuses a file that is not a regular file (a symbolic
+	// link, a device, a pipe), as OpenRegular does: set for a drop folder.
+	RegularOnly bool
 }
 
 // RowError is a row skipped for a bad value.
@@ -214,7 +217,7 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 // best header lacked.
 func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*table, error) {
 	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, opt.Limits, m, accept)
+	t, best, err := openTable(path, opt, m, accept)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +307,7 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 // that is none of these is a *FileError.
 func Classify(path string, opt Options) (Kind, error) {
 	m := newMatcher(opt.Aliases)
-	t, _, err := openTable(path, opt.Limits, m, func(h *header) bool {
+	t, _, err := openTable(path, opt, m, func(h *header) bool {
 		return h.isCompletions() || (h.isStaff() && !h.has(fCourse)) || h.isExemptions()
 	})
 	if err != nil {
@@ -330,15 +333,29 @@ func Classify(path string, opt Options) (Kind, error) {
 	return Staff, nil
 }
 
-// FileHash returns the hex SHA-256 of the file content.
-func FileHash(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", openError(filepath.Base(path), err)
+// FileHash returns the hex SHA-256 of the file content. With regularOnly
+// (a drop folder) the file is opened by OpenRegular and only the size it
+// had when opened is read, so a file that keeps growing cannot hold the
+// hash for ever.
+func FileHash(path string, regularOnly bool) (string, error) {
+	var r io.Reader
+	if regularOnly {
+		f, size, err := OpenRegular(path)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		r = io.LimitReader(f, size)
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return "", openError(filepath.Base(path), err)
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, r); err != nil {
 		return "", openError(filepath.Base(path), err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

@@ -580,11 +580,11 @@ func TestErrorMessages(t *testing.T) {
 
 func TestFileHash(t *testing.T) {
 	p := writeFile(t, "x.csv", []byte("abc"))
-	h, err := FileHash(p)
+	h, err := FileHash(p, false)
 	if err != nil || h != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
 		t.Fatalf("FileHash = %s, %v", h, err)
 	}
-	if _, err := FileHash(filepath.Join(t.TempDir(), "none")); err == nil {
+	if _, err := FileHash(filepath.Join(t.TempDir(), "none"), false); err == nil {
 		t.Fatal("FileHash of a missing file: no error")
 	}
 }

@@ -18,6 +18,11 @@ type Limits struct {
 	MaxUnzippedBytes int64
 	// MaxZipRatio bounds each large part's decompressed/compressed ratio.
 	MaxZipRatio int64
+	// ZipRatioFloor is the decompressed size from which a part's ratio is
+	// judged (0: 16 MB): small parts of repeated XML compress very well.
+	ZipRatioFloor int64
+	// Noun names the file in CheckZip's messages ("" : extract).
+	Noun string
 	// MaxLineBytes bounds one physical line of a CSV.
 	MaxLineBytes int
 	// MaxColumns bounds the cells of one row (Excel's own limit is 16,384).
@@ -32,6 +37,8 @@ var DefaultLimits = Limits{
 	MaxZipRatio:      250,
 	MaxLineBytes:     1 << 20,
 	MaxColumns:       16384,
+	ZipRatioFloor:    16 << 20,
+	Noun:             "extract",
 }
 
 // orDefault fills zero fields from DefaultLimits.
@@ -52,26 +59,32 @@ func (l Limits) orDefault() Limits {
 	if l.MaxColumns > 0 {
 		d.MaxColumns = l.MaxColumns
 	}
+	if l.ZipRatioFloor > 0 {
+		d.ZipRatioFloor = l.ZipRatioFloor
+	}
+	if l.Noun != "" {
+		d.Noun = l.Noun
+	}
 	return d
 }
-
-// zipRatioFloor is the size below which a part's ratio is not judged:
-// small parts of repeated XML compress very well and cost nothing.
-const zipRatioFloor = 16 << 20
 
 // maxSharedStrings bounds the one part read whole into memory: a
 // 30,000-person extract's strings take a few MB.
 const maxSharedStrings = 256 << 20
 
-// checkZip reads a workbook's directory (declared sizes, which the zip
+// CheckZip reads a workbook's directory (declared sizes, which the zip
 // reader holds each part to) and refuses a zip bomb before anything is
-// decompressed.
-func checkZip(name, path string, lim Limits) error {
-	zr, err := zip.OpenReader(path)
+// decompressed. Zero limits take DefaultLimits; collate passes limits
+// sized for a quarterly return. The error is a *FileError naming name.
+func CheckZip(name string, r io.ReaderAt, size int64, lim Limits) error {
+	return checkZip(name, r, size, lim.orDefault())
+}
+
+func checkZip(name string, r io.ReaderAt, size int64, lim Limits) error {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil // not for this check to say: the workbook reader will
 	}
-	defer zr.Close()
 	if len(zr.File) > 10000 {
 		return fileError(name, fmt.Sprintf("is not a normal Excel workbook: it holds %d parts", len(zr.File)), nil)
 	}
@@ -79,12 +92,12 @@ func checkZip(name, path string, lim Limits) error {
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		if total > uint64(lim.MaxUnzippedBytes) {
-			return fileError(name, fmt.Sprintf("would unpack to more than %s (a zip bomb, or far larger than any extract); refused", humanBytes(lim.MaxUnzippedBytes)), nil)
+			return fileError(name, fmt.Sprintf("would unpack to more than %s (a zip bomb, or far larger than any %s); refused", humanBytes(lim.MaxUnzippedBytes), lim.Noun), nil)
 		}
 		if strings.HasSuffix(f.Name, "sharedStrings.xml") && f.UncompressedSize64 > maxSharedStrings {
-			return fileError(name, fmt.Sprintf("has a shared-strings table of %s, held in memory whole; far larger than any extract, refused", humanBytes(int64(f.UncompressedSize64))), nil)
+			return fileError(name, fmt.Sprintf("has a shared-strings table of %s, held in memory whole; far larger than any %s, refused", humanBytes(int64(f.UncompressedSize64)), lim.Noun), nil)
 		}
-		if f.UncompressedSize64 > zipRatioFloor && f.CompressedSize64 > 0 &&
+		if f.UncompressedSize64 > uint64(lim.ZipRatioFloor) && f.CompressedSize64 > 0 &&
 			f.UncompressedSize64/f.CompressedSize64 > uint64(lim.MaxZipRatio) {
 			return fileError(name, fmt.Sprintf("has a part (%s) that unpacks %d times its size (a zip bomb); refused", f.Name, f.UncompressedSize64/f.CompressedSize64), nil)
 		}

@@ -40,7 +40,7 @@ const maxSheetRows = 1048576
 // fastBook is a workbook opened as a zip archive: its sheets in workbook
 // order, its shared strings and its date system.
 type fastBook struct {
-	zr       *zip.ReadCloser
+	zr       *zip.Reader
 	sheets   []fastSheet
 	sst      []string
 	date1904 bool
@@ -51,7 +51,8 @@ type fastSheet struct {
 	file *zip.File // nil: not a worksheet (a chart sheet, say), or missing
 }
 
-func (b *fastBook) close() error { return b.zr.Close() }
+// close lets the workbook go; the file under it is closed by its input.
+func (b *fastBook) close() error { return nil }
 
 // sheet returns a sheet by name.
 func (b *fastBook) sheet(name string) *fastSheet {
@@ -65,14 +66,13 @@ func (b *fastBook) sheet(name string) *fastSheet {
 
 // openFastBook opens a workbook for the fast path. Any error means "use
 // excelize", which gives the user-facing reason for a damaged file.
-func openFastBook(p string) (*fastBook, error) {
-	zr, err := zip.OpenReader(p)
+func openFastBook(r io.ReaderAt, size int64) (*fastBook, error) {
+	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, err
 	}
 	b := &fastBook{zr: zr}
 	if err := b.load(); err != nil {
-		_ = zr.Close()
 		return nil, err
 	}
 	return b, nil

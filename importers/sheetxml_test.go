@@ -24,7 +24,7 @@ type sheetRow struct {
 // value are left out of both: the importer skips them either way.
 func rowsBySource(t *testing.T, path string) (map[string][]sheetRow, bool) {
 	t.Helper()
-	in, err := openInput(path, Limits{})
+	in, err := openInput(path, Limits{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func FuzzFastSheet(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		p := filepath.Join(dir, "fuzz.xlsx")
 		writeWorkbook(t, p, data, handSST)
-		in, err := openInput(p, Limits{})
+		in, err := openInput(p, Limits{}, false)
 		if err != nil {
 			return
 		}

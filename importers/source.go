@@ -88,11 +88,17 @@ func fileError(name, reason string, err error) *FileError {
 
 // openInput opens a file and decides from its first bytes whether it is an
 // XLSX workbook or a text (CSV) file.
-func openInput(path string, lim Limits) (*input, error) {
+func openInput(path string, lim Limits, regularOnly bool) (*input, error) {
 	lim = lim.orDefault()
 	in := &input{name: filepath.Base(path), path: path, lim: lim}
-	f, err := os.Open(path)
-	if err != nil {
+	var f *os.File
+	var err error
+	if regularOnly {
+		f, _, err = OpenRegular(path)
+		if err != nil {
+			return nil, err
+		}
+	} else if f, err = os.Open(path); err != nil {
 		return nil, openError(in.name, err)
 	}
 	st, err := f.Stat()
@@ -121,14 +127,19 @@ func openInput(path string, lim Limits) (*input, error) {
 		_ = f.Close()
 		return nil, fileError(in.name, "is empty", nil)
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		_ = f.Close()
 		if bytes.Contains(head[:min(len(head), 120)], []byte("application/vnd.oasis.opendocument")) {
+			_ = f.Close()
 			return nil, fileError(in.name, "is an OpenDocument (.ods) spreadsheet; save it as .xlsx or .csv", nil)
 		}
-		if err := checkZip(in.name, path, lim); err != nil {
+		// The workbook is read through the file already opened (and
+		// checked), never opened again by name.
+		in.f = f
+		if err := checkZip(in.name, f, in.size, lim); err != nil {
+			in.close()
 			return nil, err
 		}
 		if err := in.openXLSX(); err != nil {
+			in.close()
 			return nil, err
 		}
 		return in, nil
@@ -217,7 +228,7 @@ func (in *input) openXLSX() error {
 	if !fastPath {
 		return in.openExcelize()
 	}
-	if b, err := openFastBook(in.path); err == nil {
+	if b, err := openFastBook(in.f, in.size); err == nil {
 		in.book, in.date1904 = b, b.date1904
 		return nil
 	}
@@ -246,7 +257,10 @@ func (in *input) openExcelize() (err error) {
 			err = fileError(in.name, "cannot be read as an Excel workbook (it is damaged)", fmt.Errorf("%v", r))
 		}
 	}()
-	xl, err := excelize.OpenFile(in.path)
+	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
+		return openError(in.name, err)
+	}
+	xl, err := excelize.OpenReader(in.f)
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
 			return openError(in.name, err)
@@ -603,8 +617,8 @@ func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best 
 // the first sheet that has one; in a CSV, with the first delimiter (most
 // frequent first) that gives one. With no header row found it returns a nil
 // table and the best candidate row, or nil.
-func openTable(path string, lim Limits, m *matcher, accept func(*header) bool) (*table, *header, error) {
-	in, err := openInput(path, lim)
+func openTable(path string, opt Options, m *matcher, accept func(*header) bool) (*table, *header, error) {
+	in, err := openInput(path, opt.Limits, opt.RegularOnly)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/mail"
 )
@@ -264,6 +265,9 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	if len(notify) == 0 {
 		return 0, nil
 	}
+	if err := ingest.CheckSubfolders(dir); err != nil {
+		return 0, err
+	}
 	failedDir := filepath.Join(dir, "failed")
 	entries, err := os.ReadDir(failedDir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -276,18 +280,18 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 	for _, e := range entries {
 		reasonFile := filepath.Join(failedDir, e.Name())
 		file, ok := strings.CutSuffix(reasonFile, ingest.ReasonSuffix)
-		if !ok || e.IsDir() {
-			continue
+		if !ok || !e.Type().IsRegular() {
+			continue // a link or a device is never read, let alone mailed
 		}
 		info, err := e.Info()
 		if err != nil || time.Since(info.ModTime()) > notifyWithin {
 			continue
 		}
-		reason, err := os.ReadFile(reasonFile)
+		reason, err := ingest.ReadReason(reasonFile)
 		if err != nil {
-			continue // removed meanwhile: someone has dealt with it
+			continue // removed meanwhile (someone has dealt with it), or swapped for a link
 		}
-		hash, err := importers.FileHash(file)
+		hash, err := importers.FileHash(file, true)
 		if err != nil {
 			continue
 		}
@@ -314,6 +318,9 @@ func (s *Scheduler) notifyFailures(ctx context.Context, dir string) (sent int, e
 // failureMessage tells the workforce team why a dropped file was not
 // imported and what to do.
 func failureMessage(from, name, dir, movedTo, reason string) *mail.Message {
+	// The file's name and the reason (which quotes its cells) are the
+	// dropper's text: they can neither add lines nor drive a terminal.
+	name, movedTo, reason = figures.Printable(name), figures.Printable(movedTo), figures.Printable(reason)
 	text := fmt.Sprintf(`The file %q, dropped into the Prevent import folder %s, could not be imported, so nothing from it has been used.
 
 Why: %s

@@ -162,6 +162,7 @@ type sentMail struct {
 	To       string
 	Subject  string
 	Delivery string // the X-Prevent-Delivery header: kind/key/generation
+	Text     string
 }
 
 // recorder is a mail.Sender that keeps what it is given, as one SMTP
@@ -179,7 +180,7 @@ func (r *recorder) Send(ctx context.Context, m *mail.Message) error {
 	if r.failing {
 		return &mail.SendError{Temporary: true, Err: errors.New("451 the mail server is unavailable")}
 	}
-	r.sent = append(r.sent, sentMail{At: r.now(), To: strings.Join(m.To, ","), Subject: m.Subject, Delivery: m.Headers[delivery.Header]})
+	r.sent = append(r.sent, sentMail{At: r.now(), To: strings.Join(m.To, ","), Subject: m.Subject, Delivery: m.Headers[delivery.Header], Text: m.Text})
 	return nil
 }
 

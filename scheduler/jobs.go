@@ -41,7 +41,7 @@ func (s *Scheduler) sendReminders(ctx context.Context, now time.Time) (Report, e
 		Summary: fmt.Sprintf("as of %s: %s", rep.AsOf.Format(time.DateOnly), t),
 		Attrs: []slog.Attr{slog.String("as_of", rep.AsOf.Format(time.DateOnly)), slog.Int("messages", len(rep.Messages)),
 			slog.Int("people", people), slog.Int("sent", t.sent), slog.Int("failed", t.failed),
-			slog.Int("without_email", rep.WithoutEmail)},
+			slog.Int("without_email", rep.WithoutEmail), slog.Int("addresses_refused", rep.Refused)},
 	}
 	if err == nil && t.failed > 0 {
 		err = fmt.Errorf("%d of %d reminder emails failed and will be retried: %v", t.failed, len(rep.Messages), t.firstErr)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
@@ -53,7 +54,7 @@ func (m *Main) runAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, e := range list {
-		fmt.Fprintf(m.Stdout, "%s  %-10s %-14s %s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Who, e.Action, e.Detail)
+		fmt.Fprintf(m.Stdout, "%s  %-10s %-14s %s\n", e.At.Local().Format("2006-01-02 15:04:05"), figures.Printable(e.Who), e.Action, figures.Printable(e.Detail))
 	}
 	if len(list) == 0 {
 		fmt.Fprintln(m.Stdout, "the audit trail is empty")

@@ -305,7 +305,7 @@ func (m *Main) reportRefused(r collate.Result) {
 	if who == "" {
 		who = "no provider code"
 	}
-	fmt.Fprintf(m.Stdout, "%s: refused (%s, %d %s): not used\n", r.Return.Table.File, who, len(r.Problems), plural(len(r.Problems), "problem", "problems"))
+	fmt.Fprintf(m.Stdout, "%s: refused (%s, %d %s): not used\n", figures.Printable(r.Return.Table.File), figures.Printable(who), len(r.Problems), plural(len(r.Problems), "problem", "problems"))
 }
 
 func (m *Main) reportAccepted(r collate.Result) {
@@ -315,24 +315,24 @@ func (m *Main) reportAccepted(r collate.Result) {
 		name = p.Name
 	} else {
 		fmt.Fprintf(m.Stderr, "prevent: warning: %s: provider %s is not in the providers: of %s; its return is kept and shown as unknown\n",
-			ret.Table.File, ret.Provider.ODSCode, configName(m.Config.Path))
+			figures.Printable(ret.Table.File), figures.Printable(ret.Provider.ODSCode), configName(m.Config.Path))
 	}
 	what := ""
 	switch saved.Outcome {
 	case store.ReturnNew:
 		what = "accepted"
 	case store.ReturnReplaced:
-		what = fmt.Sprintf("accepted, replacing %s received %s", saved.Previous.FileName, collate.UKTime(saved.Previous.ReceivedAt))
+		what = fmt.Sprintf("accepted, replacing %s received %s", figures.Printable(saved.Previous.FileName), collate.UKTime(saved.Previous.ReceivedAt))
 	case store.ReturnUnchanged:
 		what = "already collated (same content): nothing to do"
 	case store.ReturnOlder:
-		what = fmt.Sprintf("kept as history only: %s received %s is newer", saved.Previous.FileName, collate.UKTime(saved.Previous.ReceivedAt))
+		what = fmt.Sprintf("kept as history only: %s received %s is newer", figures.Printable(saved.Previous.FileName), collate.UKTime(saved.Previous.ReceivedAt))
 	}
 	late := ""
 	if w := m.window(ret.Quarter); !w.OnTime(r.ReceivedAt) && saved.Outcome != store.ReturnUnchanged {
 		late = ", after the window closed"
 	}
-	fmt.Fprintf(m.Stdout, "%s: %s %s %s (received %s%s): %s\n", ret.Table.File, ret.Provider.ODSCode, ret.Quarter, name, collate.UKTime(r.ReceivedAt), late, what)
+	fmt.Fprintf(m.Stdout, "%s: %s %s %s (received %s%s): %s\n", figures.Printable(ret.Table.File), figures.Printable(ret.Provider.ODSCode), ret.Quarter, figures.Printable(name), collate.UKTime(r.ReceivedAt), late, what)
 }
 
 const assuranceUsage = `Usage: prevent assurance [--quarter Q] [--format table|csv|xlsx] [--out FILE]

@@ -146,6 +146,9 @@ func notImported(file string, err error) error {
 }
 
 func (m *Main) importDir(ctx context.Context, dir string, opt ingest.Options) error {
+	opt.Skipped = func(name, why string) {
+		fmt.Fprintf(m.Stderr, "prevent: %s skipped: %s\n", filepath.Join(dir, name), why)
+	}
 	results, err := ingest.Dir(ctx, m.Store, dir, opt)
 	failed := 0
 	for _, r := range results {

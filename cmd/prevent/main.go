@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
@@ -95,7 +96,9 @@ func (m *Main) Run(ctx context.Context, args []string) (code int) {
 
 func oneLine(s string) string {
 	s = strings.TrimSpace(s)
-	return strings.ReplaceAll(s, "\n", " ")
+	// A message may quote a file's name or cells: nothing in them reaches
+	// the terminal raw.
+	return figures.Printable(strings.ReplaceAll(s, "\n", " "))
 }
 
 // Close releases the store.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/remind"
 )
@@ -103,7 +104,7 @@ func (m *Main) printReminders(rep *remind.Report, where string) {
 	for i := range rep.Messages {
 		msg := &rep.Messages[i]
 		counts[msg.Audience]++
-		head := fmt.Sprintf("%s %s: %s", msg.Audience, msg.Recipient, peopleCount(len(msg.Entries)))
+		head := fmt.Sprintf("%s %s: %s", msg.Audience, figures.Printable(msg.Recipient), peopleCount(len(msg.Entries)))
 		if msg.Audience == remind.Staff {
 			head += " (" + msg.Point + ")"
 		}
@@ -114,7 +115,7 @@ func (m *Main) printReminders(rep *remind.Report, where string) {
 			switch o.Status {
 			case delivery.StatusFailed:
 				failed++
-				fmt.Fprintf(m.Stderr, "prevent: reminder to %s failed (attempt %d, will retry on the next run): %s\n", msg.Recipient, o.Attempts, oneLine(o.Err.Error()))
+				fmt.Fprintf(m.Stderr, "prevent: reminder to %s failed (attempt %d, will retry on the next run): %s\n", figures.Printable(msg.Recipient), o.Attempts, oneLine(o.Err.Error()))
 				continue
 			case delivery.StatusSent:
 				sent++
@@ -128,8 +129,12 @@ func (m *Main) printReminders(rep *remind.Report, where string) {
 			if !e.DueDate.IsZero() {
 				due = "due " + e.DueDate.Format(time.DateOnly)
 			}
-			fmt.Fprintf(m.Stdout, "  %-12s %-9s %s\n", e.EmployeeNumber, e.Status, due)
+			fmt.Fprintf(m.Stdout, "  %-12s %-9s %s\n", figures.Printable(e.EmployeeNumber), e.Status, due)
 		}
+	}
+	if rep.Refused > 0 {
+		fmt.Fprintf(m.Stdout, "%d manager or staff %s in the staff extract not used: not a bare address%s\n",
+			rep.Refused, plural(rep.Refused, "address", "addresses"), allowedNote(m.Config.Reminders.AllowedDomains))
 	}
 	if rep.WithoutEmail > 0 {
 		fmt.Fprintf(m.Stdout, "%s owed a staff reminder: no email address in the staff extract\n", peopleCount(rep.WithoutEmail))
@@ -166,4 +171,12 @@ func peopleCount(n int) string {
 		return "1 person"
 	}
 	return fmt.Sprintf("%d people", n)
+}
+
+// allowedNote completes the sentence about refused addresses.
+func allowedNote(domains []string) string {
+	if len(domains) == 0 {
+		return ""
+	}
+	return " in " + strings.Join(domains, ", ") + " (reminders.allowed_domains)"
 }

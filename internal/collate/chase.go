@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/delivery"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
@@ -139,7 +140,7 @@ func (a *Assurance) ChaserMessage(ch Chaser, from, commissioner string) (*mail.M
 	fmt.Fprintf(&text, "Dear colleague,\n\nWe have not received the Prevent quarterly data return for %s (%s) from:\n\n", q, period)
 	fmt.Fprintf(&htm, `<!doctype html><html><body style="font-family:Arial,sans-serif;color:#212b32"><p>Dear colleague,</p><p>We have not received the Prevent quarterly data return for <b>%s</b> (%s) from:</p><ul>`, esc(q.String()), esc(period))
 	for _, l := range ch.Providers {
-		fmt.Fprintf(&text, "  %s (%s)\n", l.Provider.Name, l.Provider.ODSCode)
+		fmt.Fprintf(&text, "  %s (%s)\n", figures.Printable(l.Provider.Name), figures.Printable(l.Provider.ODSCode))
 		fmt.Fprintf(&htm, "<li>%s (%s)</li>", esc(l.Provider.Name), esc(l.Provider.ODSCode))
 	}
 	htm.WriteString("</ul>")
@@ -152,7 +153,7 @@ func (a *Assurance) ChaserMessage(ch Chaser, from, commissioner string) (*mail.M
 		for _, rj := range l.Rejected {
 			refused := fmt.Sprintf("The file %s received on %s was refused, so it was not used: %s. Please send a corrected return.",
 				rj.FileName, stamp(rj.ReceivedAt, "2 January 2006"), rejectionText(rj.Row, rj.Column, rj.Reason))
-			fmt.Fprintf(&text, "\n%s\n", refused)
+			fmt.Fprintf(&text, "\n%s\n", figures.Printable(refused)) // the file's name and cells: no lines of their own
 			fmt.Fprintf(&htm, "<p>%s</p>", esc(refused))
 		}
 	}

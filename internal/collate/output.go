@@ -169,11 +169,11 @@ func (a *Assurance) WriteTable(w io.Writer) error {
 	fmt.Fprintln(tw)
 	for i := range a.Lines {
 		l := &a.Lines[i]
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", figures.Clip(l.Provider.Name, 36), l.Provider.ODSCode, l.Status, figures.Dash(stamp(l.FirstReceived, "2006-01-02 15:04")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", figures.Clip(l.Provider.Name, 36), figures.Printable(l.Provider.ODSCode), l.Status, figures.Dash(stamp(l.FirstReceived, "2006-01-02 15:04")))
 		for _, lv := range levelsAndAll {
 			fmt.Fprintf(tw, "\t%s", rateText(l, lv))
 		}
-		fmt.Fprintf(tw, "\t%s", figures.Dash(strings.Join(l.Flags, " ")))
+		fmt.Fprintf(tw, "\t%s", figures.Dash(figures.Printable(strings.Join(l.Flags, " "))))
 		if a.HasReferrals() {
 			fmt.Fprintf(tw, "\t%s", figures.Dash(a.Referred(l)))
 		}
@@ -191,7 +191,8 @@ func (a *Assurance) WriteTable(w io.Writer) error {
 			if who == "" {
 				who = "no provider code"
 			}
-			fmt.Fprintf(w, "  %s (%s, received %s): %s\n", r.FileName, who, stamp(r.ReceivedAt, "2006-01-02 15:04"), rejectionText(r.Row, r.Column, r.Reason))
+			fmt.Fprintf(w, "  %s (%s, received %s): %s\n", figures.Printable(r.FileName), figures.Printable(who), stamp(r.ReceivedAt, "2006-01-02 15:04"),
+				figures.Printable(rejectionText(r.Row, r.Column, r.Reason)))
 		}
 	}
 	return nil

@@ -24,6 +24,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/returns"
 )
 
@@ -36,6 +37,18 @@ const (
 
 // maxFileSize bounds what is read: a return is a few kilobytes.
 const maxFileSize = 20 << 20
+
+// zipLimits bound what a return workbook may unpack to, checked from its
+// zip directory before it is opened. Anyone can email the returns mailbox,
+// and a workbook of a few hundred KB can unpack to gigabytes. A return
+// written by `prevent return` for 300 organisations unpacks to well under
+// 1 MB; the template to less.
+var zipLimits = importers.Limits{
+	MaxUnzippedBytes: 8 << 20,
+	MaxZipRatio:      100,
+	ZipRatioFloor:    1 << 20,
+	Noun:             "quarterly return",
+}
 
 // headerScanRows is how many rows are searched for the header row.
 const headerScanRows = 20
@@ -147,7 +160,16 @@ func delimiter(data []byte) rune {
 }
 
 func (t *Table) readXLSX(data []byte) error {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err := importers.CheckZip(t.File, bytes.NewReader(data), int64(len(data)), zipLimits); err != nil {
+		var fe *importers.FileError
+		if errors.As(err, &fe) {
+			return &NotReturnError{t.File, fe.Reason}
+		}
+		return err
+	}
+	// excelize holds the total to the same bound, should the directory lie.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: zipLimits.MaxUnzippedBytes, UnzipXMLSizeLimit: zipLimits.MaxUnzippedBytes})
 	if err != nil {
 		return &NotReturnError{t.File, "cannot be read as an XLSX workbook: " + err.Error()}
 	}

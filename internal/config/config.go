@@ -153,6 +153,12 @@ type Reminders struct {
 	// Staff lists days before the due date on which the person themself is
 	// reminded (e.g. [60, 14]); empty sends no staff reminders.
 	Staff []int `yaml:"staff_days"`
+	// AllowedDomains, when given, are the only domains a manager or staff
+	// address from the staff extract may have (e.g. [trust.nhs.uk,
+	// nhs.net]); a reminder list is never sent elsewhere. Empty allows any
+	// bare address. Either way an address in the display-name form
+	// ("Name <addr>") or a list of addresses is never used.
+	AllowedDomains []string `yaml:"allowed_domains"`
 }
 
 // Lead is a Prevent lead who is sent the reminder list for the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -275,6 +276,9 @@ func (c *Config) validateMail() *Error {
 			}
 		}
 	}
+	if err := c.validateAllowedDomains(); err != nil {
+		return err
+	}
 	if s := c.SMTP; s != nil {
 		switch {
 		case strings.TrimSpace(s.Host) == "":
@@ -305,6 +309,46 @@ func isAddress(s string) bool {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	return err == nil && a.Name == "" && a.Address == s
+}
+
+// AllowsAddress reports whether a manager or staff address from the staff
+// extract may be sent a reminder: a bare address (never "Name <addr>", a
+// list, or a quoted or routed form) and, when allowed_domains is given,
+// in one of those domains (any case).
+func (r Reminders) AllowsAddress(addr string) bool {
+	addr = strings.TrimSpace(addr)
+	if !isAddress(addr) || strings.ContainsAny(addr, "\"<>,;:[]() ") {
+		return false
+	}
+	if len(r.AllowedDomains) == 0 {
+		return true
+	}
+	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	for _, d := range r.AllowedDomains {
+		if strings.EqualFold(strings.TrimSpace(d), domain) {
+			return true
+		}
+	}
+	return false
+}
+
+// domainPattern is a domain name as allowed_domains takes it.
+var domainPattern = regexp.MustCompile(`^(?i:[a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.(?i:[a-z0-9]([a-z0-9-]*[a-z0-9])?))+$`)
+
+// validateAllowedDomains checks reminders.allowed_domains, and that each
+// lead's address is in one of them: a lead gets a staff list too.
+func (c *Config) validateAllowedDomains() *Error {
+	for i, d := range c.Reminders.AllowedDomains {
+		if !domainPattern.MatchString(strings.TrimSpace(d)) {
+			return c.errorf(path{"reminders", "allowed_domains", i}, "%q is not a domain name (write it as trust.nhs.uk, without @)", d)
+		}
+	}
+	for i, lead := range c.Reminders.Leads {
+		if isAddress(lead.Email) && !c.Reminders.AllowsAddress(lead.Email) {
+			return c.errorf(path{"reminders", "leads", i, "email"}, "%q is not in reminders.allowed_domains (%s)", lead.Email, strings.Join(c.Reminders.AllowedDomains, ", "))
+		}
+	}
+	return nil
 }
 
 func normalTLS(mode string) string {

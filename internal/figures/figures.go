@@ -77,8 +77,10 @@ func Dash(s string) string {
 	return s
 }
 
-// Clip shortens text to n characters for a terminal table, marking the cut.
+// Clip shortens text to n characters for a terminal table, marking the cut;
+// control characters are escaped first (Printable).
 func Clip(s string, n int) string {
+	s = Printable(s)
 	r := []rune(s)
 	if len(r) <= n {
 		return s

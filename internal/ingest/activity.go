@@ -35,7 +35,7 @@ func Meetings(ctx context.Context, s *store.Store, path string, opt Options) (Re
 // through the same content check (SHA-256) as every import.
 func activityLog(ctx context.Context, s *store.Store, path string, opt Options, kind importers.Kind, read func(*store.ActivityImport) (importers.Summary, error)) (Result, error) {
 	res := Result{File: path, Kind: kind}
-	hash, err := importers.FileHash(path)
+	hash, err := importers.FileHash(path, opt.RegularOnly)
 	if err != nil {
 		return res, err
 	}

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -41,6 +43,13 @@ type Options struct {
 	// later map a course that was only counted, importing the same file
 	// again stores its rows.
 	Policy *compliance.Policy
+	// RegularOnly reads only regular files, never through a symbolic link
+	// or from a device or pipe (importers.OpenRegular). Dir sets it: who
+	// can write to a drop folder chooses what its entries are.
+	RegularOnly bool
+	// Skipped, when set, is told of each entry Dir leaves alone because it
+	// is not a regular file (a symbolic link, a pipe, a device), and why.
+	Skipped func(name, why string)
 }
 
 // Result reports one file's import.
@@ -84,7 +93,7 @@ func (o *Options) today() time.Time {
 }
 
 func (o *Options) readOptions(file string) importers.Options {
-	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits}
+	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits, RegularOnly: o.RegularOnly}
 	if o.Progress != nil {
 		ro.Progress = func(rows int, done, total int64) { o.Progress(file, rows, done, total) }
 	}
@@ -125,7 +134,7 @@ func storeErrors(errs []importers.RowError) []store.RowError {
 // Staff imports one staff extract as the snapshot for its effective date.
 func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Staff}
-	hash, err := importers.FileHash(path)
+	hash, err := importers.FileHash(path, opt.RegularOnly)
 	if err != nil {
 		return res, err
 	}
@@ -201,7 +210,7 @@ func finish(ctx context.Context, s *store.Store, tx importTx, res Result, sum im
 // count once.
 func Completions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Completions}
-	hash, err := importers.FileHash(path)
+	hash, err := importers.FileHash(path, opt.RegularOnly)
 	if err != nil {
 		return res, err
 	}
@@ -376,7 +385,7 @@ func File(ctx context.Context, s *store.Store, kind importers.Kind, path string,
 // and within the file the last such row wins.
 func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Exemptions}
-	hash, err := importers.FileHash(path)
+	hash, err := importers.FileHash(path, opt.RegularOnly)
 	if err != nil {
 		return res, err
 	}
@@ -410,37 +419,88 @@ type DirResult struct {
 	MovedTo string
 }
 
+// dirJob is a drop-folder file waiting for its turn.
+type dirJob struct {
+	path string
+	kind importers.Kind
+	eff  time.Time
+	err  error
+}
+
 // Dir imports every extract in a drop folder: each file is classified by its
 // header row, staff extracts go first (oldest effective date first) so that
 // completions keyed by email can be matched, then completions. Each file is
 // moved to DIR/processed or, when it failed, DIR/failed with a
 // NAME.error.txt beside it saying why.
+//
+// Whoever can write to the folder chooses what is in it, so Dir reads only
+// regular files (a symbolic link, a pipe or a device is skipped and told to
+// opt.Skipped), refuses processed/ or failed/ when they are links, and
+// moves and writes only inside the folder, never through a link.
 func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirResult, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
 	}
-	type job struct {
-		path string
-		kind importers.Kind
-		eff  time.Time
-		err  error
+	if err := CheckSubfolders(dir); err != nil {
+		return nil, err
 	}
-	var jobs []job
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open drop folder %s: %w", dir, err)
+	}
+	defer root.Close()
+	opt.RegularOnly = true
+	jobs := dirJobs(dir, entries, opt)
+	var out []DirResult
+	for _, j := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		r := DirResult{Result: Result{File: j.path, Kind: j.kind}, Err: j.err}
+		if j.err == nil {
+			r.Result, r.Err = File(ctx, s, j.kind, j.path, opt)
+		}
+		if ctx.Err() != nil && r.Err != nil {
+			break // interrupted: leave the file where it is for the next run
+		}
+		dest := "processed"
+		if r.Err != nil {
+			dest = "failed"
+		}
+		moved, err := move(root, filepath.Base(j.path), dest, r.Err)
+		if err != nil {
+			return out, fmt.Errorf("drop folder %s: %w", dir, err)
+		}
+		r.MovedTo = filepath.Join(dir, moved)
+		out = append(out, r)
+	}
+	return out, ctx.Err()
+}
+
+// dirJobs classifies the folder's files and puts them in import order.
+func dirJobs(dir string, entries []os.DirEntry, opt Options) []dirJob {
+	var jobs []dirJob
 	for _, e := range entries {
 		name := e.Name()
 		if !Importable(e) || (opt.Only != nil && !opt.Only(name)) {
 			continue
 		}
+		if !e.Type().IsRegular() {
+			if opt.Skipped != nil {
+				opt.Skipped(name, notRegular(e.Type()))
+			}
+			continue
+		}
 		p := filepath.Join(dir, name)
-		k, err := importers.Classify(p, importers.Options{Aliases: opt.Aliases, Limits: opt.Limits})
-		j := job{path: p, kind: k, err: err}
+		k, err := importers.Classify(p, importers.Options{Aliases: opt.Aliases, Limits: opt.Limits, RegularOnly: true})
+		j := dirJob{path: p, kind: k, err: err}
 		if d, ok := importers.EffectiveDateFromName(name); ok {
 			j.eff = d
 		}
 		jobs = append(jobs, j)
 	}
-	rank := func(j job) int {
+	rank := func(j dirJob) int {
 		switch {
 		case j.err != nil:
 			return 2
@@ -459,32 +519,40 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 		}
 		return jobs[a].path < jobs[b].path
 	})
-	var out []DirResult
-	for _, j := range jobs {
-		if ctx.Err() != nil {
-			break
-		}
-		r := DirResult{Result: Result{File: j.path, Kind: j.kind}, Err: j.err}
-		if j.err == nil {
-			r.Result, r.Err = File(ctx, s, j.kind, j.path, opt)
-		}
-		if ctx.Err() != nil && r.Err != nil {
-			break // interrupted: leave the file where it is for the next run
-		}
-		dest := "processed"
-		if r.Err != nil {
-			dest = "failed"
-		}
-		r.MovedTo, err = move(j.path, filepath.Join(dir, dest))
-		if err == nil && r.Err != nil {
-			err = os.WriteFile(r.MovedTo+ReasonSuffix, []byte(r.Err.Error()+"\n"), 0o600)
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, r)
+	return jobs
+}
+
+// notRegular says why a folder entry is skipped.
+func notRegular(mode fs.FileMode) string {
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		return "it is a symbolic link; only files in the drop folder itself are imported"
+	case mode&(fs.ModeNamedPipe|fs.ModeSocket) != 0:
+		return "it is a pipe or socket, not a file"
+	case mode&fs.ModeDevice != 0:
+		return "it is a device, not a file"
 	}
-	return out, ctx.Err()
+	return "it is not a regular file"
+}
+
+// CheckSubfolders refuses a drop folder whose processed/ or failed/ is
+// anything but a real folder: through a link, files would be moved (and
+// reasons written) wherever it points.
+func CheckSubfolders(dir string) error {
+	for _, sub := range []string{"processed", "failed"} {
+		p := filepath.Join(dir, sub)
+		st, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return fmt.Errorf("drop folder %s: %w", dir, err)
+		case st.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link, so nothing is imported from %s: make %s a real folder (files are never moved through a link)", p, dir, sub)
+		case !st.IsDir():
+			return fmt.Errorf("%s is a file, so nothing is imported from %s: remove it, or make it a folder", p, dir)
+		}
+	}
+	return nil
 }
 
 // Importable reports whether Dir considers a folder entry: a file that is
@@ -497,6 +565,21 @@ func Importable(e os.DirEntry) bool {
 // ReasonSuffix ends the name of the file Dir writes beside a failed file
 // to say why it failed.
 const ReasonSuffix = ".error.txt"
+
+// maxReasonBytes bounds what ReadReason reads: Dir writes one sentence.
+const maxReasonBytes = 16 << 10
+
+// ReadReason reads the reason written beside a failed file: only a regular
+// file (never through a link, nor from a device), and at most a few KB.
+func ReadReason(path string) (string, error) {
+	f, _, err := importers.OpenRegular(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxReasonBytes))
+	return string(b), err
+}
 
 // movedStamp is the timestamp move adds before a file's extension when its
 // folder holds a file of that name already; movedPattern matches a name
@@ -514,21 +597,46 @@ func DroppedName(moved string) string {
 	return moved
 }
 
-// move puts a file into a folder, never overwriting: a name already there
-// gets a timestamp suffix.
-func move(path, folder string) (string, error) {
-	if err := os.MkdirAll(folder, 0o700); err != nil {
+// move puts the drop folder's file name into its subfolder sub, never
+// overwriting: a name already there (or with a reason beside it) gets a
+// timestamp suffix. With a failure, the reason is written beside it, in a
+// file created new (O_EXCL does not follow a planted link). Everything
+// goes through root, which refuses any path that leads out of the folder.
+// It returns the file's new path within the folder.
+func move(root *os.Root, name, sub string, failure error) (string, error) {
+	if err := root.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", err
 	}
-	dest := filepath.Join(folder, filepath.Base(path))
-	if _, err := os.Stat(dest); err == nil {
+	if st, err := root.Lstat(sub); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s is not a real folder; nothing moved", sub)
+	}
+	dest := filepath.Join(sub, name)
+	if taken(root, dest) || (failure != nil && taken(root, dest+ReasonSuffix)) {
 		ext := filepath.Ext(dest)
 		dest = strings.TrimSuffix(dest, ext) + time.Now().Format(movedStamp) + ext
 	}
-	if err := os.Rename(path, dest); err != nil {
-		return "", fmt.Errorf("cannot move %s to %s: %w", path, folder, err)
+	if err := root.Rename(name, dest); err != nil {
+		return "", fmt.Errorf("cannot move %s to %s: %w", name, sub, err)
 	}
-	return dest, nil
+	if failure == nil {
+		return dest, nil
+	}
+	f, err := root.OpenFile(dest+ReasonSuffix, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return dest, fmt.Errorf("cannot write why %s failed: %w", name, err)
+	}
+	_, err = f.WriteString(failure.Error() + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return dest, err
+}
+
+// taken reports whether a name is in use, whatever it is (a dangling link
+// included).
+func taken(root *os.Root, name string) bool {
+	_, err := root.Lstat(name)
+	return err == nil
 }
 
 // IsRejected reports whether err is a --strict rejection.

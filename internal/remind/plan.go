@@ -144,8 +144,10 @@ func needsTraining(s compliance.Status) bool {
 // trained or due soon; one per line manager listing such reports (when
 // reminders.managers); and one per member of staff at the furthest point
 // they have reached (when reminders.staff_days). It also counts the staff
-// owed a reminder who have no email address.
-func (p *planner) drafts(r *roster) (drafts []draft, withoutEmail int) {
+// owed a reminder who have no email address, and the manager and staff
+// addresses refused (config.Reminders.AllowsAddress): ESR's text is
+// anyone's, and a list must not go to "Attacker <x@evil.example>".
+func (p *planner) drafts(r *roster) (drafts []draft, withoutEmail, refused int) {
 	people := r.pos.People
 	for _, l := range p.leads {
 		d := draft{audience: Leads, recipient: l.email, point: PointLead}
@@ -166,6 +168,10 @@ func (p *planner) drafts(r *roster) (drafts []draft, withoutEmail int) {
 			per := &people[i]
 			mgr := normEmail(per.ManagerEmail)
 			if mgr == "" || !needsTraining(per.Status) {
+				continue
+			}
+			if !p.cfg.Reminders.AllowsAddress(mgr) {
+				refused++
 				continue
 			}
 			d, ok := byManager[mgr]
@@ -195,11 +201,15 @@ func (p *planner) drafts(r *roster) (drafts []draft, withoutEmail int) {
 				withoutEmail++
 				continue
 			}
+			if !p.cfg.Reminders.AllowsAddress(email) {
+				refused++
+				continue
+			}
 			drafts = append(drafts, draft{audience: Staff, recipient: email, point: point,
 				entries: []Entry{p.entryOf(per, point)}, passed: passed})
 		}
 	}
-	return drafts, withoutEmail
+	return drafts, withoutEmail, refused
 }
 
 // staffPoint is the furthest reminder point a person has reached on asOf:
@@ -298,7 +308,7 @@ func (p *planner) isRecipient(a Audience, addr string) bool {
 		}
 		return false
 	case Managers, Staff:
-		if (a == Managers && !p.cfg.Reminders.Managers) || (a == Staff && len(p.staffDays) == 0) {
+		if (a == Managers && !p.cfg.Reminders.Managers) || (a == Staff && len(p.staffDays) == 0) || !p.cfg.Reminders.AllowsAddress(addr) {
 			return false
 		}
 		r := p.today

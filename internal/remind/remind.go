@@ -127,6 +127,10 @@ type Report struct {
 	// WithoutEmail counts people owed a staff reminder whom the staff
 	// extract gives no email address.
 	WithoutEmail int
+	// Refused counts the manager and staff addresses from the staff
+	// extract not used: not a bare address, or outside
+	// reminders.allowed_domains.
+	Refused int
 	// Stale counts messages of earlier runs not yet delivered whose
 	// recipient is no longer one (a lead taken out of the config, an
 	// address changed in ESR): they are not retried.
@@ -170,8 +174,8 @@ func Run(ctx context.Context, s *store.Store, cfg *config.Config, sender mail.Se
 		return rep, &report.NoSnapshotError{AsOf: asOf}
 	}
 	p.today = pos
-	drafts, withoutEmail := p.drafts(pos)
-	rep.WithoutEmail = withoutEmail
+	drafts, withoutEmail, refused := p.drafts(pos)
+	rep.WithoutEmail, rep.Refused = withoutEmail, refused
 	if !send {
 		return rep, p.dryRun(ctx, rep, drafts)
 	}

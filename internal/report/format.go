@@ -280,7 +280,7 @@ var statusTableHeader = []string{"EMPLOYEE NO", "NAME", "ORGANISATION", "REQUIRE
 func statusTableRow(p *compliance.Person) []string { return statusTableRowWith(p, Extras{}) }
 
 func statusTableRowWith(p *compliance.Person, x Extras) []string {
-	row := []string{p.EmployeeNumber, figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
+	row := []string{figures.Printable(p.EmployeeNumber), figures.Clip(p.Name, 28), figures.Clip(p.Organisation, 36), p.Requirement.String(),
 		string(p.Status), figures.Dash(isoDate(p.CompletedOn)), figures.Dash(isoDate(p.DueDate))}
 	if x.Counting {
 		row = append(row, figures.Dash(isoDate(p.StartDate)), figures.Dash(figures.Clip(p.ExemptReason, 30)))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/figures"
 	"github.com/nhs-prevent/prevent/internal/glob"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
@@ -98,7 +99,7 @@ func (q *Quality) Write(w io.Writer) error {
 			eff = " effective " + imp.EffectiveDate.Format(time.DateOnly)
 		}
 		fmt.Fprintf(w, "  %s  %-11s %s%s: %d rows read, %d imported, %d duplicate, %d rejected\n",
-			imp.ImportedAt.Local().Format("2006-01-02 15:04"), imp.Kind, imp.FileName, eff,
+			imp.ImportedAt.Local().Format("2006-01-02 15:04"), imp.Kind, figures.Printable(imp.FileName), eff,
 			imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	}
 
@@ -108,7 +109,7 @@ func (q *Quality) Write(w io.Writer) error {
 			fmt.Fprintf(w, "  ... %d more\n", len(q.RowErrors)-listLimit)
 			break
 		}
-		fmt.Fprintf(w, "  %s row %d, column %q: %s\n", e.FileName, e.Row, e.Column, e.Reason)
+		fmt.Fprintf(w, "  %s row %d, column %q: %s\n", figures.Printable(e.FileName), e.Row, e.Column, figures.Printable(e.Reason))
 	}
 
 	fmt.Fprintf(w, "\nCompletions naming nobody in any staff extract: %d\n", len(q.Unmatched))
@@ -121,7 +122,7 @@ func (q *Quality) Write(w io.Writer) error {
 		if who == "" {
 			who = u.Email
 		}
-		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", u.FileName, u.Row, who, u.Course, u.CompletedOn.Format(time.DateOnly))
+		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", figures.Printable(u.FileName), u.Row, figures.Printable(who), u.Course, u.CompletedOn.Format(time.DateOnly))
 	}
 
 	if q.Exemptions {
@@ -145,7 +146,7 @@ func (q *Quality) Write(w io.Writer) error {
 		if who == "" {
 			who = f.Email
 		}
-		fmt.Fprintf(w, "  %s row %d: %s, %q dated %s, imported %s\n", f.FileName, f.Row, who, f.Course,
+		fmt.Fprintf(w, "  %s row %d: %s, %q dated %s, imported %s\n", figures.Printable(f.FileName), f.Row, figures.Printable(who), f.Course,
 			f.CompletedOn.Format(time.DateOnly), f.ImportedAt.Format(time.DateOnly))
 	}
 

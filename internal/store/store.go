@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -221,8 +222,17 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// redact removes any password from a DSN for messages.
+// kvPassword is the password of a key=value DSN (host=... password=...),
+// bare or single-quoted with backslash escapes, as libpq reads it.
+var kvPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']\S*|'.*)`)
+
+// redact removes any password from a DSN for messages: the URL form's
+// user password and password parameter, and the key=value form's
+// password.
 func redact(dsn string) string {
+	if !strings.Contains(dsn, "://") {
+		dsn = kvPassword.ReplaceAllString(dsn, "${1}[redacted]")
+	}
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" {
 		if i := strings.Index(dsn, "@"); i >= 0 {
