@@ -1,0 +1,133 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/metrics"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// TestConcurrentLoadMemory measures the dashboard under load: 8 overviews
+// for 8 different as-of dates requested at once, on a large trust. It
+// needs a database to read: PREVENT_WEB_LOAD_DB names one (`make
+// web-load-data` builds a 30,000-person trust), with PREVENT_WEB_LOAD_CONFIG
+// its config (default prevent.example.yaml); without it the test is
+// skipped. It logs the peak heap, the peak of all memory the Go runtime
+// holds, the process's peak RSS (which counts SQLite's own memory too) and
+// the slowest answer, and fails when the process passes 400 MB.
+func TestConcurrentLoadMemory(t *testing.T) {
+	dsn := os.Getenv("PREVENT_WEB_LOAD_DB")
+	if dsn == "" {
+		t.Skip("PREVENT_WEB_LOAD_DB names no database (make web-load-data builds one)")
+	}
+	cfgPath := os.Getenv("PREVENT_WEB_LOAD_CONFIG")
+	if cfgPath == "" {
+		cfgPath = demoConfig
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	concurrent := 8
+	if v, err := strconv.Atoi(os.Getenv("PREVENT_WEB_LOAD_N")); err == nil && v > 0 {
+		concurrent = v
+	}
+	srv, _ := testServer(t, s, cfg, false)
+
+	runtime.GC()
+	var peakHeap, peakTotal atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}}
+		tick := time.NewTicker(2 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			metrics.Read(samples)
+			if v := samples[0].Value.Uint64(); v > peakHeap.Load() {
+				peakHeap.Store(v)
+			}
+			if v := samples[1].Value.Uint64(); v > peakTotal.Load() {
+				peakTotal.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	var slowest atomic.Int64
+	for i := range concurrent {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			began := time.Now()
+			u := fmt.Sprintf("%s/?as_of=2026-10-%02d", srv.URL, i+1)
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			r := read(t, resp)
+			if r.status != http.StatusOK || !strings.Contains(r.body, "Compliance by level") {
+				t.Errorf("%s: status %d", u, r.status)
+			}
+			if d := int64(time.Since(began)); d > slowest.Load() {
+				slowest.Store(d)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	close(stop)
+	<-sampled
+
+	const mb = 1 << 20
+	t.Logf("%d concurrent overviews for different dates: all answered in %s (slowest %s); peak heap %d MB, peak runtime memory %d MB, process peak RSS %d MB",
+		concurrent, took.Round(time.Millisecond), time.Duration(slowest.Load()).Round(time.Millisecond),
+		peakHeap.Load()/mb, peakTotal.Load()/mb, peakRSS()/1024)
+	peak := peakRSS()
+	if peak == 0 {
+		peak = peakTotal.Load() / 1024
+	}
+	if peak > 400*1024 {
+		t.Errorf("the process held %d MB at its peak, over 400 MB", peak/1024)
+	}
+}
+
+// peakRSS is the process's peak resident set in KB (VmHWM), 0 where Linux
+// does not say.
+func peakRSS() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
