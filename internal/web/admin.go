@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -118,7 +119,7 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
 		return
 	}
-	ret, trend, err := report.QuarterReturn(r.Context(), s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now(), true)
+	f, err := s.returnFile(r.Context(), q, ext)
 	if noSnapshot(err) {
 		s.fail(w, r, http.StatusNotFound, err.Error())
 		return
@@ -127,20 +128,50 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if ext == "csv" {
-		err = ret.WriteCSV(&buf)
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	} else {
-		err = ret.WriteXLSX(&buf, trend)
-		w.Header().Set("Content-Type", xlsxType)
-	}
+	w.Header().Set("Content-Type", f.contentType)
+	w.Header().Set("Content-Disposition", attachment(f.name))
+	_, _ = w.Write(f.body)
+}
+
+// returnFile is a quarter's return as a file, built once per quarter,
+// format and version of the data (a new import makes it anew).
+func (s *server) returnFile(ctx context.Context, q returns.Quarter, ext string) (*file, error) {
+	fp, err := s.fingerprint(ctx)
 	if err != nil {
-		s.internal(w, r, err)
-		return
+		return nil, err
 	}
-	w.Header().Set("Content-Disposition", attachment(ret.FileName()+"."+ext))
-	_, _ = buf.WriteTo(w)
+	key := "return " + q.String() + "." + ext + " " + fp
+	if f := s.returns.get(key); f != nil {
+		return f, nil
+	}
+	v, err := s.work.do(ctx, key, func(ctx context.Context) (any, error) {
+		if f := s.returns.get(key); f != nil {
+			return f, nil
+		}
+		s.computed.Add(1)
+		ret, trend, err := report.QuarterReturn(ctx, s.store, s.policy, s.provider(), q, s.cfg.Return.SuppressBelow, s.now(), true)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		f := &file{name: ret.FileName() + "." + ext, contentType: "text/csv; charset=utf-8"}
+		if ext == "csv" {
+			err = ret.WriteCSV(&buf)
+		} else {
+			err = ret.WriteXLSX(&buf, trend)
+			f.contentType = xlsxType
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.body = buf.Bytes()
+		s.returns.put(key, f)
+		return f, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*file), nil
 }
 
 // listCap caps each list on the imports page; the counts stay whole and

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -130,4 +132,106 @@ func peakRSS() uint64 {
 		}
 	}
 	return 0
+}
+
+func TestHeavyWorkIsBoundedAndShared(t *testing.T) {
+	st, cfg := demoStore(t)
+	t.Run("requests for the same date share one computation", func(t *testing.T) {
+		s, err := newServer(Options{Store: st, Config: cfg, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.load(context.Background(), testNow); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := s.computed.Load(); n != 1 {
+			t.Errorf("8 concurrent loads of one date computed %d positions, want 1", n)
+		}
+	})
+	t.Run("at most maxLoads run at once, the rest wait their turn", func(t *testing.T) {
+		l := newLoads(maxLoads)
+		var active, most atomic.Int64
+		var wg sync.WaitGroup
+		for i := range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := l.do(context.Background(), strconv.Itoa(i), func(context.Context) (any, error) {
+					n := active.Add(1)
+					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+					}
+					time.Sleep(20 * time.Millisecond)
+					active.Add(-1)
+					return i, nil
+				})
+				if err != nil || v.(int) != i {
+					t.Errorf("load %d: %v, %v", i, v, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if m := most.Load(); m > maxLoads || m < 1 {
+			t.Errorf("%d ran at once, want at most %d", m, maxLoads)
+		}
+	})
+	t.Run("a request that gives up leaves the others their answer", func(t *testing.T) {
+		l := newLoads(1)
+		release := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		got := make(chan error, 1)
+		go func() {
+			_, err := l.do(ctx, "k", func(context.Context) (any, error) { <-release; return 1, nil })
+			got <- err
+		}()
+		time.Sleep(10 * time.Millisecond)
+		other := make(chan any, 1)
+		go func() {
+			v, _ := l.do(context.Background(), "k", nil) // shares the first's call
+			other <- v
+		}()
+		time.Sleep(10 * time.Millisecond)
+		cancel()
+		if err := <-got; err == nil {
+			t.Error("the request that gave up got no error")
+		}
+		close(release)
+		if v := <-other; v != 1 {
+			t.Errorf("the request still waiting got %v, want 1", v)
+		}
+	})
+	t.Run("a return file is built once per quarter and data", func(t *testing.T) {
+		h, err := newServer(Options{Store: st, Config: cfg, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h.handler())
+		defer srv.Close()
+		var first string
+		for i := range 3 {
+			resp, err := http.Get(srv.URL + "/returns/2026-27Q2.xlsx")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := read(t, resp)
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d", r.status)
+			}
+			if i == 0 {
+				first = r.body
+			} else if r.body != first {
+				t.Error("the second download differs from the first")
+			}
+		}
+		if n := h.computed.Load(); n != 1 {
+			t.Errorf("three downloads built the return %d times, want 1", n)
+		}
+	})
 }

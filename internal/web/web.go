@@ -59,6 +59,11 @@ type server struct {
 	auth     *auth
 	people   *tokens
 	position *positionCache
+	work     *loads
+	returns  *fileCache
+	// computed counts positions and return files computed (not found in
+	// a cache), for the tests.
+	computed atomic.Int64
 	// providerReturns is set once the store is seen to hold providers'
 	// returns (commissioner mode).
 	providerReturns atomic.Bool
@@ -66,6 +71,14 @@ type server struct {
 
 // New returns the dashboard's handler.
 func New(opts Options) (http.Handler, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.handler(), nil
+}
+
+func newServer(opts Options) (*server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("dashboard: no store given")
 	}
@@ -100,7 +113,9 @@ func New(opts Options) (http.Handler, error) {
 	s.auth = newAuth(s)
 	s.people = &tokens{key: s.key}
 	s.position = newPositionCache()
-	return s.handler(), nil
+	s.work = newLoads(maxLoads)
+	s.returns = newFileCache()
+	return s, nil
 }
 
 // handler wires the routes and the middleware around them.
