@@ -128,6 +128,9 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	if !s.auditExport(w, r, f.rows) {
+		return
+	}
 	w.Header().Set("Content-Type", f.contentType)
 	w.Header().Set("Content-Disposition", attachment(f.name))
 	_, _ = w.Write(f.body)
@@ -154,7 +157,7 @@ func (s *server) returnFile(ctx context.Context, q returns.Quarter, ext string) 
 			return nil, err
 		}
 		var buf bytes.Buffer
-		f := &file{name: ret.FileName() + "." + ext, contentType: "text/csv; charset=utf-8"}
+		f := &file{name: ret.FileName() + "." + ext, contentType: "text/csv; charset=utf-8", rows: len(ret.Rows) + 1}
 		if ext == "csv" {
 			err = ret.WriteCSV(&buf)
 		} else {
@@ -374,6 +377,9 @@ func (s *server) tnaExport(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, append(row, strconv.Itoa(t.People)))
 	}
 	name := fmt.Sprintf("%s Prevent TNA %s", orDefault(s.cfg.ODSCode, "prevent"), isoDate(asOf))
+	if !s.auditExport(w, r, len(rows)) {
+		return
+	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
 		s.sendXLSX(w, r, name, "TNA "+isoDate(asOf), tnaColumns(), rows)
 		return

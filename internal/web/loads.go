@@ -95,6 +95,7 @@ func (l *loads) run(ctx context.Context, key string, c *call, fn func(context.Co
 type file struct {
 	name, contentType string
 	body              []byte
+	rows              int // for the audit trail
 }
 
 // fileCache keeps the return downloads: the same quarter on the same data
