@@ -67,4 +67,3 @@ func (a *auth) shouldAuditRefusal(addr string, now time.Time) bool {
 	a.refusals[addr] = now
 	return true
 }
-
