@@ -245,7 +245,11 @@ func (a *auth) checkCSRF(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if formTooLarge(r) {
+			a.s.fail(w, r, http.StatusRequestEntityTooLarge, "This form is larger than any of the dashboard's.")
+			return
+		}
 		c, err := r.Cookie(csrfCookie)
 		given := r.PostFormValue(csrfField)
 		if err != nil || given == "" || subtle.ConstantTimeCompare([]byte(given), []byte(a.s.mac("csrf", c.Value))) != 1 {

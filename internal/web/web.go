@@ -120,6 +120,12 @@ func newServer(opts Options) (*server, error) {
 
 // handler wires the routes and the middleware around them.
 func (s *server) handler() http.Handler {
+	h := &handler{}
+	h.Handler = s.routes(h)
+	return h
+}
+
+func (s *server) routes(top *handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +158,8 @@ func (s *server) handler() http.Handler {
 	h = s.auth.require(h)
 	h = s.auth.checkCSRF(h)
 	h = http.NewCrossOriginProtection().Handler(h)
+	h = top.longWrites(h)
+	h = s.checkHost(h)
 	h = s.logRequests(h)
 	h = securityHeaders(h)
 	return s.recoverPanics(h)
