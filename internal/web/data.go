@@ -83,6 +83,32 @@ func (c *positionCache) put(asOf time.Time, fp string, pos *report.Position) {
 	c.entries[asOf] = cachedPosition{pos: pos, fingerprint: fp, at: time.Now()}
 }
 
+// pointCache keeps the trend's quarter figures (a few tallies each), so
+// that the overview does not recompute eight quarters' positions once they
+// have left the position cache. Keys carry the data's fingerprint.
+type pointCache struct {
+	mu     sync.Mutex
+	points map[string]trendRow
+}
+
+const pointCacheSize = 256
+
+func (c *pointCache) get(key string) (trendRow, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	row, ok := c.points[key]
+	return row, ok
+}
+
+func (c *pointCache) put(key string, row trendRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.points == nil || len(c.points) >= pointCacheSize {
+		c.points = map[string]trendRow{} // stale keys go with the rest
+	}
+	c.points[key] = row
+}
+
 // fingerprint changes whenever an import is added or replaced.
 func (s *server) fingerprint(ctx context.Context) (string, error) {
 	imports, err := s.store.Imports(ctx)

@@ -60,6 +60,7 @@ type server struct {
 	people   *tokens
 	position *positionCache
 	work     *loads
+	points   pointCache
 	returns  *fileCache
 	// computed counts positions and return files computed (not found in
 	// a cache), for the tests.
