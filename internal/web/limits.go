@@ -23,12 +23,13 @@ type Timeouts struct {
 	Download time.Duration
 }
 
-// DefaultTimeouts are the dashboard's: its forms are a few hundred bytes,
-// and its pages are computed in seconds (a few at a time under load).
+// DefaultTimeouts are the dashboard's: its forms are a few hundred bytes;
+// its pages are computed in seconds, but under load wait their turn behind
+// others (two at a time), so the write timeout leaves room for that.
 var DefaultTimeouts = Timeouts{
 	ReadHeader: 10 * time.Second,
 	Read:       30 * time.Second,
-	Write:      2 * time.Minute,
+	Write:      5 * time.Minute,
 	Idle:       time.Minute,
 	Download:   10 * time.Minute,
 }
