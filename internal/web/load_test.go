@@ -207,6 +207,26 @@ func TestHeavyWorkIsBoundedAndShared(t *testing.T) {
 			t.Errorf("the request still waiting got %v, want 1", v)
 		}
 	})
+	t.Run("a request after everyone gave up starts afresh", func(t *testing.T) {
+		l := newLoads(1)
+		ctx, cancel := context.WithCancel(context.Background())
+		started := make(chan struct{})
+		go func() {
+			_, _ = l.do(ctx, "k", func(ctx context.Context) (any, error) {
+				close(started)
+				<-ctx.Done()
+				time.Sleep(20 * time.Millisecond) // still winding down when the next comes
+				return nil, ctx.Err()
+			})
+		}()
+		<-started
+		cancel()
+		time.Sleep(5 * time.Millisecond)
+		v, err := l.do(context.Background(), "k", func(context.Context) (any, error) { return 2, nil })
+		if err != nil || v != 2 {
+			t.Errorf("got %v, %v; want 2 from a computation of its own", v, err)
+		}
+	})
 	t.Run("a return file is built once per quarter and data", func(t *testing.T) {
 		h, err := newServer(Options{Store: st, Config: cfg, Now: func() time.Time { return testNow }, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

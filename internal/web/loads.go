@@ -59,7 +59,12 @@ func (l *loads) do(ctx context.Context, key string, fn func(context.Context) (an
 		l.mu.Lock()
 		c.waiters--
 		if c.waiters == 0 {
+			// Nobody wants it now: stop it, and let the next request
+			// for the key start afresh rather than join a cancelled call.
 			c.cancel()
+			if l.calls[key] == c {
+				delete(l.calls, key)
+			}
 		}
 		l.mu.Unlock()
 		return nil, ctx.Err()
@@ -69,7 +74,9 @@ func (l *loads) do(ctx context.Context, key string, fn func(context.Context) (an
 func (l *loads) run(ctx context.Context, key string, c *call, fn func(context.Context) (any, error)) {
 	defer func() {
 		l.mu.Lock()
-		delete(l.calls, key)
+		if l.calls[key] == c {
+			delete(l.calls, key)
+		}
 		l.mu.Unlock()
 		c.cancel()
 		close(c.done)
