@@ -134,6 +134,25 @@ bench-national: build
 	$(GO) build -o bin/prevent-bench ./cmd/prevent-bench
 	bin/prevent-bench national $(BENCH_NATIONAL)
 
+## web-load-data: a 30,000-person trust (two monthly staff extracts, 260,000
+## completion rows) imported into $(WEB_LOAD)/prevent.db, for the dashboard's
+## memory test. web-load: 8 overviews for 8 dates at once on it, printing the
+## peak heap and RSS (WEB_LOAD_N=16 for sixteen).
+WEB_LOAD   ?= bench/data/web
+WEB_LOAD_N ?= 8
+.PHONY: web-load-data web-load
+web-load-data: build
+	@if [ -f $(WEB_LOAD)/prevent.db ]; then echo "$(WEB_LOAD)/prevent.db: up to date"; exit 0; fi; \
+	rm -rf $(WEB_LOAD) && $(GO) run ./cmd/prevent-gen -out $(WEB_LOAD) -months 2 -end 2026-09-30 -staff-format csv \
+	  -prevent-share 0.25 -seed 1 -people 30000 -completions 200000 -esr-completions 60000 && \
+	db="--db sqlite:$(WEB_LOAD)/prevent.db --config prevent.example.yaml" && \
+	bin/prevent $$db import staff $(WEB_LOAD)/esr_staff_2026-08-31.csv --effective 2026-08-31 && \
+	bin/prevent $$db import staff $(WEB_LOAD)/esr_staff_2026-09-30.csv --effective 2026-09-30 && \
+	bin/prevent $$db import completions "$(WEB_LOAD)/LMS completions export 2026-10-01.csv" "$(WEB_LOAD)/ESR competences 2026-10-01.xlsx"
+web-load: web-load-data
+	PREVENT_WEB_LOAD_DB=sqlite:$(CURDIR)/$(WEB_LOAD)/prevent.db PREVENT_WEB_LOAD_N=$(WEB_LOAD_N) \
+	  $(GO) test -count=1 -run TestConcurrentLoadMemory -v ./internal/web/
+
 ## fuzz: run every fuzz target in the module (func FuzzX in a _test.go), one
 ## after another, each for FUZZTIME. A crasher is saved by go test under the
 ## package's testdata/fuzz/FuzzX/ and from then on runs in every `make test`:

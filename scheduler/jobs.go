@@ -22,6 +22,9 @@ import (
 // next run.
 func (s *Scheduler) sendReminders(ctx context.Context, now time.Time) (Report, error) {
 	rep, err := remind.Run(ctx, s.store, s.cfg, s.sender, compliance.Day(now), true, s.deliveryOptions())
+	if aerr := remind.Audit(ctx, s.store, rep, ingest.Operator(), now); aerr != nil && err == nil {
+		err = aerr
+	}
 	if rep == nil {
 		return Report{}, err
 	}

@@ -31,8 +31,18 @@ func (m *Main) auditConfig(ctx context.Context) error {
 const auditUsage = `Usage: prevent audit [--action A] [--limit N]
 
 The audit trail: every import, each config change seen at start, every return
-sent or resent, and every purge, with who (the operating-system user) and when.
-Actions: import, config, return-sent, return-resent, purge.
+sent or resent, every purge and every run of reminders that sent any, with
+who (the operating-system user) and when; and from the dashboard every
+download (the address with its filters and the rows in the file), sign-in and
+failed sign-in, with who (the signed-in or proxy-named user) and the client's
+address, and requests naming a user in web.proxy_header from an address not
+in web.trusted_proxies.
+Actions: import, config, return-sent, return-resent, purge, reminders-sent,
+export, sign-in, sign-in-failed, proxy-refused.
+
+Examples:
+  prevent audit --action export --limit 20
+  prevent audit --action sign-in-failed
 `
 
 func (m *Main) runAudit(ctx context.Context, args []string) error {

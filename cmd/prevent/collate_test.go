@@ -165,13 +165,15 @@ func TestCommissionerEndToEnd(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// Addressed to this machine: a dashboard without sign-in
+				// answers no other name (421).
 				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/commissioner.csv?quarter=2026-27Q2", nil))
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/commissioner.csv?quarter=2026-27Q2", nil))
 				if rec.Code != http.StatusOK || rec.Body.String() != r.stdout {
 					t.Errorf("status %d\ndashboard:\n%s\ncommand:\n%s", rec.Code, rec.Body.String(), r.stdout)
 				}
 				rec = httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/commissioner?quarter=2026-27Q2", nil))
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/commissioner?quarter=2026-27Q2", nil))
 				for _, want := range []string{"Alpha NHS Trust", "Delta Community Care", "2 of 4 providers received (1 late); 2 missing"} {
 					if !strings.Contains(rec.Body.String(), want) {
 						t.Errorf("the commissioner page lacks %q", want)

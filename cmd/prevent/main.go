@@ -127,7 +127,7 @@ func commands() []command {
 		{"lead", "the Prevent lead and its history; --send notifies the commissioners of a change", (*Main).runLead},
 		{"deliveries", "the history of return emails: sent, failed, retried, resent", (*Main).runDeliveries},
 		{"remind", "email Prevent leads (and managers, staff) who is expired, never trained or due soon", (*Main).runRemind},
-		{"audit", "who imported, sent, resent or purged what, and when", (*Main).runAudit},
+		{"audit", "who imported, sent, purged, downloaded or signed in, and when", (*Main).runAudit},
 		{"purge", "delete staff snapshots and completions older than the retention period", (*Main).runPurge},
 		{"providers", "commissioner mode: the providers whose returns are collated", (*Main).runProviders},
 		{"template", "a blank XLSX return for a provider without prevent to fill in", (*Main).runTemplate},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/delivery"
 	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/remind"
 )
@@ -68,6 +69,9 @@ func (m *Main) runRemind(ctx context.Context, args []string) error {
 	rep, err := remind.Run(ctx, m.Store, m.Config, sender, asOf, *send, delivery.Options{Now: m.Now})
 	if rep != nil {
 		m.printReminders(rep, where)
+	}
+	if aerr := remind.Audit(ctx, m.Store, rep, ingest.Operator(), m.Now()); aerr != nil && err == nil {
+		err = aerr
 	}
 	if err != nil {
 		return err

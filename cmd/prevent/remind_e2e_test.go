@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/store/storetest"
 )
 
@@ -161,6 +162,19 @@ func TestRemindEndToEnd(t *testing.T) {
 					t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
 			})
+			t.Run("each send is on the audit trail with who ran it and how many messages", func(t *testing.T) {
+				r := prevent(t, dir, db, "audit", "--action", "reminders-sent")
+				lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+				if r.code != 0 || len(lines) != 1 || !strings.Contains(lines[0], "as of 2026-09-30: 0 sent, 2 failed") {
+					t.Fatalf("after the failed send: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				if who := ingest.Operator(); !strings.Contains(lines[0], " "+who+" ") {
+					t.Errorf("the line does not name %q: %s", who, lines[0])
+				}
+				if strings.Contains(r.stdout, "@") {
+					t.Errorf("the audit trail names a recipient: %s", r.stdout)
+				}
+			})
 			t.Run("the next send delivers the same lists, once per lead", func(t *testing.T) {
 				r := prevent(t, dir, db, "remind", "--as-of", "2026-09-30", "--send")
 				if r.code != 0 || !strings.Contains(r.stdout, "2 sent, 0 failed") || !strings.Contains(r.stdout, "not yet delivered: sent") {
@@ -201,6 +215,12 @@ func TestRemindEndToEnd(t *testing.T) {
 				}
 				if !strings.Contains(acute.text, "10000001") || strings.Contains(acute.text, "10000002") || strings.Contains(acute.text, "10000003") {
 					t.Errorf("the acute lead's email lists people outside RT1 Acute:\n%s", acute.text)
+				}
+			})
+			t.Run("the delivering send is on the audit trail too", func(t *testing.T) {
+				r := prevent(t, dir, db, "audit", "--action", "reminders-sent", "--limit", "1")
+				if r.code != 0 || !strings.Contains(r.stdout, "reminders-sent") || !strings.Contains(r.stdout, "as of 2026-09-30: 2 sent, 0 failed (2 to leads)") {
+					t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
 			})
 			t.Run("sending again sends nothing", func(t *testing.T) {

@@ -114,8 +114,7 @@ func (m *Main) serveDashboard(addr string, log *slog.Logger) (stop func(), err e
 	if err != nil {
 		return nil, fmt.Errorf("cannot serve the dashboard on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := web.Server(handler, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("the dashboard stopped", "error", err.Error())

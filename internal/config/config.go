@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io/fs"
+	"net/netip"
 	"os"
 	"reflect"
 	"strings"
@@ -256,6 +257,46 @@ type Web struct {
 	// is refused. The dashboard must then be reachable only through that
 	// proxy, and the proxy must overwrite the header on every request.
 	ProxyHeader string `yaml:"proxy_header"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
+	// proxies in front of the dashboard: only a request from one of them
+	// may name its user in ProxyHeader, and only theirs is the
+	// X-Forwarded-For header believed (to tell one person's failed
+	// sign-ins from another's behind the proxy). Empty means loopback
+	// (127.0.0.0/8 and ::1) alone.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// loopback is what TrustedProxies holds when not given.
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// Proxies are the trusted proxies' address ranges: loopback when none are
+// given. Entries that do not parse are left out (Validate refuses them).
+func (w Web) Proxies() []netip.Prefix {
+	if len(w.TrustedProxies) == 0 {
+		return loopback
+	}
+	var out []netip.Prefix
+	for _, v := range w.TrustedProxies {
+		if p, err := parseProxy(v); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseProxy reads an address or a CIDR range as a range.
+func parseProxy(v string) (netip.Prefix, error) {
+	v = strings.TrimSpace(v)
+	if strings.Contains(v, "/") {
+		p, err := netip.ParsePrefix(v)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // WebUser is one dashboard user.
@@ -265,6 +306,17 @@ type WebUser struct {
 	// e.g. from `htpasswd -nbBC 12 "" PASSWORD | tr -d ':\n'`; the
 	// password itself never sits in the file.
 	PasswordHash string `yaml:"password_hash"`
+}
+
+// MaxUserName is the longest dashboard user name, in bytes.
+const MaxUserName = 128
+
+// UserKey is a user name as names are compared: trimmed and case-folded.
+// The sign-in form, its lock-out and the check for a name given twice all
+// compare by it, so that no spelling ("ſarah" with a long s, "SARAH")
+// reaches a user by one rule and escapes their lock-out by another.
+func UserKey(name string) string {
+	return strings.ToLower(strings.ToUpper(strings.TrimSpace(name)))
 }
 
 // AuthConfigured reports whether the dashboard has a way to sign people
@@ -290,7 +342,8 @@ func (w Web) AuthConfigured() bool { return len(w.Users) > 0 || strings.TrimSpac
 //	          collate "0 9 * * *", chase "0 10 * * *"
 //	report.recipients: []       training_plan: absent
 //	import.notify: []           retention.years: 0 (keep forever)
-//	web: no users, no proxy_header (the dashboard listens on loopback only)
+//	web: no users, no proxy_header (the dashboard listens on loopback only),
+//	     trusted_proxies: loopback (127.0.0.0/8, ::1)
 //	providers: []              collate.deadline_working_days: 15, collate.imap: absent
 //	smtp.auth and collate.imap.auth: password when a username is given, else none
 //	collate.imap.tls: tls (port 993; 143 with starttls or none)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -560,6 +561,22 @@ func TestWeb(t *testing.T) {
 			t.Error("the $2y$ hash does not verify")
 		}
 	})
+	t.Run("trusted proxies: loopback unless given", func(t *testing.T) {
+		c, err := Load(write(t, "web:\n  proxy_header: X-Forwarded-User\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(c.Web.Proxies()); got != "[127.0.0.0/8 ::1/128]" {
+			t.Errorf("default proxies %s, want loopback", got)
+		}
+		c, err = Load(write(t, "web:\n  proxy_header: X-Forwarded-User\n  trusted_proxies: [\"10.20.0.5\", \"10.30.0.0/16\", \"::ffff:10.9.9.9\"]\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(c.Web.Proxies()); got != "[10.20.0.5/32 10.30.0.0/16 10.9.9.9/32]" {
+			t.Errorf("proxies %s", got)
+		}
+	})
 	t.Run("a proxy header", func(t *testing.T) {
 		c, err := Load(write(t, "web:\n  proxy_header: X-Forwarded-User\n"))
 		if err != nil {
@@ -596,6 +613,8 @@ func TestWeb(t *testing.T) {
 			"web:\n  users:\n    - {name: a, password_hash: \"" + string(hash) + "\"}\n  proxy_header: X-Forwarded-User\n", 4, "web.proxy_header", "not both"},
 		{"an unknown key",
 			"web:\n  user: []\n", 2, "web.user", "unknown key (did you mean users?)"},
+		{"a trusted proxy that is no address",
+			"web:\n  proxy_header: X-Forwarded-User\n  trusted_proxies: [10.0.0.5, sso.trust.nhs.uk]\n", 3, "web.trusted_proxies[1]", `"sso.trust.nhs.uk" is not an IP address or CIDR range`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -414,17 +414,24 @@ func (c *Config) validateWeb() *Error {
 			return c.errorf(at.with("name"), "no name given")
 		case strings.ContainsFunc(name, func(r rune) bool { return r < ' ' || r == 0x7f }):
 			return c.errorf(at.with("name"), "%q has a control character", u.Name)
+		case len(name) > MaxUserName:
+			return c.errorf(at.with("name"), "the name is longer than %d characters", MaxUserName)
 		}
-		if first, dup := seen[strings.ToLower(name)]; dup {
+		if first, dup := seen[UserKey(name)]; dup {
 			return c.errorf(at.with("name"), "%q is given twice (first as web.users[%d])", u.Name, first)
 		}
-		seen[strings.ToLower(name)] = i
+		seen[UserKey(name)] = i
 		if err := checkBcrypt(u.PasswordHash); err != "" {
 			return c.errorf(at.with("password_hash"), "%s (make one with: htpasswd -nbBC 12 \"\" 'PASSWORD' | tr -d ':\\n')", err)
 		}
 	}
 	if h := w.ProxyHeader; h != "" && !isHeaderName(h) {
 		return c.errorf(path{"web", "proxy_header"}, "%q is not a header name (want e.g. X-Forwarded-User)", h)
+	}
+	for i, v := range w.TrustedProxies {
+		if _, err := parseProxy(v); err != nil {
+			return c.errorf(path{"web", "trusted_proxies", i}, "%q is not an IP address or CIDR range (want e.g. 10.20.0.5 or 10.20.0.0/24)", v)
+		}
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -327,4 +328,42 @@ func orderMessages(msgs []Message) []Message {
 	rank := map[Audience]int{Leads: 0, Managers: 1, Staff: 2}
 	sort.SliceStable(msgs, func(i, j int) bool { return rank[msgs[i].Audience] < rank[msgs[j].Audience] })
 	return msgs
+}
+
+// Audit puts a sending run on the audit trail: who ran it, as of when,
+// and how many messages were sent and failed, by audience (counts only:
+// no recipient or person). A dry run, or a run with nothing to send, is
+// not recorded.
+func Audit(ctx context.Context, s *store.Store, rep *Report, who string, now time.Time) error {
+	if rep == nil || !rep.Send || len(rep.Messages) == 0 {
+		return nil
+	}
+	sent, failed := 0, 0
+	by := map[Audience]int{}
+	for _, m := range rep.Messages {
+		if m.Outcome == nil {
+			continue
+		}
+		switch m.Outcome.Status {
+		case delivery.StatusSent:
+			sent++
+			by[m.Audience]++
+		case delivery.StatusFailed:
+			failed++
+		}
+	}
+	if sent == 0 && failed == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("as of %s: %d sent, %d failed", rep.AsOf.Format(time.DateOnly), sent, failed)
+	var parts []string
+	for _, a := range []Audience{Leads, Managers, Staff} {
+		if by[a] > 0 {
+			parts = append(parts, fmt.Sprintf("%d to %ss", by[a], a))
+		}
+	}
+	if len(parts) > 0 {
+		detail += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return s.Audit(context.WithoutCancel(ctx), now, who, store.AuditRemindersSent, detail)
 }

@@ -24,6 +24,14 @@ const (
 	AuditReturnSent   = "return-sent"
 	AuditReturnResent = "return-resent"
 	AuditPurge        = "purge"
+	// The dashboard's: a download of personal or reported data, a
+	// sign-in, a failed sign-in, and a request naming its user in the
+	// proxy header from an address not trusted to.
+	AuditExport        = "export"
+	AuditSignIn        = "sign-in"
+	AuditSignInFailed  = "sign-in-failed"
+	AuditProxyRefused  = "proxy-refused"
+	AuditRemindersSent = "reminders-sent"
 )
 
 // ReturnAudit is the audit-trail line of a quarterly return sent to a

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -118,8 +119,7 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, "There is no such quarter: "+err.Error()+".")
 		return
 	}
-	ret, trend, err := report.BuildReturn(r.Context(), s.store, q, report.ReturnOptions{Policy: s.policy, Provider: s.provider(),
-		SuppressBelow: s.cfg.Return.SuppressBelow, By: s.cfg.ReturnBy(), Lead: s.cfg.Lead(), Accountable: s.cfg.Accountable(), Now: s.now(), WithTrend: true})
+	f, err := s.returnFile(r.Context(), q, ext)
 	if noSnapshot(err) {
 		s.fail(w, r, http.StatusNotFound, err.Error())
 		return
@@ -128,20 +128,54 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if ext == "csv" {
-		err = ret.WriteCSV(&buf)
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	} else {
-		err = ret.WriteXLSX(&buf, trend)
-		w.Header().Set("Content-Type", xlsxType)
-	}
-	if err != nil {
-		s.internal(w, r, err)
+	if !s.auditExport(w, r, f.rows) {
 		return
 	}
-	w.Header().Set("Content-Disposition", attachment(ret.FileName()+"."+ext))
-	_, _ = buf.WriteTo(w)
+	w.Header().Set("Content-Type", f.contentType)
+	w.Header().Set("Content-Disposition", attachment(f.name))
+	_, _ = w.Write(f.body)
+}
+
+// returnFile is a quarter's return as a file, built once per quarter,
+// format and version of the data (a new import makes it anew).
+func (s *server) returnFile(ctx context.Context, q returns.Quarter, ext string) (*file, error) {
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := "return " + q.String() + "." + ext + " " + fp
+	if f := s.returns.get(key); f != nil {
+		return f, nil
+	}
+	v, err := s.work.do(ctx, key, func(ctx context.Context) (any, error) {
+		if f := s.returns.get(key); f != nil {
+			return f, nil
+		}
+		s.computed.Add(1)
+		ret, trend, err := report.BuildReturn(ctx, s.store, q, report.ReturnOptions{Policy: s.policy, Provider: s.provider(),
+			SuppressBelow: s.cfg.Return.SuppressBelow, By: s.cfg.ReturnBy(), Lead: s.cfg.Lead(), Accountable: s.cfg.Accountable(), Now: s.now(), WithTrend: true})
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		f := &file{name: ret.FileName() + "." + ext, contentType: "text/csv; charset=utf-8", rows: len(ret.Rows) + 1}
+		if ext == "csv" {
+			err = ret.WriteCSV(&buf)
+		} else {
+			err = ret.WriteXLSX(&buf, trend)
+			f.contentType = xlsxType
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.body = buf.Bytes()
+		s.returns.put(key, f)
+		return f, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*file), nil
 }
 
 // listCap caps each list on the imports page; the counts stay whole and
@@ -344,6 +378,9 @@ func (s *server) tnaExport(w http.ResponseWriter, r *http.Request) {
 		rows = append(rows, append(row, strconv.Itoa(t.People)))
 	}
 	name := fmt.Sprintf("%s Prevent TNA %s", orDefault(s.cfg.ODSCode, "prevent"), isoDate(asOf))
+	if !s.auditExport(w, r, len(rows)) {
+		return
+	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
 		s.sendXLSX(w, r, name, "TNA "+isoDate(asOf), tnaColumns(), rows)
 		return

@@ -219,6 +219,10 @@ func (s *server) commissionerExport(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	if !s.auditExport(w, r, len(a.Lines)) {
+		w.Header().Del("Content-Type")
+		return
+	}
 	w.Header().Set("Content-Disposition", attachment("Prevent assurance "+q.String()+"."+ext))
 	_, _ = buf.WriteTo(w)
 }

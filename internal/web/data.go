@@ -30,7 +30,8 @@ func (s *server) asOf(r *http.Request) (day time.Time, given bool, err error) {
 // positionCache keeps recent positions, so that the overview's eight
 // quarters are not recomputed on every page. An entry is used only while
 // the imports are as they were when it was computed, and for two minutes
-// at most.
+// at most. It keeps few: with 30,000 people a position is tens of
+// megabytes.
 type positionCache struct {
 	mu      sync.Mutex
 	entries map[time.Time]cachedPosition
@@ -44,11 +45,68 @@ type cachedPosition struct {
 
 const (
 	positionCacheTTL  = 2 * time.Minute
-	positionCacheSize = 32
+	positionCacheSize = 4
 )
 
 func newPositionCache() *positionCache {
 	return &positionCache{entries: map[time.Time]cachedPosition{}}
+}
+
+func (c *positionCache) get(asOf time.Time, fp string) *report.Position {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[asOf]; ok && e.fingerprint == fp && time.Since(e.at) < positionCacheTTL {
+		return e.pos
+	}
+	return nil
+}
+
+// put keeps a position, making room by dropping stale entries, then the
+// oldest.
+func (c *positionCache) put(asOf time.Time, fp string, pos *report.Position) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, v := range c.entries {
+		if v.fingerprint != fp || time.Since(v.at) >= positionCacheTTL {
+			delete(c.entries, k)
+		}
+	}
+	for len(c.entries) >= positionCacheSize {
+		var oldest, at time.Time
+		for k, v := range c.entries {
+			if at.IsZero() || v.at.Before(at) {
+				oldest, at = k, v.at
+			}
+		}
+		delete(c.entries, oldest)
+	}
+	c.entries[asOf] = cachedPosition{pos: pos, fingerprint: fp, at: time.Now()}
+}
+
+// pointCache keeps the trend's quarter figures (a few tallies each), so
+// that the overview does not recompute eight quarters' positions once they
+// have left the position cache. Keys carry the data's fingerprint.
+type pointCache struct {
+	mu     sync.Mutex
+	points map[string]trendRow
+}
+
+const pointCacheSize = 256
+
+func (c *pointCache) get(key string) (trendRow, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	row, ok := c.points[key]
+	return row, ok
+}
+
+func (c *pointCache) put(key string, row trendRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.points == nil || len(c.points) >= pointCacheSize {
+		c.points = map[string]trendRow{} // stale keys go with the rest
+	}
+	c.points[key] = row
 }
 
 // fingerprint changes whenever an import is added or replaced.
@@ -63,36 +121,35 @@ func (s *server) fingerprint(ctx context.Context) (string, error) {
 	return fmt.Sprintf("%d/%d/%d", len(imports), imports[0].ID, imports[0].ImportedAt.UnixNano()), nil
 }
 
-// load is report.Load through the cache. The position returned is shared:
-// callers must not reorder or change its people.
+// load is report.Load through the cache, and through s.work: a few at a
+// time, and one computation for requests for the same date on the same
+// data. The position returned is shared: callers must not reorder or
+// change its people.
 func (s *server) load(ctx context.Context, asOf time.Time) (*report.Position, error) {
 	asOf = compliance.Day(asOf)
 	fp, err := s.fingerprint(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c := s.position
-	c.mu.Lock()
-	e, ok := c.entries[asOf]
-	c.mu.Unlock()
-	if ok && e.fingerprint == fp && time.Since(e.at) < positionCacheTTL {
-		return e.pos, nil
+	if pos := s.position.get(asOf, fp); pos != nil {
+		return pos, nil
 	}
-	pos, err := report.Load(ctx, s.store, s.policy, asOf)
+	v, err := s.work.do(ctx, "position "+isoDate(asOf)+" "+fp, func(ctx context.Context) (any, error) {
+		if pos := s.position.get(asOf, fp); pos != nil {
+			return pos, nil // computed while this waited its turn
+		}
+		s.computed.Add(1)
+		pos, err := report.Load(ctx, s.store, s.policy, asOf)
+		if err != nil {
+			return nil, err
+		}
+		s.position.put(asOf, fp, pos)
+		return pos, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= positionCacheSize {
-		for k, v := range c.entries {
-			if v.fingerprint != fp || time.Since(v.at) >= positionCacheTTL || len(c.entries) >= positionCacheSize {
-				delete(c.entries, k)
-			}
-		}
-	}
-	c.entries[asOf] = cachedPosition{pos: pos, fingerprint: fp, at: time.Now()}
-	return pos, nil
+	return v.(*report.Position), nil
 }
 
 // noSnapshot reports whether err says there is no staff snapshot for the

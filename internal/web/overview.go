@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -176,6 +178,13 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	// The quarters first: waiting for them while holding this date's
+	// position would hold a whole workforce per request queued.
+	quarters, err := s.quarterPoints(r.Context(), asOf)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	pos, err := s.load(r.Context(), asOf)
 	if noSnapshot(err) {
 		d.NoData = err.Error()
@@ -243,10 +252,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		d.Columns[0].Label = d.ByTitle
 	}
 
-	if err := s.trend(r, &d, pos.People); err != nil {
-		s.internal(w, r, err)
-		return
-	}
+	s.trend(&d, quarters, pos.People)
 	s.forecast(&d, pos.People)
 	s.render(w, r, http.StatusOK, "overview", "Overview", d)
 }
@@ -389,29 +395,43 @@ func sortOrgs(orgs []*compliance.Summary, key string, desc bool) {
 	})
 }
 
-// trend computes the last quarters' positions: every quarter ending on or
-// before the as-of date, back to trendQuarters of them (quarters with no
-// staff snapshot are left out), then the as-of date itself when it is not
-// a quarter's end.
-func (s *server) trend(r *http.Request, d *overviewData, now []compliance.Person) error {
+// quarterPoints are the last quarters' figures, oldest first: every
+// quarter ending on or before the as-of date, back to trendQuarters of
+// them (quarters with no staff snapshot are left out).
+func (s *server) quarterPoints(ctx context.Context, asOf time.Time) ([]trendRow, error) {
 	var rows []trendRow
-	q := returns.QuarterOf(d.AsOf)
-	if !q.End().Equal(d.AsOf) {
+	q := returns.QuarterOf(asOf)
+	if !q.End().Equal(asOf) {
 		q = q.Prev()
 	}
+	fp, err := s.fingerprint(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for i := 0; i < trendQuarters; i, q = i+1, q.Prev() {
-		pos, err := s.load(r.Context(), q.End())
+		key := isoDate(q.End()) + " " + fp
+		if row, ok := s.points.get(key); ok {
+			rows = append(rows, row)
+			continue
+		}
+		pos, err := s.load(ctx, q.End())
 		if noSnapshot(err) {
 			break // earlier quarters have none either
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		rows = append(rows, trendPoint(quarterLabel(q), q.End(), pos.People))
+		row := trendPoint(quarterLabel(q), q.End(), pos.People)
+		s.points.put(key, row)
+		rows = append(rows, row)
 	}
-	for i, j := 0, len(rows)-1; i < j; i, j = i+1, j-1 {
-		rows[i], rows[j] = rows[j], rows[i]
-	}
+	slices.Reverse(rows)
+	return rows, nil
+}
+
+// trend charts the quarters' figures, then the as-of date's itself when
+// it is not a quarter's end.
+func (s *server) trend(d *overviewData, rows []trendRow, now []compliance.Person) {
 	if len(rows) == 0 || !rows[len(rows)-1].AsOf.Equal(d.AsOf) {
 		rows = append(rows, trendPoint(d.AsOf.Format("2 Jan 2006"), d.AsOf, now))
 	}
@@ -428,7 +448,6 @@ func (s *server) trend(r *http.Request, d *overviewData, now []compliance.Person
 		chart.Series = append(chart.Series, sr)
 	}
 	d.Trend = chart.SVG()
-	return nil
 }
 
 func trendPoint(label string, asOf time.Time, people []compliance.Person) trendRow {

@@ -410,6 +410,9 @@ func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
 		rows[i] = peopleRecord(&people[i])
 	}
 	name := "prevent-people-" + isoDate(d.AsOf)
+	if !s.auditExport(w, r, len(rows)) {
+		return
+	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
 		s.sendXLSX(w, r, name, "People "+isoDate(d.AsOf), header, rows)
 		return

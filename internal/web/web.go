@@ -59,6 +59,12 @@ type server struct {
 	auth     *auth
 	people   *tokens
 	position *positionCache
+	work     *loads
+	points   pointCache
+	returns  *fileCache
+	// computed counts positions and return files computed (not found in
+	// a cache), for the tests.
+	computed atomic.Int64
 	// providerReturns is set once the store is seen to hold providers'
 	// returns (commissioner mode).
 	providerReturns atomic.Bool
@@ -66,6 +72,14 @@ type server struct {
 
 // New returns the dashboard's handler.
 func New(opts Options) (http.Handler, error) {
+	s, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return s.handler(), nil
+}
+
+func newServer(opts Options) (*server, error) {
 	if opts.Store == nil {
 		return nil, errors.New("dashboard: no store given")
 	}
@@ -100,11 +114,19 @@ func New(opts Options) (http.Handler, error) {
 	s.auth = newAuth(s)
 	s.people = &tokens{key: s.key}
 	s.position = newPositionCache()
-	return s.handler(), nil
+	s.work = newLoads(maxLoads)
+	s.returns = newFileCache()
+	return s, nil
 }
 
 // handler wires the routes and the middleware around them.
 func (s *server) handler() http.Handler {
+	h := &handler{}
+	h.Handler = s.routes(h)
+	return h
+}
+
+func (s *server) routes(top *handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", staticFiles()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -139,6 +161,8 @@ func (s *server) handler() http.Handler {
 	h = s.auth.require(h)
 	h = s.auth.checkCSRF(h)
 	h = http.NewCrossOriginProtection().Handler(h)
+	h = top.longWrites(h)
+	h = s.checkHost(h)
 	h = s.logRequests(h)
 	h = securityHeaders(h)
 	return s.recoverPanics(h)
