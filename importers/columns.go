@@ -26,6 +26,7 @@ const (
 	fManagerEmail
 	fCourse
 	fCompleted
+	fProgress
 	numFields
 )
 
@@ -35,9 +36,9 @@ var fieldInfo = [numFields]struct {
 	key     string
 	headers []string
 }{
-	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
+	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "User ID Number", "ID Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
 	fAssignment:   {"assignment_number", []string{"Assignment Number", "Assignment No"}},
-	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name"}},
+	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name", "User's Fullname", "User's Full Name"}},
 	fFirstName:    {"first_name", []string{"First Name", "Forename", "Forenames", "Given Name"}},
 	fLastName:     {"last_name", []string{"Last Name", "Surname", "Family Name"}},
 	fOrganisation: {"organisation", []string{"Organisation", "Organization", "Org L3", "Org L4", "Org L5", "Org L6", "Org L7", "Directorate", "Department", "Cost Centre"}},
@@ -50,8 +51,15 @@ var fieldInfo = [numFields]struct {
 	fPrimary:      {"primary", []string{"Primary", "Primary Assignment", "Primary Flag", "Primary Assignment Flag"}},
 	fEmail:        {"email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address", "User Email", "User's Email", "Learner Email", "Employee Email", "Staff Email"}},
 	fManagerEmail: {"manager_email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
-	fCourse:       {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
-	fCompleted:    {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},
+	fCourse: {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity",
+		"Course full name", "Course full name with link", "Certification name", "Program name", "Training", "Course Title",
+		"Competence", "Competency"}},
+	fCompleted: {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From",
+		"Course completion date", "Time completed", "Certification date", "Date Attended", "Course complete",
+		"Completed On", "Date of Completion", "Completion Date Time"}},
+	// A row whose progress says it is not complete is counted as not
+	// completed, whatever its date.
+	fProgress: {"progress", []string{"Progress", "Status", "Completion Status", "Course Status"}},
 }
 
 // keySynonyms are other names a config `columns:` block may use for a field.
@@ -155,12 +163,21 @@ type header struct {
 	text  [numFields]string
 	norm  [numFields]string
 	found int // fields recognised
+
+	// A column headed just "Completed" may hold Yes/No rather than dates
+	// (Moodle writes it beside "Time completed"). bare is its index (-1:
+	// none); alt is the best other completed header, the date column
+	// when bare turns out to be a flag (see resolveFlag).
+	bare, alt        int
+	altText, altNorm string
+	flag             int // the Yes/No completion flag column once resolved, else -1
 }
 
 // match reads a row as a header row.
 func (m *matcher) match(cells []string, row int) *header {
-	h := &header{row: row}
+	h := &header{row: row, bare: -1, alt: -1, flag: -1}
 	var prio [numFields]int
+	altPrio := 0
 	for f := range h.col {
 		h.col[f] = -1
 	}
@@ -179,6 +196,12 @@ func (m *matcher) match(cells []string, row int) *header {
 						h.col[f], prio[f] = j, k
 						h.text[f], h.norm[f] = strings.TrimSpace(c), n
 					}
+					if f == fCompleted && n == bareCompleted {
+						h.bare = j
+					} else if f == fCompleted && (h.alt < 0 || k < altPrio) {
+						h.alt, altPrio = j, k
+						h.altText, h.altNorm = strings.TrimSpace(c), n
+					}
 					break
 				}
 			}
@@ -191,6 +214,9 @@ func (m *matcher) match(cells []string, row int) *header {
 	}
 	return h
 }
+
+// bareCompleted is the normalised "Completed" header.
+const bareCompleted = "completed"
 
 func (h *header) has(f field) bool { return h.col[f] >= 0 }
 
@@ -209,6 +235,12 @@ func (h *header) isStaff() bool { return h.hasPerson() && h.hasRole() }
 // row.
 func (h *header) isCompletions() bool {
 	return (h.hasPerson() || h.has(fEmail)) && h.has(fCourse) && h.has(fCompleted)
+}
+
+// isOneCourse reports whether the row is the header row of a one-course
+// report: a completions header row but for the course column.
+func (h *header) isOneCourse() bool {
+	return (h.hasPerson() || h.has(fEmail)) && h.has(fCompleted)
 }
 
 // looksLikeCompletions: a staff read refuses a completions extract, which

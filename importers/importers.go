@@ -70,6 +70,10 @@ type Options struct {
 	// Limits bound the cost of reading a file; zero fields take
 	// DefaultLimits.
 	Limits Limits
+	// Course, when set, is the course of every row of a completions
+	// extract that has no course column (a one-course report). A file
+	// that has a course column is refused rather than silently relabelled.
+	Course string
 }
 
 // RowError is a row skipped for a bad value.
@@ -128,8 +132,12 @@ type Summary struct {
 	Errors    []RowError        // rows skipped, in file order
 	// Skipped counts, by course name, the good completion rows not emitted
 	// because Options.KeepCourse refused their course. RowsRead is RowsOK
-	// plus these plus len(Errors).
+	// plus these plus NotCompleted plus len(Errors).
 	Skipped map[string]int
+	// NotCompleted counts the completion rows that are not completions
+	// yet: a blank date, a progress of In progress, Not yet started or Not
+	// started, or a Yes/No completion flag of No. They are not errors.
+	NotCompleted int
 }
 
 // CompletionRow is a completion with its row in the extract.
@@ -219,7 +227,7 @@ func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*tab
 // written. Rows with nobody named, no course or a missing or unreadable
 // completion date go to Summary.Errors. Errors are as for ReadStaff.
 func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
-	t, err := openKind(path, opt, Completions, (*header).isCompletions)
+	t, err := openCompletions(path, opt)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -229,6 +237,10 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 	name := t.in.name
 	date1904 := t.in.date1904
 	err = t.each(opt, &sum, func(cells []string, row int) error {
+		if notCompleted(cells, h) {
+			sum.NotCompleted++
+			return nil
+		}
 		emp := normID(cell(cells, h.col[fEmployee]))
 		if emp == "" {
 			emp = employeeFromAssignment(normID(cell(cells, h.col[fAssignment])))
@@ -241,17 +253,15 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 			}
 		}
 		course := cell(cells, h.col[fCourse])
+		if opt.Course != "" {
+			course = opt.Course
+		}
 		if course == "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCourse],
 				Reason: "is blank (a completion needs a course name)"})
 			return nil
 		}
 		raw := cell(cells, h.col[fCompleted])
-		if raw == "" {
-			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
-				Reason: "is blank (a completion needs its completion date)"})
-			return nil
-		}
 		day, reason := parseDate(raw, date1904)
 		if reason != "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
@@ -280,6 +290,30 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 		return nil
 	})
 	return sum, err
+}
+
+// openCompletions opens a completions extract: its header row found
+// (without a course column when opt.Course gives the course) and its
+// "Completed" column resolved as a date or a Yes/No flag.
+func openCompletions(path string, opt Options) (*table, error) {
+	accept := (*header).isCompletions
+	if opt.Course != "" {
+		accept = (*header).isOneCourse
+	}
+	t, err := openKind(path, opt, Completions, accept)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Course != "" && t.hdr.has(fCourse) {
+		t.close()
+		return nil, fileError(t.in.name, fmt.Sprintf("has a course column (%q, %s): --course is for a one-course report with none",
+			t.hdr.text[fCourse], where(t.hdr)), nil)
+	}
+	if err := resolveFlag(path, opt, t, accept); err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
 }
 
 // Classify opens a file and decides from its header row whether it is a
