@@ -114,6 +114,7 @@ func lookupField(key string) (field, bool) {
 type matcher struct {
 	display [numFields][]string // as written, for messages
 	norm    [numFields][]string // normalised, for matching
+	aliases [numFields]int      // how many of each field's headers are config aliases (they come first)
 }
 
 func newMatcher(aliases map[string][]string) *matcher {
@@ -131,6 +132,9 @@ func newMatcher(aliases map[string][]string) *matcher {
 		for _, a := range aliases[k] {
 			m.add(f, a)
 		}
+	}
+	for f := range numFields {
+		m.aliases[f] = len(m.norm[f])
 	}
 	for f := range numFields {
 		for _, h := range fieldInfo[f].headers {
@@ -171,6 +175,8 @@ type header struct {
 	bare, alt        int
 	altText, altNorm string
 	flag             int // the Yes/No completion flag column once resolved, else -1
+
+	cells []string // the row as read, for inspect
 }
 
 // match reads a row as a header row.
@@ -212,6 +218,7 @@ func (m *matcher) match(cells []string, row int) *header {
 			h.found++
 		}
 	}
+	h.cells = append([]string(nil), cells...)
 	return h
 }
 
@@ -262,6 +269,17 @@ func (h *header) columns() map[string]string {
 		out[fieldInfo[fName].key] = strings.TrimPrefix(strings.TrimSuffix(h.text[fFirstName]+" + "+h.text[fLastName], " + "), " + ")
 	}
 	return out
+}
+
+// byAlias reports whether a header matched a field through a config alias
+// rather than a built-in header.
+func (m *matcher) byAlias(f field, norm string) bool {
+	for _, a := range m.norm[f][:m.aliases[f]] {
+		if a == norm {
+			return true
+		}
+	}
+	return false
 }
 
 // lookedFor lists the headers looked for, for a message: the first few of

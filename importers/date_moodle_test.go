@@ -46,3 +46,26 @@ func TestParseDateWeekdayMustAgree(t *testing.T) {
 		t.Fatalf("error = %q, want it to start %q", err, want)
 	}
 }
+
+func TestDateForm(t *testing.T) {
+	for in, want := range map[string]string{
+		"02/11/2023":                        "dd/mm/yyyy",
+		"2/3/24":                            "d/m/yy",
+		"5/3/24, 10:30":                     "d/m/yy, time",
+		"02/11/2023 14:30":                  "dd/mm/yyyy time",
+		"2023-11-02T14:30:00":               "yyyy-mm-dd time",
+		"2023-11-02":                        "yyyy-mm-dd",
+		"02-Nov-2023":                       "dd-Mon-yyyy",
+		"5 Mar 2024":                        "d Mon yyyy",
+		"14 March 2024":                     "d Month yyyy",
+		"Thursday, 14 March 2024, 10:30 AM": "Weekday, d Month yyyy, time (Moodle)",
+		"Friday, 14 March 2024, 10:30 AM":   "Weekday, d Month yyyy, time (Moodle)",
+		"45231":                             "Excel date",
+		"yesterday":                         "not a date",
+		"31/02/2026":                        "not a date",
+	} {
+		if got := DateForm(in); got != want {
+			t.Errorf("DateForm(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -74,6 +74,11 @@ type Options struct {
 	// extract that has no course column (a one-course report). A file
 	// that has a course column is refused rather than silently relabelled.
 	Course string
+
+	// Inspect's view of a read: each non-blank completion date cell, and
+	// each row counted as not completed with why.
+	dateCell        func(raw string)
+	notCompletedRow func(row int, why string)
 }
 
 // RowError is a row skipped for a bad value.
@@ -237,8 +242,16 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 	name := t.in.name
 	date1904 := t.in.date1904
 	err = t.each(opt, &sum, func(cells []string, row int) error {
+		if opt.dateCell != nil {
+			if raw := cell(cells, h.col[fCompleted]); raw != "" {
+				opt.dateCell(raw)
+			}
+		}
 		if notCompleted(cells, h) {
 			sum.NotCompleted++
+			if opt.notCompletedRow != nil {
+				opt.notCompletedRow(row, whyNotCompleted(cells, h))
+			}
 			return nil
 		}
 		emp := normID(cell(cells, h.col[fEmployee]))

@@ -49,6 +49,19 @@ func notCompleted(cells []string, h *header) bool {
 	return cell(cells, h.col[fCompleted]) == ""
 }
 
+// whyNotCompleted says which cell made a row not completed, for inspect.
+func whyNotCompleted(cells []string, h *header) string {
+	if h.has(fProgress) && notCompletedStatuses[normHeader(cell(cells, h.col[fProgress]))] {
+		return fmt.Sprintf("%s is %q", h.text[fProgress], cell(cells, h.col[fProgress]))
+	}
+	if h.flag >= 0 {
+		if yes, ok := yesNo(cell(cells, h.flag)); ok && !yes {
+			return fmt.Sprintf("%s is %q", h.cells[h.flag], cell(cells, h.flag))
+		}
+	}
+	return fmt.Sprintf("%s is blank", h.text[fCompleted])
+}
+
 // resolveFlag decides what a column headed just "Completed" holds. When
 // all its non-blank cells are Yes/Y/No/N it is a completion flag: the date
 // is then read from the header row's other completed column, and a file

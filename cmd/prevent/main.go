@@ -115,6 +115,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"import", "import staff or completion extracts, or a whole drop folder", (*Main).runImport},
+		{"inspect", "how a file would be read (kind, columns, dates, first rows, errors), importing nothing", (*Main).runInspect},
 		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
 		{"quality", "rows rejected, unmatched completions, unmapped courses, future dates", (*Main).runQuality},
