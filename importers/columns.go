@@ -176,7 +176,8 @@ type header struct {
 	altText, altNorm string
 	flag             int // the Yes/No completion flag column once resolved, else -1
 
-	cells []string // the row as read, for inspect
+	cells  []string // the row as read, for inspect
+	titles []string // the non-blank cells of the rows above it (report titles)
 }
 
 // match reads a row as a header row.

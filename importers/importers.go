@@ -132,6 +132,7 @@ type Summary struct {
 	Sheet     string            // xlsx sheet used ("" for csv)
 	HeaderRow int               // row number of the header row
 	Columns   map[string]string // field -> header text used
+	Titles    []string          // non-blank cells above the header row (a report's title lines), at most 40
 	RowsRead  int               // data rows read (blank rows not counted)
 	RowsOK    int               // rows emitted
 	Errors    []RowError        // rows skipped, in file order
@@ -434,7 +435,7 @@ func noHeaderError(name string, m *matcher, best *header, k Kind) *FileError {
 
 // summary starts a Summary from the header row.
 func (t *table) summary() Summary {
-	return Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: t.hdr.columns()}
+	return Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: t.hdr.columns(), Titles: t.hdr.titles}
 }
 
 // each calls row for every data row after the header row, skipping blank

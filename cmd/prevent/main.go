@@ -115,6 +115,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"import", "import staff or completion extracts, or a whole drop folder", (*Main).runImport},
+		{"init", "write a commented prevent.yaml for a new trust from its own extracts", (*Main).runInit},
 		{"inspect", "how a file would be read (kind, columns, dates, first rows, errors), importing nothing", (*Main).runInspect},
 		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
