@@ -8,7 +8,7 @@ import (
 
 func TestCourseLevel(t *testing.T) {
 	for name, want := range map[string]compliance.Level{
-		"Preventing Radicalisation - Basic Prevent Awareness":                    compliance.Basic,
+		"Preventing Radicalisation - Basic Prevent Awareness":                     compliance.Basic,
 		"NHS|CSTF|Preventing Radicalisation - Basic Prevent Awareness - 3 Years|": compliance.Basic,
 		"Prevent Awareness":                                   compliance.Basic,
 		"Prevent Level 1 and 2":                               compliance.Basic,
