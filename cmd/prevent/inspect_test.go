@@ -37,6 +37,12 @@ func TestInspect(t *testing.T) {
 				write(t, dir, "alias.csv", "Person Number,Course,Finished On\n1,Prevent Awareness,01/02/2024\n")}, 0, []string{
 				`completed           column C   "Finished On"                  your columns: alias`,
 			}},
+		{"a columns: key may be a synonym of the field's name",
+			[]string{"--config", write(t, dir, "synonym.yaml", "columns:\n  completion_date: [\"Finished On\"]\n"),
+				filepath.Join(dir, "alias.csv")}, 0, []string{
+				`completed           column C   "Finished On"                  your columns: alias`,
+				"Rows: 1 read, 1 completions, 0 not completed, 0 row errors",
+			}},
 		{"a missing column names the columns: line to add",
 			[]string{write(t, dir, "miss.csv", "Learner Email,Course,Finished On\na@x,Prevent,01/02/2024\n")}, 1, []string{
 				"Missing: no column for the completion date",
