@@ -62,7 +62,10 @@ func TestInitOnTheDemoTrust(t *testing.T) {
 			t.Errorf("no level 3 rule by staff group with its people:\n%s", cfg)
 		}
 	})
-	t.Run("safeguarding and Prevent roles are face to face", func(t *testing.T) {
+	t.Run("safeguarding and Prevent roles are face to face, not their admin posts", func(t *testing.T) {
+		if strings.Contains(cfg, `"Safeguarding Administrator"`) {
+			t.Errorf("an administrator is face to face:\n%s", cfg)
+		}
 		for _, want := range []string{"  - level: face_to_face\n    match:\n      job_role:\n", `"Prevent Lead"   # 2 people`, `"Named Nurse Safeguarding Children"   # 6 people`} {
 			if !strings.Contains(cfg, want) {
 				t.Errorf("lacks %q:\n%s", want, cfg)
@@ -113,7 +116,8 @@ func TestInitNamesWhatTheFilesShow(t *testing.T) {
 	write(t, dir, "staff_2026-10-31.csv", "Staff List\nNorthshire Community Health NHS Trust\n\n"+
 		"Employee Number,Organisation,Staff Group,Job Role\n"+
 		"1,RNS Community,Nursing and Midwifery Registered,District Nurse\n"+
-		"2,RNS Community,Administrative and Clerical,Safeguarding Administrator\n"+
+		"2,RNS Community,Administrative and Clerical,Safeguarding Lead\n"+
+		"4,RNS Community,Administrative and Clerical,Safeguarding Administrator\n"+
 		"3,RNS Corporate,Administrative and Clerical,Receptionist\n")
 	write(t, dir, "lms.csv", "Learner Email,Course,Finished On\na@x,Prevent Awareness,01/02/2024\n")
 	r := prevent(t, dir, "sqlite:"+filepath.Join(dir, "p.db"), "init", "staff_2026-10-31.csv", "lms.csv", "--out", "new.yaml")

@@ -61,6 +61,14 @@ var safeguardingRoles = glob.Set{
 	glob.MustCompile("designated *"),
 }
 
+// Administrative posts in a safeguarding team are not safeguarding
+// professionals: they keep their staff group's level.
+var adminRoles = glob.Set{
+	glob.MustCompile("*admin*"),
+	glob.MustCompile("*secretar*"),
+	glob.MustCompile("*clerk*"),
+}
+
 // valueCount is a value found and the people holding it.
 type valueCount struct {
 	value  string
@@ -88,7 +96,7 @@ func (w *workforce) rules() (rules []rule, rest []valueCount) {
 	f2fPeople, l3People := map[string]bool{}, map[string]bool{}
 	for _, a := range w.assignments {
 		switch r := strings.Join(strings.Fields(role(a)), " "); {
-		case r != "" && safeguardingRoles.Match(r):
+		case r != "" && safeguardingRoles.Match(r) && !adminRoles.Match(r):
 			f2fVals.add(r, a.EmployeeNumber)
 			f2fPeople[a.EmployeeNumber] = true
 		case a.StaffGroup != "" && registeredGroups.Match(a.StaffGroup):

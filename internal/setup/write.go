@@ -79,7 +79,7 @@ func (p *Proposal) writeRequirements(b *strings.Builder) {
 	for _, r := range rules {
 		what := "Registered professional staff groups: level 3"
 		if r.level == compliance.FaceToFace {
-			what = "Safeguarding and Prevent roles: the face-to-face workshop (WRAP)"
+			what = "Safeguarding and Prevent roles (not their administrative posts): the face-to-face workshop (WRAP)"
 		}
 		fmt.Fprintf(b, "  # %s. Catches %s.\n", what, people(r.people))
 		fmt.Fprintf(b, "  - level: %s\n    match:\n      %s:\n", r.level, r.field)
