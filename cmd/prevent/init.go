@@ -84,6 +84,11 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	if len(args) == 1 {
 		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
 			next = fmt.Sprintf("prevent import dir %q", args[0])
+			// import dir files away everything in its folder, a config
+			// too: the extracts want a folder of their own.
+			if abs, _ := filepath.Abs(args[0]); abs == absDir(*out) {
+				next = "move the extracts into a folder of their own (drop/, say) and run prevent import dir drop/"
+			}
 		}
 	}
 	fmt.Fprintf(m.Stdout, "%s written from %s. Read it through, then: %s\n", *out, count(len(files), "file"), next)
@@ -109,4 +114,10 @@ func checkConfig(text, out string) error {
 		return fmt.Errorf("init proposed a config that does not validate (please report it): %w", err)
 	}
 	return nil
+}
+
+// absDir is the absolute folder of a file.
+func absDir(file string) string {
+	abs, _ := filepath.Abs(file)
+	return filepath.Dir(abs)
 }
