@@ -16,19 +16,49 @@ import (
 // not complete, normalised as headers are (case, spaces and punctuation
 // ignored). Any other value (Failed, Expired, Certified, ...) leaves the
 // row to be judged by its date.
-var notCompletedStatuses = map[string]bool{
-	"inprogress":    true,
-	"notyetstarted": true,
-	"notstarted":    true,
+var notCompletedStatuses = []string{"inprogress", "notyetstarted", "notstarted"}
+
+// isNotCompletedStatus reports whether a progress cell holds one of
+// notCompletedStatuses. It compares as normHeader would without building
+// the normalised string: it runs for every row of an export with a
+// progress column.
+func isNotCompletedStatus(s string) bool {
+	for _, want := range notCompletedStatuses {
+		if sameLetters(s, want) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameLetters compares s, ignoring ASCII case and every character that is
+// not an ASCII letter or digit, with want (lower-case letters and digits).
+func sameLetters(s, want string) bool {
+	j := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !('a' <= c && c <= 'z') && !('0' <= c && c <= '9') {
+			continue
+		}
+		if j >= len(want) || want[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(want)
 }
 
 // yesNo reads a Yes/No flag cell: yes, ok (true when it is one of Yes, Y,
 // No, N in any case).
 func yesNo(s string) (yes, ok bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "yes", "y":
+	s = strings.TrimSpace(s)
+	switch {
+	case strings.EqualFold(s, "yes") || strings.EqualFold(s, "y"):
 		return true, true
-	case "no", "n":
+	case strings.EqualFold(s, "no") || strings.EqualFold(s, "n"):
 		return false, true
 	}
 	return false, false
@@ -38,7 +68,7 @@ func yesNo(s string) (yes, ok bool) {
 // progress says so, its Yes/No completion flag says No, or its date is
 // blank.
 func notCompleted(cells []string, h *header) bool {
-	if h.has(fProgress) && notCompletedStatuses[normHeader(cell(cells, h.col[fProgress]))] {
+	if h.has(fProgress) && isNotCompletedStatus(cell(cells, h.col[fProgress])) {
 		return true
 	}
 	if h.flag >= 0 {
@@ -51,7 +81,7 @@ func notCompleted(cells []string, h *header) bool {
 
 // whyNotCompleted says which cell made a row not completed, for inspect.
 func whyNotCompleted(cells []string, h *header) string {
-	if h.has(fProgress) && notCompletedStatuses[normHeader(cell(cells, h.col[fProgress]))] {
+	if h.has(fProgress) && isNotCompletedStatus(cell(cells, h.col[fProgress])) {
 		return fmt.Sprintf("%s is %q", h.text[fProgress], cell(cells, h.col[fProgress]))
 	}
 	if h.flag >= 0 {

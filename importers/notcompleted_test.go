@@ -79,3 +79,13 @@ func TestOneCourseReport(t *testing.T) {
 		}
 	})
 }
+
+func TestNotCompletedDoesNotAllocate(t *testing.T) {
+	m := newMatcher(nil)
+	h := m.match([]string{"Email", "Course", "Progress", "Completed", "Time completed"}, 1)
+	h.flag = h.bare
+	cells := []string{"a@x", "Prevent", "Complete", "Yes", "14/03/2024"}
+	if n := testing.AllocsPerRun(100, func() { _ = notCompleted(cells, h) }); n != 0 {
+		t.Errorf("notCompleted allocates %v times a row", n)
+	}
+}
