@@ -15,6 +15,8 @@ func TestParseDateRealSystemForms(t *testing.T) {
 		{"Moodle long form, lower-case pm", "Friday, 1 November 2024, 4:05 pm", "2024-11-01"},
 		{"Moodle long form without a time", "Thursday, 14 March 2024", "2024-03-14"},
 		{"abbreviated weekday", "Thu, 14 Mar 2024, 10:30", "2024-03-14"},
+		{"Moodle default date and time", "14 March 2024, 10:30 AM", "2024-03-14"},
+		{"Moodle zero-padded day and hour", "04 March 2024, 09:05 PM", "2024-03-04"},
 		{"Moodle short form is day first", "5/3/24, 10:30", "2024-03-05"},
 		{"Moodle short form, day above 12", "14/03/24, 09:05", "2024-03-14"},
 		{"a comma without a time is not a date", "14/03/24,", ""},

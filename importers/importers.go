@@ -267,6 +267,9 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 			}
 		}
 		course := cell(cells, h.col[fCourse])
+		if len(course) > 0 && course[0] == '<' {
+			course = stripTags(course) // "Course full name with link" saved as HTML
+		}
 		if opt.Course != "" {
 			course = opt.Course
 		}

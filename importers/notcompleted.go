@@ -2,6 +2,7 @@ package importers
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"strings"
 )
@@ -153,4 +154,23 @@ func where(h *header) string {
 		w += fmt.Sprintf(" of sheet %q", h.sheet)
 	}
 	return w
+}
+
+// stripTags reads the text of a cell written as HTML, as a report's
+// "Course full name with link" may be: `<a href="...">Prevent</a>` is
+// "Prevent".
+func stripTags(s string) string {
+	var b strings.Builder
+	in := false
+	for _, r := range s {
+		switch {
+		case r == '<':
+			in = true
+		case r == '>':
+			in = false
+		case !in:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
 }

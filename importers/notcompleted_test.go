@@ -89,3 +89,12 @@ func TestNotCompletedDoesNotAllocate(t *testing.T) {
 		t.Errorf("notCompleted allocates %v times a row", n)
 	}
 }
+
+func TestCourseWrittenAsALink(t *testing.T) {
+	csv := "Email address,Course full name with link,Completed,Time completed\n" +
+		"a@x,\"<a href=\"\"https://lms.example.nhs.uk/course/view.php?id=7\"\">Prevent &amp; Radicalisation   Level 3</a>\",Yes,\"14/03/24, 10:30\"\n"
+	got, _ := readCompletions(t, writeFile(t, "link.csv", []byte(csv)), Options{})
+	if len(got) != 1 || got[0].Course != "Prevent & Radicalisation Level 3" {
+		t.Fatalf("got %+v", got)
+	}
+}
