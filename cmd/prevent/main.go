@@ -187,6 +187,10 @@ A month's work:
   prevent status --status expired,never --org "*Mental Health*"
   prevent summary --as-of 2026-09-30                    # reproduce any past date
 
+A new trust:
+  prevent init drop/                                    # a commented prevent.yaml from the trust's own extracts
+  prevent inspect "Record of Learning.csv"              # how a new system's export is read, importing nothing
+
 Run 'prevent help COMMAND' for a command's flags and examples.
 `)
 }

@@ -119,6 +119,9 @@ func Propose(files []string, opt importers.Options) (*Proposal, error) {
 		if p.Staff == nil {
 			p.Staff = w
 			p.ODSCode = w.odsCode()
+			if p.Organisation == "" {
+				p.Organisation, p.OrganisationFrom = w.trustName(), w.file
+			}
 		}
 	}
 	return p, nil
@@ -158,7 +161,7 @@ func (p *Proposal) noteColumns(note *FileNote, path string, opt importers.Option
 
 // trustName finds a provider's name in a report title line: "Example
 // NHS Foundation Trust", "Organisation: Example Health NHS Trust".
-var trustName = regexp.MustCompile(`(?i)\b((?:[A-Z][\w'&.-]*\s+){1,8}NHS\s+(?:Foundation\s+)?Trust)\b`)
+var trustNamePattern = regexp.MustCompile(`\b([A-Z][\w'&.,-]*\s+(?:(?:[A-Z][\w'&.,-]*|and|of|the|upon|on)\s+){0,9}NHS\s+(?:Foundation\s+)?Trust)\b`)
 
 func (p *Proposal) noteTitles(titles []string, file string) {
 	if p.Organisation != "" {
@@ -168,7 +171,7 @@ func (p *Proposal) noteTitles(titles []string, file string) {
 		if _, after, ok := strings.Cut(t, ":"); ok {
 			t = after
 		}
-		if m := trustName.FindStringSubmatch(strings.TrimSpace(t)); m != nil {
+		if m := trustNamePattern.FindStringSubmatch(strings.TrimSpace(t)); m != nil {
 			p.Organisation, p.OrganisationFrom = strings.Join(strings.Fields(m[1]), " "), file
 			return
 		}

@@ -39,14 +39,26 @@ func TestLooksODS(t *testing.T) {
 
 func TestTrustNameFromTitles(t *testing.T) {
 	for title, want := range map[string]string{
-		"Organisation: Example Health NHS Foundation Trust": "Example Health NHS Foundation Trust",
-		"Northshire Community NHS Trust - Staff List":       "Northshire Community NHS Trust",
-		"Electronic Staff Record - Business Intelligence":   "",
+		"Organisation: Example Health NHS Foundation Trust":          "Example Health NHS Foundation Trust",
+		"Northshire Community NHS Trust - Staff List":                "Northshire Community NHS Trust",
+		"Electronic Staff Record - Business Intelligence":            "",
+		"Report for Tees, Esk and Wear Valleys NHS Foundation Trust": "Tees, Esk and Wear Valleys NHS Foundation Trust",
 	} {
 		p := &Proposal{}
 		p.noteTitles([]string{title}, "f.csv")
 		if p.Organisation != want {
 			t.Errorf("%q: organisation %q, want %q", title, p.Organisation, want)
 		}
+	}
+}
+
+func TestTrustNameFromOrganisations(t *testing.T) {
+	w := &workforce{orgs: map[string]int{"RXY Example Valley NHS Foundation Trust": 40, "RXY Community Division": 10}}
+	if got := w.trustName(); got != "Example Valley NHS Foundation Trust" {
+		t.Errorf("trustName() = %q", got)
+	}
+	w = &workforce{orgs: map[string]int{"RXX Surgery Division": 40}}
+	if got := w.trustName(); got != "" {
+		t.Errorf("trustName() = %q, want none", got)
 	}
 }

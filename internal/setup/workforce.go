@@ -146,6 +146,25 @@ func (w *workforce) odsCode() string {
 	return ""
 }
 
+// trustName is the provider's name when an organisation value carries it
+// ("RXX Example NHS Foundation Trust", as ESR's top level reads), the one
+// most assignments hold; "" when none does.
+func (w *workforce) trustName() string {
+	best, most := "", 0
+	for org, n := range w.orgs {
+		m := trustNamePattern.FindStringSubmatch(org)
+		if m == nil || n <= most {
+			continue
+		}
+		name := strings.Join(strings.Fields(m[1]), " ")
+		if first, rest, ok := strings.Cut(name, " "); ok && looksODS(first) {
+			name = rest
+		}
+		best, most = name, n
+	}
+	return best
+}
+
 // looksODS: an NHS trust's ODS code is three to five upper-case letters
 // and digits starting with a letter (RXX, RJ1, 5NT is a CCG's); ESR's own
 // organisation numbers are all digits.
