@@ -24,6 +24,21 @@ courses:
   - {level: basic, match: ["*Basic Prevent Awareness*"]}
 `
 
+// realExportsStatuses is every person's status on 2026-10-31 once all the
+// exports are imported, read from the contract independently of the code.
+var realExportsStatuses = []string{
+	"30000001|basic|compliant|2024-03-05",  // Totara "5 Mar 2024"
+	"30000002|basic|never|null",            // In progress, even with a date; certification in progress
+	"30000003|level3|compliant|2025-06-10", // Totara certification, an Excel date cell
+	"30000004|basic|expired|2023-01-10",    // Status Expired: judged by its date
+	"30000005|basic|compliant|2024-03-14",  // Moodle "Thursday, 14 March 2024, 10:30 AM"
+	"30000006|basic|never|null",            // Completed = No, with a time or without
+	"30000007|basic|due_soon|2023-12-15",   // ESR Meets Requirement Yes, summary sheet first
+	"30000008|basic|never|null",            // Meets Requirement No, blank date
+	"30000009|level3|compliant|2025-09-02", // Moodle "2/9/25, 14:05", course from --course
+	"30000010|basic|never|null",            // Infection Prevention and Control is not Prevent
+}
+
 // realExport copies a fixture of testdata/importers into dir.
 func realExport(t *testing.T, dir, name string) string {
 	t.Helper()
@@ -69,18 +84,7 @@ func TestRealSystemExports(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
 				t.Fatal(err)
 			}
-			want := []string{
-				"30000001|basic|compliant|2024-03-05",  // Totara "5 Mar 2024"
-				"30000002|basic|never|null",            // In progress, even with a date; certification in progress
-				"30000003|level3|compliant|2025-06-10", // Totara certification, an Excel date cell
-				"30000004|basic|expired|2023-01-10",    // Status Expired: judged by its date
-				"30000005|basic|compliant|2024-03-14",  // Moodle "Thursday, 14 March 2024, 10:30 AM"
-				"30000006|basic|never|null",            // Completed = No, with a time or without
-				"30000007|basic|due_soon|2023-12-15",   // ESR Meets Requirement Yes, summary sheet first
-				"30000008|basic|never|null",            // Meets Requirement No, blank date
-				"30000009|level3|compliant|2025-09-02", // Moodle "2/9/25, 14:05", course from --course
-				"30000010|basic|never|null",            // Infection Prevention and Control is not Prevent
-			}
+			want := realExportsStatuses
 			if len(got.People) != len(want) {
 				t.Fatalf("%d people:\n%s", len(got.People), r.stdout)
 			}
@@ -133,4 +137,37 @@ func TestRealSystemExports(t *testing.T) {
 			}
 		})
 	})
+}
+
+func TestRealSystemExportsFromADropFolder(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", realExportsConfig)
+	drop := filepath.Join(dir, "drop")
+	if err := os.Mkdir(drop, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"newtrust_esr_staff_2026-10-31.csv", "totara_record_of_learning.csv", "totara_certifications.xlsx",
+		"moodle_custom_report.csv", "esr_competence_meets.xlsx", "moodle_flag_only.csv"} {
+		realExport(t, drop, f)
+	}
+	r := prevent(t, dir, db, "import", "dir", "drop")
+	if r.code != 1 || !strings.Contains(r.stderr, "1 of 6 files in drop not imported") || !strings.Contains(r.stderr, "moodle_flag_only.csv has no completion date column") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// The one-course report needs its course: imported by hand.
+	if r := prevent(t, dir, db, "import", "completions", "--course", "Preventing Radicalisation - Prevent Level 3",
+		realExport(t, dir, "moodle_one_course.csv")); r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = prevent(t, dir, db, "status", "--as-of", "2026-10-31", "--format", "json")
+	var got statusJSON
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || len(got.People) != len(realExportsStatuses) {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	for i, p := range got.People {
+		if line := p.EmployeeNumber + "|" + p.Requirement + "|" + p.Status + "|" + str(p.CompletedOn); line != realExportsStatuses[i] {
+			t.Errorf("got  %s\nwant %s", line, realExportsStatuses[i])
+		}
+	}
 }
