@@ -36,6 +36,11 @@ type Inspection struct {
 	Dates      map[string]int
 	First      []string // the first rows as read, one line each
 	Err        error    // why the file would be refused, if it would
+	// Courses counts the completions read per course name.
+	Courses map[string]int
+	// CourseLevel, when set, names the level the config's course rules
+	// give a course ("" for none); Write then lists the courses with them.
+	CourseLevel func(course string) string
 }
 
 // FieldMatch is a field found in the header row.
@@ -185,7 +190,7 @@ func (in *Inspection) read(path string, opt Options) {
 			return nil
 		})
 	} else {
-		in.Dates = map[string]int{}
+		in.Dates, in.Courses = map[string]int{}, map[string]int{}
 		opt.dateCell = func(raw string) { in.Dates[DateForm(raw)]++ }
 		opt.notCompletedRow = func(row int, why string) { keep(row, "not completed: "+why) }
 		sum, err = ReadCompletions(path, opt, func(c CompletionRow) error {
@@ -194,6 +199,7 @@ func (in *Inspection) read(path string, opt Options) {
 				who = c.Email
 			}
 			keep(c.Row, fmt.Sprintf("%s  %q  %s", who, c.Course, c.CompletedOn.Format(time.DateOnly)))
+			in.Courses[c.Course]++
 			return nil
 		})
 		in.DateColumn = sum.Columns["completed"]
@@ -390,6 +396,7 @@ func (in *Inspection) writeRead(w io.Writer) {
 			fmt.Fprintf(w, "  %s\n", l)
 		}
 	}
+	in.writeCourses(w)
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "\nRow errors an import would report (rows skipped; --strict would refuse the file):\n")
 		for i, e := range s.Errors {
@@ -399,5 +406,46 @@ func (in *Inspection) writeRead(w io.Writer) {
 			}
 			fmt.Fprintf(w, "  %s\n", e.Error())
 		}
+	}
+}
+
+// maxCourses caps the courses Write lists.
+const maxCourses = 15
+
+// writeCourses lists the courses read with the level the course rules
+// give each, Prevent ones first: whether the training counts is the
+// question an analyst brings to a new export.
+func (in *Inspection) writeCourses(w io.Writer) {
+	if in.CourseLevel == nil || len(in.Courses) == 0 {
+		return
+	}
+	type course struct {
+		name, level string
+		rows        int
+	}
+	list := make([]course, 0, len(in.Courses))
+	for name, n := range in.Courses {
+		list = append(list, course{name, in.CourseLevel(name), n})
+	}
+	sort.Slice(list, func(a, b int) bool {
+		if (list[a].level == "") != (list[b].level == "") {
+			return list[a].level != ""
+		}
+		if list[a].rows != list[b].rows {
+			return list[a].rows > list[b].rows
+		}
+		return list[a].name < list[b].name
+	})
+	fmt.Fprintf(w, "\nCourses, by the course rules of the config (%d):\n", len(list))
+	for i, c := range list {
+		if i == maxCourses {
+			fmt.Fprintf(w, "  ... and %d more\n", len(list)-maxCourses)
+			break
+		}
+		level := c.level
+		if level == "" {
+			level = "no rule"
+		}
+		fmt.Fprintf(w, "  %-13s %q  %d\n", level, c.name, c.rows)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/nhs-prevent/prevent/importers"
+	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
 const inspectUsage = `Usage:
@@ -53,6 +54,13 @@ func (m *Main) runInspect(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "prevent: %s\n", err)
 			refused++
 			continue
+		}
+		pol := m.Config.Policy()
+		in.CourseLevel = func(course string) string {
+			if lvl := pol.CourseLevel(course); lvl != compliance.LevelNone {
+				return lvl.String()
+			}
+			return ""
 		}
 		in.Write(m.Stdout)
 		if in.Err != nil {

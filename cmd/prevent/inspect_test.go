@@ -25,6 +25,13 @@ func TestInspect(t *testing.T) {
 				`row 2: eli.moodle@newtrust.nhs.uk  "Preventing Radicalisation - Basic Prevent Awareness"  2024-03-14`,
 				`row 3: not completed: Completed is "No"`,
 			}},
+		{"each course with the level the course rules give it",
+			[]string{realExport(t, dir, "totara_record_of_learning.csv")}, 0, []string{
+				"Courses, by the course rules of the config (2):\n" +
+					"  basic         \"Preventing Radicalisation - Basic Prevent Awareness\"  1\n" +
+					"  no rule       \"Infection Prevention and Control\"  1\n",
+				`row 4: not completed: Progress is "In progress"`,
+			}},
 		{"an ESR export: the detail sheet after the summary, Excel and text dates",
 			[]string{realExport(t, dir, "esr_competence_meets.xlsx")}, 0, []string{
 				`Header row: row 4 of sheet "Detail"`,
