@@ -115,7 +115,7 @@ func (in *Inspection) describe(m *matcher, h *header) {
 	in.Sheet, in.HeaderRow = h.sheet, h.row
 	used := map[int]bool{}
 	for f := range numFields {
-		if !h.has(f) {
+		if !h.has(f) || (f == fProgress && in.Kind == Staff) { // a staff extract has no progress
 			continue
 		}
 		used[h.col[f]] = true
