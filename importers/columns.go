@@ -36,6 +36,7 @@ const (
 	fReason
 	fFrom
 	fUntil
+	fProgress
 	numFields
 )
 
@@ -45,9 +46,9 @@ var fieldInfo = [numFields]struct {
 	key     string
 	headers []string
 }{
-	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
+	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "User ID Number", "ID Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
 	fAssignment:   {"assignment_number", []string{"Assignment Number", "Assignment No"}},
-	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name"}},
+	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name", "User's Fullname", "User's Full Name"}},
 	fFirstName:    {"first_name", []string{"First Name", "Forename", "Forenames", "Given Name"}},
 	fLastName:     {"last_name", []string{"Last Name", "Surname", "Family Name"}},
 	fOrganisation: {"organisation", []string{"Organisation", "Organization", "Org L3", "Org L4", "Org L5", "Org L6", "Org L7", "Directorate", "Department", "Cost Centre"}},
@@ -60,15 +61,22 @@ var fieldInfo = [numFields]struct {
 	fPrimary:      {"primary", []string{"Primary", "Primary Assignment", "Primary Flag", "Primary Assignment Flag"}},
 	fEmail:        {"email", []string{"Email", "Email Address", "Work Email", "E-mail", "Work Email Address", "User Email", "User's Email", "Learner Email", "Employee Email", "Staff Email"}},
 	fManagerEmail: {"manager_email", []string{"Manager Email", "Line Manager Email", "Supervisor Email", "Manager Email Address"}},
-	fCourse:       {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity", "Course Title", "Competence", "Competency"}},
-	fCompleted:    {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From", "Completed On", "Date of Completion", "Completion Date Time", "Time Completed"}},
-	fStartDate:    {"start_date", []string{"Assignment Start Date", "Date First Hired", "Hire Date", "Start Date", "Latest Start Date"}},
-	fOrgL2:        {"org_l2", []string{"Org L2"}},
-	fOrgL3:        {"org_l3", []string{"Org L3"}},
-	fOrgL4:        {"org_l4", []string{"Org L4"}},
-	fOrgL5:        {"org_l5", []string{"Org L5"}},
-	fOrgL6:        {"org_l6", []string{"Org L6"}},
-	fOrgL7:        {"org_l7", []string{"Org L7"}},
+	fCourse: {"course", []string{"Course", "Course Name", "Competence Name", "Competency Name", "Module", "Activity",
+		"Course full name", "Course full name with link", "Certification name", "Program name", "Training", "Course Title",
+		"Competence", "Competency"}},
+	fCompleted: {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From",
+		"Course completion date", "Time completed", "Certification date", "Date Attended", "Course complete",
+		"Completed On", "Date of Completion", "Completion Date Time"}},
+	// A row whose progress says it is not complete is counted as not
+	// completed, whatever its date.
+	fProgress:  {"progress", []string{"Progress", "Status", "Completion Status", "Course Status"}},
+	fStartDate: {"start_date", []string{"Assignment Start Date", "Date First Hired", "Hire Date", "Start Date", "Latest Start Date"}},
+	fOrgL2:     {"org_l2", []string{"Org L2"}},
+	fOrgL3:     {"org_l3", []string{"Org L3"}},
+	fOrgL4:     {"org_l4", []string{"Org L4"}},
+	fOrgL5:     {"org_l5", []string{"Org L5"}},
+	fOrgL6:     {"org_l6", []string{"Org L6"}},
+	fOrgL7:     {"org_l7", []string{"Org L7"}},
 	// An exemptions file: who, why, and the first and last day exempt.
 	fReason: {"reason", []string{"Reason", "Exemption Reason", "Exemption", "Exemption Type"}},
 	fFrom:   {"from", []string{"From", "Exempt From", "Exemption From", "From Date", "Exemption Start"}},
@@ -130,6 +138,7 @@ func lookupField(key string) (field, bool) {
 type matcher struct {
 	display [numFields][]string // as written, for messages
 	norm    [numFields][]string // normalised, for matching
+	aliases [numFields]int      // how many of each field's headers are config aliases (they come first)
 }
 
 func newMatcher(aliases map[string][]string) *matcher {
@@ -147,6 +156,9 @@ func newMatcher(aliases map[string][]string) *matcher {
 		for _, a := range aliases[k] {
 			m.add(f, a)
 		}
+	}
+	for f := range numFields {
+		m.aliases[f] = len(m.norm[f])
 	}
 	for f := range numFields {
 		for _, h := range fieldInfo[f].headers {
@@ -180,12 +192,24 @@ type header struct {
 	norm  [numFields]string
 	found int      // fields recognised
 	raw   []string // the row's cells as written, for logs read by their own headers
+
+	// A column headed just "Completed" may hold Yes/No rather than dates
+	// (Moodle writes it beside "Time completed"). bare is its index (-1:
+	// none); alt is the best other completed header, the date column
+	// when bare turns out to be a flag (see resolveFlag).
+	bare, alt        int
+	altText, altNorm string
+	flag             int // the Yes/No completion flag column once resolved, else -1
+
+	cells  []string // the row as read, for inspect
+	titles []string // the non-blank cells of the rows above it (report titles)
 }
 
 // match reads a row as a header row.
 func (m *matcher) match(cells []string, row int) *header {
-	h := &header{row: row, raw: append([]string(nil), cells...)}
+	h := &header{row: row, raw: append([]string(nil), cells...), bare: -1, alt: -1, flag: -1}
 	var prio [numFields]int
+	altPrio := 0
 	for f := range h.col {
 		h.col[f] = -1
 	}
@@ -204,6 +228,12 @@ func (m *matcher) match(cells []string, row int) *header {
 						h.col[f], prio[f] = j, k
 						h.text[f], h.norm[f] = strings.TrimSpace(c), n
 					}
+					if f == fCompleted && n == bareCompleted {
+						h.bare = j
+					} else if f == fCompleted && (h.alt < 0 || k < altPrio) {
+						h.alt, altPrio = j, k
+						h.altText, h.altNorm = strings.TrimSpace(c), n
+					}
 					break
 				}
 			}
@@ -214,8 +244,12 @@ func (m *matcher) match(cells []string, row int) *header {
 			h.found++
 		}
 	}
+	h.cells = append([]string(nil), cells...)
 	return h
 }
+
+// bareCompleted is the normalised "Completed" header.
+const bareCompleted = "completed"
 
 func (h *header) has(f field) bool { return h.col[f] >= 0 }
 
@@ -243,6 +277,12 @@ func (h *header) isExemptions() bool {
 	return h.hasPerson() && h.has(fFrom) && (h.has(fReason) || h.has(fUntil)) && !h.has(fCourse) && !h.hasRole()
 }
 
+// isOneCourse reports whether the row is the header row of a one-course
+// report: a completions header row but for the course column.
+func (h *header) isOneCourse() bool {
+	return (h.hasPerson() || h.has(fEmail)) && h.has(fCompleted)
+}
+
 // looksLikeCompletions: a staff read refuses a completions extract, which
 // may well carry job roles too, rather than replace the workforce with it.
 func (h *header) looksLikeCompletions() bool { return h.has(fCourse) && h.has(fCompleted) }
@@ -262,6 +302,17 @@ func (h *header) columns() map[string]string {
 		out[fieldInfo[fName].key] = strings.TrimPrefix(strings.TrimSuffix(h.text[fFirstName]+" + "+h.text[fLastName], " + "), " + ")
 	}
 	return out
+}
+
+// byAlias reports whether a header matched a field through a config alias
+// rather than a built-in header.
+func (m *matcher) byAlias(f field, norm string) bool {
+	for _, a := range m.norm[f][:m.aliases[f]] {
+		if a == norm {
+			return true
+		}
+	}
+	return false
 }
 
 // lookedFor lists the headers looked for, for a message: the first few of

@@ -38,7 +38,11 @@ const date1904Offset = 1462
 //   - yyyy-mm-dd (ISO 8601, also with a "T" time part and a zone),
 //   - dd-Mon-yyyy and dd Mon yyyy (month abbreviated or in full, any case;
 //     a two-digit year as above),
-//   - Excel serial numbers in the 1900 date system ("45231", "45231.5").
+//   - Excel serial numbers in the 1900 date system ("45231", "45231.5"),
+//   - any of these after a weekday, as Moodle writes them ("Thursday, 14
+//     March 2024, 10:30 AM"; the weekday must agree with the date).
+//
+// A time of day may follow a comma, as in Moodle's "14/03/24, 10:30".
 //
 // Each written form may carry a time of day ("14:30", "14:30:00",
 // "09:15:00.000", "2:30 PM"), which is dropped. The result is midnight UTC of
@@ -62,6 +66,9 @@ func parseDate(s string, date1904 bool) (time.Time, string) {
 	}
 	if isSerial(s) {
 		return parseSerial(s, date1904)
+	}
+	if isLetter(s[0]) {
+		return parseWeekdayDate(s, date1904)
 	}
 	n1, i := digits(s, 0)
 	l1 := i
@@ -204,6 +211,9 @@ func validTime(s string) bool {
 	i := 0
 	if s[0] == 'T' || s[0] == 't' {
 		i = 1
+	} else if s[0] == ',' { // Moodle: "14/03/24, 10:30", "14 March 2024, 10:30 AM"
+		for i = 1; i < len(s) && s[i] == ' '; i++ {
+		}
 	} else {
 		for i < len(s) && s[i] == ' ' {
 			i++
@@ -382,3 +392,46 @@ func nameDateAt(s string, i int) (time.Time, bool) {
 	}
 	return time.Time{}, false
 }
+
+var weekdayNames = [...]string{"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"}
+
+// weekdayNumber reads an English weekday name, in full or abbreviated to
+// three letters, in any case; -1 when it is not one.
+func weekdayNumber(w string) int {
+	for i, name := range weekdayNames {
+		if len(w) == len(name) || len(w) == 3 {
+			if strings.EqualFold(w, name[:len(w)]) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// parseWeekdayDate reads a date written after its weekday, as Moodle does
+// ("Thursday, 14 March 2024, 10:30 AM"). A weekday that disagrees with the
+// date means the cell cannot be trusted, so it is an error.
+func parseWeekdayDate(s string, date1904 bool) (time.Time, string) {
+	j := 0
+	for j < len(s) && isLetter(s[j]) {
+		j++
+	}
+	wd := weekdayNumber(s[:j])
+	if wd < 0 || j >= len(s) || (s[j] != ',' && s[j] != ' ') {
+		return time.Time{}, reasonNotDate
+	}
+	rest := strings.TrimLeft(s[j+1:], " ")
+	if rest == "" || !isDigit(rest[0]) {
+		return time.Time{}, reasonNotDate
+	}
+	t, reason := parseDate(rest, date1904)
+	if reason != "" {
+		return t, reason
+	}
+	if int(t.Weekday()) != wd {
+		return time.Time{}, "says " + weekdayTitle(wd) + " but " + t.Format("2 January 2006") + " was a " + t.Weekday().String() + " (the weekday must agree with the date)"
+	}
+	return t, ""
+}
+
+func weekdayTitle(wd int) string { return time.Weekday(wd).String() }

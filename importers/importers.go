@@ -74,6 +74,16 @@ type Options struct {
 	// RegularOnly refuses a file that is not a regular file (a symbolic
 	// link, a device, a pipe), as OpenRegular does: set for a drop folder.
 	RegularOnly bool
+
+	// Course, when set, is the course of every row of a completions
+	// extract that has no course column (a one-course report). A file
+	// that has a course column is refused rather than silently relabelled.
+	Course string
+
+	// Inspect's view of a read: each non-blank completion date cell, and
+	// each row counted as not completed with why.
+	dateCell        func(raw string)
+	notCompletedRow func(row int, why string)
 }
 
 // RowError is a row skipped for a bad value.
@@ -127,13 +137,18 @@ type Summary struct {
 	Sheet     string            // xlsx sheet used ("" for csv)
 	HeaderRow int               // row number of the header row
 	Columns   map[string]string // field -> header text used
+	Titles    []string          // non-blank cells above the header row (a report's title lines), at most 40
 	RowsRead  int               // data rows read (blank rows not counted)
 	RowsOK    int               // rows emitted
 	Errors    []RowError        // rows skipped, in file order
 	// Skipped counts, by course name, the good completion rows not emitted
 	// because Options.KeepCourse refused their course. RowsRead is RowsOK
-	// plus these plus len(Errors).
+	// plus these plus NotCompleted plus len(Errors).
 	Skipped map[string]int
+	// NotCompleted counts the completion rows that are not completions
+	// yet: a blank date, a progress of In progress, Not yet started or Not
+	// started, or a Yes/No completion flag of No. They are not errors.
+	NotCompleted int
 }
 
 // CompletionRow is a completion with its row in the extract.
@@ -234,7 +249,7 @@ func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*tab
 // written. Rows with nobody named, no course or a missing or unreadable
 // completion date go to Summary.Errors. Errors are as for ReadStaff.
 func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
-	t, err := openKind(path, opt, Completions, (*header).isCompletions)
+	t, err := openCompletions(path, opt)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -244,6 +259,18 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 	name := t.in.name
 	date1904 := t.in.date1904
 	err = t.each(opt, &sum, func(cells []string, row int) error {
+		if opt.dateCell != nil {
+			if raw := cell(cells, h.col[fCompleted]); raw != "" {
+				opt.dateCell(raw)
+			}
+		}
+		if notCompleted(cells, h) {
+			sum.NotCompleted++
+			if opt.notCompletedRow != nil {
+				opt.notCompletedRow(row, whyNotCompleted(cells, h))
+			}
+			return nil
+		}
 		emp := normID(cell(cells, h.col[fEmployee]))
 		if emp == "" {
 			emp = employeeFromAssignment(normID(cell(cells, h.col[fAssignment])))
@@ -256,17 +283,18 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 			}
 		}
 		course := cell(cells, h.col[fCourse])
+		if len(course) > 0 && course[0] == '<' {
+			course = stripTags(course) // "Course full name with link" saved as HTML
+		}
+		if opt.Course != "" {
+			course = opt.Course
+		}
 		if course == "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCourse],
 				Reason: "is blank (a completion needs a course name)"})
 			return nil
 		}
 		raw := cell(cells, h.col[fCompleted])
-		if raw == "" {
-			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
-				Reason: "is blank (a completion needs its completion date)"})
-			return nil
-		}
 		day, reason := parseDate(raw, date1904)
 		if reason != "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCompleted],
@@ -295,6 +323,30 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 		return nil
 	})
 	return sum, err
+}
+
+// openCompletions opens a completions extract: its header row found
+// (without a course column when opt.Course gives the course) and its
+// "Completed" column resolved as a date or a Yes/No flag.
+func openCompletions(path string, opt Options) (*table, error) {
+	accept := (*header).isCompletions
+	if opt.Course != "" {
+		accept = (*header).isOneCourse
+	}
+	t, err := openKind(path, opt, Completions, accept)
+	if err != nil {
+		return nil, err
+	}
+	if opt.Course != "" && t.hdr.has(fCourse) {
+		t.close()
+		return nil, fileError(t.in.name, fmt.Sprintf("has a course column (%q, %s): --course is for a one-course report with none",
+			t.hdr.text[fCourse], where(t.hdr)), nil)
+	}
+	if err := resolveFlag(path, opt, t, accept); err != nil {
+		t.close()
+		return nil, err
+	}
+	return t, nil
 }
 
 // Classify opens a file and decides from its header row whether it is a
@@ -426,7 +478,7 @@ func noHeaderError(name string, m *matcher, best *header, k Kind) *FileError {
 
 // summary starts a Summary from the header row.
 func (t *table) summary() Summary {
-	return Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: t.hdr.columns()}
+	return Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: t.hdr.columns(), Titles: t.hdr.titles}
 }
 
 // each calls row for every data row after the header row, skipping blank

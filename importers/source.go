@@ -581,12 +581,16 @@ func (t *table) close() {
 	t.in.close()
 }
 
+// maxTitles bounds the title cells kept from above a header row.
+const maxTitles = 40
+
 // scanHeader reads rows until one is accepted as the header row, within the
 // first headerScanRows non-blank rows. It returns the accepted header (nil
 // if none) and the best candidate seen (the row with most columns
 // recognised).
 func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best *header, err error) {
 	seen := 0
+	var titles []string
 	for seen < headerScanRows {
 		cells, row, err := src.next()
 		if err == io.EOF {
@@ -607,7 +611,13 @@ func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best 
 			best = h
 		}
 		if accept(h) {
+			h.titles = titles
 			return h, best, nil
+		}
+		for _, c := range cells {
+			if c = strings.TrimSpace(c); c != "" && len(titles) < maxTitles {
+				titles = append(titles, strings.Clone(c))
+			}
 		}
 	}
 	return nil, best, nil

@@ -177,6 +177,9 @@ func (s *Scheduler) logFile(r ingest.DirResult) {
 	default:
 		attrs = append(attrs, slog.Int("rows_read", imp.RowsRead), slog.Int("new", imp.RowsImported),
 			slog.Int("already_held", imp.RowsDuplicate), slog.Int("rows_rejected", imp.RowsRejected))
+		if imp.RowsNotCompleted > 0 { // rows not completed yet are not errors, but worth seeing
+			attrs = append(attrs, slog.Int("rows_not_completed", imp.RowsNotCompleted))
+		}
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "file imported", attrs...)
 	}
 }

@@ -21,7 +21,7 @@ import (
 
 const importUsage = `Usage:
   prevent import staff FILE... [--effective YYYY-MM-DD] [--strict]
-  prevent import completions FILE... [--strict]
+  prevent import completions FILE... [--strict] [--course NAME]
   prevent import exemptions FILE... [--strict]
   prevent import referrals FILE... [--strict]
   prevent import meetings FILE... [--strict]
@@ -35,6 +35,14 @@ the same effective date replaces that snapshot.
 Completion extracts (LMS or ESR competences) are cumulative history: the same
 person, course and date count once however often they arrive. Rows keyed by
 email are matched to the person with that email in any staff snapshot.
+
+Rows that are not completions yet (a blank date; Progress or Status "In
+progress", "Not yet started" or "Not started"; a Yes/No "Completed" of No)
+are skipped and counted as not completed: they are not errors, and
+--strict does not refuse a file for them. Dates may be written as Totara
+("5 Mar 2024") and Moodle ("Thursday, 14 March 2024, 10:30 AM",
+"14/03/24, 10:30") write them. A report of one course that has no course
+column takes its course from --course.
 
 Files may be .csv (comma, semicolon or tab; BOM and Windows line ends are
 fine) or .xlsx (title rows above the header are skipped). A bad row is
@@ -67,6 +75,7 @@ Examples:
   prevent import exemptions exemptions-2026-11.csv
   prevent import referrals "Prevent referral log 2026-27.xlsx"
   prevent import meetings partnership-meetings.csv
+  prevent import completions --course "Prevent Awareness" moodle_prevent_report.csv
   prevent import dir /srv/prevent/drop
 `
 
@@ -74,6 +83,7 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 	fs := m.newFlags("import", importUsage)
 	effective := fs.String("effective", "", "staff snapshot's effective `date` (YYYY-MM-DD)")
 	strict := fs.Bool("strict", false, "reject a whole file when any row is bad")
+	course := fs.String("course", "", "completions: the course `name` of a one-course report that has no course column")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -91,6 +101,12 @@ func (m *Main) runImport(ctx context.Context, args []string) error {
 		return usagef("import %s needs at least one file", kind)
 	}
 	opt := ingest.Options{Strict: *strict, Today: m.Now(), Progress: m.progress()}
+	if *course != "" {
+		if kind != "completions" {
+			return usagef("--course applies to completions files only (import completions --course NAME FILE)")
+		}
+		opt.Course = strings.TrimSpace(*course)
+	}
 	if *effective != "" {
 		if kind != "staff" {
 			return usagef("--effective applies to staff extracts only")
@@ -212,11 +228,12 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		// Rows of courses that map to no Prevent level are counted for
 		// 'quality', not stored.
 		other := ""
-		if n := imp.RowsRead - imp.RowsImported - imp.RowsDuplicate - imp.RowsRejected; n > 0 {
+		if n := imp.RowsRead - imp.RowsImported - imp.RowsDuplicate - imp.RowsRejected - imp.RowsNotCompleted; n > 0 {
 			other = fmt.Sprintf(", %d of other courses (counted, not stored)", n)
 		}
-		fmt.Fprintf(m.Stdout, "%s: completions: %s read, %d new, %d already held, %d rejected%s\n",
-			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, other)
+		fmt.Fprintf(m.Stdout, "%s: completions: %s read, %d new, %d already held, %d rejected%s%s\n",
+			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected,
+			ingest.NotCompletedNote(imp), other)
 	}
 }
 

@@ -118,6 +118,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"import", "import staff or completion extracts, or a whole drop folder", (*Main).runImport},
+		{"init", "write a commented prevent.yaml for a new trust from its own extracts", (*Main).runInit},
+		{"inspect", "how a file would be read (kind, columns, dates, first rows, errors), importing nothing", (*Main).runInspect},
 		{"status", "each person's requirement, last completion, due date and status", (*Main).runStatus},
 		{"summary", "compliance per organisation and level against the threshold", (*Main).runSummary},
 		{"exemptions", "the exemptions held (maternity leave, sickness, secondment ...), or those covering a date", (*Main).runExemptions},
@@ -191,6 +193,10 @@ A month's work:
   prevent summary                                       # where the organisation stands today
   prevent status --status expired,never --org "*Mental Health*"
   prevent summary --as-of 2026-09-30                    # reproduce any past date
+
+A new trust:
+  prevent init drop/                                    # a commented prevent.yaml from the trust's own extracts
+  prevent inspect "Record of Learning.csv"              # how a new system's export is read, importing nothing
 
 Run 'prevent help COMMAND' for a command's flags and examples.
 `)

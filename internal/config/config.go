@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"reflect"
+	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -494,11 +495,29 @@ func (c *Config) ReturnBy() compliance.GroupKey {
 	return k
 }
 
-// Aliases returns the extra header aliases per import field (a copy).
+// Aliases returns the extra header aliases per import field (a copy),
+// keyed by the field's name: a synonym key such as "completion_date" is
+// given as "completed", its aliases after those of the field's own key.
 func (c *Config) Aliases() map[string][]string {
 	out := make(map[string][]string, len(c.Columns))
-	for field, names := range c.Columns {
-		out[field] = append([]string(nil), names...)
+	keys := make([]string, 0, len(c.Columns))
+	for k := range c.Columns {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		ca, _ := importers.CanonicalField(keys[a])
+		cb, _ := importers.CanonicalField(keys[b])
+		if (ca == keys[a]) != (cb == keys[b]) {
+			return ca == keys[a] // the field's own name first
+		}
+		return keys[a] < keys[b]
+	})
+	for _, k := range keys {
+		field, ok := importers.CanonicalField(k)
+		if !ok {
+			field = k
+		}
+		out[field] = append(out[field], c.Columns[k]...)
 	}
 	return out
 }

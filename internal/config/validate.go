@@ -11,6 +11,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
 )
@@ -235,7 +236,9 @@ func (c *Config) patterns(list []string, at path) (glob.Set, *Error) {
 func (c *Config) validateColumns() *Error {
 	for _, field := range fileOrder(c, c.Columns, path{"columns"}) {
 		at := path{"columns", field}
-		if !slices.Contains(ColumnFields, field) {
+		// A field may also be named by a synonym ("completion_date",
+		// "person_number", any case): Aliases gives it its field's name.
+		if _, ok := importers.CanonicalField(field); !ok {
 			return c.errorf(at, "unknown field %q (want %s)", field, strings.Join(ColumnFields, ", "))
 		}
 		for i, alias := range c.Columns[field] {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/store"
@@ -39,13 +38,8 @@ func activityLog(ctx context.Context, s *store.Store, path string, opt Options, 
 	if err != nil {
 		return res, err
 	}
-	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+	if prev, err := s.PriorImport(ctx, hash, string(kind), filepath.Base(path)); err != nil {
 		return res, err
-	} else if prev != nil && prev.Kind != string(kind) {
-		// The same content as another kind: a staff extract or a
-		// completions file dropped under the wrong command.
-		return res, fmt.Errorf("%s: already imported as %s on %s; not a %s", filepath.Base(path), prev.Kind,
-			prev.ImportedAt.Local().Format(time.DateOnly), logNoun(kind))
 	} else if prev != nil {
 		res.Skipped, res.Previous = true, prev
 		return res, nil
@@ -69,11 +63,4 @@ func activityLog(ctx context.Context, s *store.Store, path string, opt Options, 
 		return fmt.Sprintf("%s %s: %d rows read, %d new, %d replaced, %d rejected",
 			kind, imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	})
-}
-
-func logNoun(k importers.Kind) string {
-	if k == importers.Referrals {
-		return "referral log"
-	}
-	return "meetings log"
 }

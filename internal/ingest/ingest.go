@@ -28,6 +28,7 @@ type Options struct {
 	Aliases   map[string][]string
 	Limits    importers.Limits // resource limits (zero: the importers' defaults)
 	Strict    bool             // reject the whole file when any row is bad
+	Course    string           // completions: the course of a one-course report with no course column
 	Effective time.Time        // staff: the snapshot's effective date; zero = from the file name, else Today
 	Today     time.Time        // the calendar day of the import (defaults to time.Now)
 	Progress  func(file string, rows int, done, total int64)
@@ -93,7 +94,7 @@ func (o *Options) today() time.Time {
 }
 
 func (o *Options) readOptions(file string) importers.Options {
-	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits, RegularOnly: o.RegularOnly}
+	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits, RegularOnly: o.RegularOnly, Course: o.Course}
 	if o.Progress != nil {
 		ro.Progress = func(rows int, done, total int64) { o.Progress(file, rows, done, total) }
 	}
@@ -138,7 +139,7 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
-	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+	if prev, err := s.PriorImport(ctx, hash, store.KindStaff, filepath.Base(path)); err != nil {
 		return res, err
 	} else if prev != nil {
 		res.Skipped, res.Previous = true, prev
@@ -214,7 +215,7 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 	if err != nil {
 		return res, err
 	}
-	prev, err := s.ImportByHash(ctx, hash)
+	prev, err := s.PriorImport(ctx, hash, store.KindCompletions, filepath.Base(path))
 	if err != nil {
 		return res, err
 	}
@@ -268,6 +269,7 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 	}
 	if err == nil && prev == nil {
 		err = tx.CountSkipped(sum.Skipped)
+		tx.NotCompleted(sum.NotCompleted)
 	}
 	if err == nil && prev != nil {
 		// Rows that were only counted are stored now; bad rows were
@@ -276,9 +278,18 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		res.Errors, sum.RowsRead, sum.Errors = nil, sum.RowsOK, nil
 	}
 	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
-		return fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected",
-			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+		return fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected%s",
+			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, NotCompletedNote(imp))
 	})
+}
+
+// NotCompletedNote is ", N not completed" for an import with rows that
+// were not completions yet, else "": lines that had none read as before.
+func NotCompletedNote(imp store.Import) string {
+	if imp.RowsNotCompleted == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d not completed", imp.RowsNotCompleted)
 }
 
 // nowMapped lists the course names an earlier import of the file counted
@@ -389,7 +400,7 @@ func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (
 	if err != nil {
 		return res, err
 	}
-	if prev, err := s.ImportByHash(ctx, hash); err != nil {
+	if prev, err := s.PriorImport(ctx, hash, store.KindExemptions, filepath.Base(path)); err != nil {
 		return res, err
 	} else if prev != nil {
 		res.Skipped, res.Previous = true, prev

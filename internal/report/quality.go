@@ -82,6 +82,16 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 	return &q, nil
 }
 
+// NotCompleted counts the completion rows of every import that were not
+// completions yet: not errors, but an analyst sees how many there were.
+func (q *Quality) NotCompleted() int {
+	n := 0
+	for _, imp := range q.Imports {
+		n += imp.RowsNotCompleted
+	}
+	return n
+}
+
 // listLimit caps each section on the terminal; the counts are always whole.
 const listLimit = 20
 
@@ -98,9 +108,16 @@ func (q *Quality) Write(w io.Writer) error {
 		if !imp.EffectiveDate.IsZero() {
 			eff = " effective " + imp.EffectiveDate.Format(time.DateOnly)
 		}
-		fmt.Fprintf(w, "  %s  %-11s %s%s: %d rows read, %d imported, %d duplicate, %d rejected\n",
+		notDone := ""
+		if imp.RowsNotCompleted > 0 {
+			notDone = fmt.Sprintf(", %d not completed", imp.RowsNotCompleted)
+		}
+		fmt.Fprintf(w, "  %s  %-11s %s%s: %d rows read, %d imported, %d duplicate, %d rejected%s\n",
 			imp.ImportedAt.Local().Format("2006-01-02 15:04"), imp.Kind, figures.Printable(imp.FileName), eff,
-			imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+			imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, notDone)
+	}
+	if n := q.NotCompleted(); n > 0 {
+		fmt.Fprintf(w, "\nCompletion rows not completed yet (blank date, in progress, not started; skipped, not errors): %d\n", n)
 	}
 
 	fmt.Fprintf(w, "\nRejected rows: %d\n", len(q.RowErrors))

@@ -40,6 +40,9 @@ type Import struct {
 	RowsImported  int       // rows stored: assignments, or completions new to the store
 	RowsDuplicate int       // completions already held (from this or an earlier file)
 	RowsRejected  int       // rows skipped with a row error
+	// RowsNotCompleted counts completion rows that are not completions
+	// yet (blank date, In progress, ...): skipped, and not errors.
+	RowsNotCompleted int
 	// ImportedAt is when the import ran (time.Now when left zero); its
 	// calendar day, in ImportedAt's own location, is the import date that
 	// FutureCompletions compares with.
@@ -66,17 +69,18 @@ type importRow struct {
 	RowsImported  int     `db:"rows_imported"`
 	RowsDuplicate int     `db:"rows_duplicate"`
 	RowsRejected  int     `db:"rows_rejected"`
+	RowsNotCompl  int     `db:"rows_not_completed"`
 	ImportedAt    instant `db:"imported_at"`
 	ImportedBy    string  `db:"imported_by"`
 }
 
 const importColumns = `id, kind, file_name, sha256, effective_date, rows_read, rows_imported,
-	rows_duplicate, rows_rejected, imported_at, imported_by`
+	rows_duplicate, rows_rejected, rows_not_completed, imported_at, imported_by`
 
 func (r importRow) Import() Import {
 	return Import{ID: r.ID, Kind: r.Kind, FileName: r.FileName, SHA256: r.SHA256,
 		EffectiveDate: r.EffectiveDate.Time, RowsRead: r.RowsRead, RowsImported: r.RowsImported,
-		RowsDuplicate: r.RowsDuplicate, RowsRejected: r.RowsRejected,
+		RowsDuplicate: r.RowsDuplicate, RowsRejected: r.RowsRejected, RowsNotCompleted: r.RowsNotCompl,
 		ImportedAt: r.ImportedAt.Time, ImportedBy: r.ImportedBy}
 }
 
@@ -174,8 +178,8 @@ func (t *importTx) commit(errs []RowError) (Import, error) {
 	s, ctx, imp := t.s, t.ctx, t.imp
 	t.done = true
 	_, err := t.tx.ExecContext(ctx, t.tx.Rebind(`UPDATE imports SET rows_read = ?, rows_imported = ?,
-		rows_duplicate = ?, rows_rejected = ? WHERE id = ?`),
-		imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, imp.ID)
+		rows_duplicate = ?, rows_rejected = ?, rows_not_completed = ? WHERE id = ?`),
+		imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, imp.RowsNotCompleted, imp.ID)
 	if err != nil {
 		_ = t.tx.Rollback()
 		return Import{}, s.wrap("record import of "+imp.FileName, err)
@@ -449,6 +453,10 @@ func (t *CompletionImport) Commit(rowsRead, rowsRejected int, errs []RowError) (
 	}
 	return t.commit(errs)
 }
+
+// NotCompleted records, before Commit, how many of the file's rows were
+// not completions yet.
+func (t *CompletionImport) NotCompleted(n int) { t.imp.RowsNotCompleted = n }
 
 // Rollback abandons the import: nothing of it is kept.
 func (t *CompletionImport) Rollback() error { return t.rollback(t.w) }

@@ -32,6 +32,8 @@ func main() {
 		"cover_only.xlsx":                 coverOnlyWorkbook,
 		"staff_missing_staff_group.xlsx":  missingColumnWorkbook,
 		"staff_and_completions_tabs.xlsx": twoKindsWorkbook,
+		"totara_certifications.xlsx":      totaraCertificationsWorkbook,
+		"esr_competence_meets.xlsx":       esrMeetsRequirementWorkbook,
 	} {
 		f, err := build()
 		if err != nil {
@@ -217,6 +219,71 @@ func twoKindsWorkbook() (*excelize.File, error) {
 		{"Employee Number", "Name", "Staff Group"},
 		{10000001, "Jane Smith", "Nursing and Midwifery Registered"},
 	})
+}
+
+// totaraCertificationsWorkbook: Totara's "Certifications" report saved as
+// Excel: a title row, real date cells, a text date, a certification in
+// progress with no date and an expired one (judged by its date).
+func totaraCertificationsWorkbook() (*excelize.File, error) {
+	f := excelize.NewFile()
+	const sheet = "Certifications"
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return nil, err
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 15}) // d-mmm-yy
+	if err != nil {
+		return nil, err
+	}
+	const l3 = "Preventing Radicalisation - Prevent Level 3"
+	if err := setRows(f, sheet, 1, [][]any{
+		{"Certifications"},
+		{"User's Fullname", "User's Email", "Certification name", "Status", "Completion date", "Expiration date"},
+		{"Cat Certified", "cat.certified@newtrust.nhs.uk", l3, "Certified", day(2025, time.June, 10), day(2028, time.June, 10)},
+		{"Dev Expired", "dev.expired@newtrust.nhs.uk", l3, "Expired", "10/01/2023", "10/01/2026"},
+		{"Ben Progress", "ben.progress@newtrust.nhs.uk", l3, "In progress", nil, nil},
+		{"Fay Moodle", "fay.moodle@newtrust.nhs.uk", "Fire Safety", "Assigned", nil, nil},
+	}); err != nil {
+		return nil, err
+	}
+	return f, f.SetCellStyle(sheet, "E3", "F3", dateStyle)
+}
+
+// esrMeetsRequirementWorkbook: an ESR competence export with a summary
+// sheet before the detail sheet, title rows, Meets Requirement = No with a
+// blank date for people not yet trained, and Excel date cells.
+func esrMeetsRequirementWorkbook() (*excelize.File, error) {
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", "Summary"); err != nil {
+		return nil, err
+	}
+	const basic = "NHS|CSTF|Preventing Radicalisation - Basic Prevent Awareness - 3 Years|"
+	if err := setRows(f, "Summary", 1, [][]any{
+		{"Competence Compliance Summary"},
+		{"Competence Name", "Completed", "Not Completed", "Compliance %"},
+		{basic, 1, 1, 0.5},
+	}); err != nil {
+		return nil, err
+	}
+	const sheet = "Detail"
+	if _, err := f.NewSheet(sheet); err != nil {
+		return nil, err
+	}
+	dateStyle, err := f.NewStyle(&excelize.Style{NumFmt: 14})
+	if err != nil {
+		return nil, err
+	}
+	if err := setRows(f, sheet, 1, [][]any{
+		{"ESR BI: Competence Compliance - Detail"},
+		{"Run date: 31/10/2026"},
+		nil,
+		{"Employee Number", "Full Name", "Competence Name", "Meets Requirement", "Achievement Date", "Expiry Date"},
+		{30000007, "Gus Esr", basic, "Yes", day(2023, time.December, 15), day(2026, time.December, 15)},
+		{30000008, "Hal Notyet", basic, "No", nil, nil},
+		{30000010, "Jo Infection", "NHS|CSTF|Infection Prevention and Control - Level 1 - 3 Years|", "Yes", "01-Feb-2025", nil},
+	}); err != nil {
+		return nil, err
+	}
+	return f, f.SetCellStyle(sheet, "E5", "F5", dateStyle)
 }
 
 func init() { log.SetFlags(0); log.SetPrefix("gen: ") }

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInspect(t *testing.T) {
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "prevent.db")
+	for _, tc := range []struct {
+		rule string
+		args []string
+		code int
+		want []string // lines (or parts) the output must hold
+	}{
+		{"a Moodle report: the flag, the date column, the forms and the rows",
+			[]string{realExport(t, dir, "moodle_custom_report.csv")}, 0, []string{
+				"moodle_custom_report.csv: a completions file\n",
+				`completed           column E   "Time completed"               built-in header (the date; "Completed" (column D) is a Yes/No completion flag, No = not completed)`,
+				"  Weekday, d Month yyyy, time (Moodle)   3\n",
+				"Rows: 4 read, 2 completions, 2 not completed, 0 row errors\n",
+				`row 2: eli.moodle@newtrust.nhs.uk  "Preventing Radicalisation - Basic Prevent Awareness"  2024-03-14`,
+				`row 3: not completed: Completed is "No"`,
+			}},
+		{"each course with the level the course rules give it",
+			[]string{realExport(t, dir, "totara_record_of_learning.csv")}, 0, []string{
+				"Courses, by the course rules of the config (2):\n" +
+					"  basic         \"Preventing Radicalisation - Basic Prevent Awareness\"  1\n" +
+					"  no rule       \"Infection Prevention and Control\"  1\n",
+				`row 4: not completed: Progress is "In progress"`,
+			}},
+		{"an ESR export: the detail sheet after the summary, Excel and text dates",
+			[]string{realExport(t, dir, "esr_competence_meets.xlsx")}, 0, []string{
+				`Header row: row 4 of sheet "Detail"`,
+				"  Excel date                             1\n  dd-Mon-yyyy                            1\n",
+				`Columns not used: "Meets Requirement" (column D), "Expiry Date" (column F)`,
+				"row 6: not completed: Achievement Date is blank",
+			}},
+		{"a config alias is named as such",
+			[]string{"--config", write(t, dir, "alias.yaml", "columns:\n  completed: [\"Finished On\"]\n"),
+				write(t, dir, "alias.csv", "Person Number,Course,Finished On\n1,Prevent Awareness,01/02/2024\n")}, 0, []string{
+				`completed           column C   "Finished On"                  your columns: alias`,
+			}},
+		{"a columns: key may be a synonym of the field's name",
+			[]string{"--config", write(t, dir, "synonym.yaml", "columns:\n  completion_date: [\"Finished On\"]\n"),
+				filepath.Join(dir, "alias.csv")}, 0, []string{
+				`completed           column C   "Finished On"                  your columns: alias`,
+				"Rows: 1 read, 1 completions, 0 not completed, 0 row errors",
+			}},
+		{"a missing column names the columns: line to add",
+			[]string{write(t, dir, "miss.csv", "Learner Email,Course,Finished On\na@x,Prevent,01/02/2024\n")}, 1, []string{
+				"Missing: no column for the completion date",
+				"  columns:\n    completed: [\"Finished On\"]",
+				"An import would refuse this file",
+			}},
+		{"row errors are those an import would report",
+			[]string{write(t, dir, "bad.csv", "Email,Course,Completion Date\na@x,Prevent,31/02/2024\n")}, 0, []string{
+				"Row errors an import would report",
+				`bad.csv row 2, column "Completion Date": "31/02/2024" is not a date`,
+			}},
+	} {
+		t.Run(tc.rule, func(t *testing.T) {
+			r := prevent(t, dir, "sqlite:"+dbFile, append([]string{"inspect"}, tc.args...)...)
+			if r.code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", r.code, tc.code, r.stdout, r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("output lacks %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(dbFile); !os.IsNotExist(err) {
+		t.Errorf("inspect touched the database: %v", err)
+	}
+	t.Run("needs no database at all", func(t *testing.T) {
+		r := prevent(t, dir, "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=1", "inspect", filepath.Join(dir, "moodle_custom_report.csv"))
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	})
+}

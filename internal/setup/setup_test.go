@@ -1,0 +1,64 @@
+package setup
+
+import (
+	"testing"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+func TestCourseLevel(t *testing.T) {
+	for name, want := range map[string]compliance.Level{
+		"Preventing Radicalisation - Basic Prevent Awareness":                     compliance.Basic,
+		"NHS|CSTF|Preventing Radicalisation - Basic Prevent Awareness - 3 Years|": compliance.Basic,
+		"Prevent Awareness":                                   compliance.Basic,
+		"Prevent Level 1 and 2":                               compliance.Basic,
+		"NHS|MAND|Prevent Level 3 - 3 Years|":                 compliance.Level3,
+		"Preventing Radicalisation - Level 3":                 compliance.Level3,
+		"Prevent WRAP Face to Face Session":                   compliance.FaceToFace,
+		"Workshop to Raise Awareness of Prevent":              compliance.FaceToFace,
+		"Infection Prevention and Control Level 2":            compliance.LevelNone,
+		"NHS|CSTF|Infection Prevention and Control - Level 1": compliance.LevelNone,
+		"Falls Prevention":                                    compliance.LevelNone,
+		"Pressure Ulcer Prevention":                           compliance.LevelNone,
+		"Gift Wrapping for Volunteers":                        compliance.LevelNone,
+		"Fire Safety":                                         compliance.LevelNone,
+	} {
+		if got := courseLevel(name); got != want {
+			t.Errorf("courseLevel(%q) = %s, want %s", name, got, want)
+		}
+	}
+}
+
+func TestLooksODS(t *testing.T) {
+	for s, want := range map[string]bool{"RXX": true, "RJ1": true, "R1F": true, "123": false, "Rxx": false, "NHS1234": false, "AB": false} {
+		if looksODS(s) != want {
+			t.Errorf("looksODS(%q) = %v", s, !want)
+		}
+	}
+}
+
+func TestTrustNameFromTitles(t *testing.T) {
+	for title, want := range map[string]string{
+		"Organisation: Example Health NHS Foundation Trust":          "Example Health NHS Foundation Trust",
+		"Northshire Community NHS Trust - Staff List":                "Northshire Community NHS Trust",
+		"Electronic Staff Record - Business Intelligence":            "",
+		"Report for Tees, Esk and Wear Valleys NHS Foundation Trust": "Tees, Esk and Wear Valleys NHS Foundation Trust",
+	} {
+		p := &Proposal{}
+		p.noteTitles([]string{title}, "f.csv")
+		if p.Organisation != want {
+			t.Errorf("%q: organisation %q, want %q", title, p.Organisation, want)
+		}
+	}
+}
+
+func TestTrustNameFromOrganisations(t *testing.T) {
+	w := &workforce{orgs: map[string]int{"RXY Example Valley NHS Foundation Trust": 40, "RXY Community Division": 10}}
+	if got := w.trustName(); got != "Example Valley NHS Foundation Trust" {
+		t.Errorf("trustName() = %q", got)
+	}
+	w = &workforce{orgs: map[string]int{"RXX Surgery Division": 40}}
+	if got := w.trustName(); got != "" {
+		t.Errorf("trustName() = %q, want none", got)
+	}
+}
