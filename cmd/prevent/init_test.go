@@ -58,7 +58,7 @@ func TestInitOnTheDemoTrust(t *testing.T) {
 				t.Errorf("staff group %q not named", g)
 			}
 		}
-		if !strings.Contains(cfg, "  # Registered professional staff groups: level 3. Catches 788 people.\n  - level: level3\n    match:\n      staff_group:\n") {
+		if !strings.Contains(cfg, "  # Registered professional staff groups: level 3. Catches 778 people.\n  - level: level3\n    match:\n      staff_group:\n") {
 			t.Errorf("no level 3 rule by staff group with its people:\n%s", cfg)
 		}
 	})
@@ -86,6 +86,15 @@ func TestInitOnTheDemoTrust(t *testing.T) {
 			t.Errorf("near miss not listed:\n%s", cfg)
 		}
 	})
+	t.Run("the logs in the folder are named as what they are", func(t *testing.T) {
+		for _, want := range []string{"exemptions 2026-12-01.csv: not used: an exemptions list, not read by init",
+			"Prevent referral log 2026-11-20.csv: not used: a referral log, not read by init",
+			"Partnership meetings 2026-11-20.xlsx: not used: a partnership meetings log, not read by init"} {
+			if !strings.Contains(cfg, want) {
+				t.Errorf("lacks %q:\n%s", want, cfg)
+			}
+		}
+	})
 	t.Run("no columns: block when every column was recognised", func(t *testing.T) {
 		if strings.Contains(cfg, "\ncolumns:") {
 			t.Errorf("columns: written:\n%s", cfg)
@@ -104,8 +113,10 @@ func TestInitOnTheDemoTrust(t *testing.T) {
 		if r := prevent(t, dir, db, "import", "dir", "drop"); r.code != 0 {
 			t.Fatalf("import dir: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
+		// 1,505 people on the 31 October extract, 23 of them exempt on the day
+		// (the demo's exemptions list is in the folder too).
 		r := prevent(t, dir, db, "summary", "--as-of", "2026-11-01")
-		if r.code != 0 || !strings.Contains(r.stdout, "1505 people") || !strings.Contains(r.stdout, "TOTAL") {
+		if r.code != 0 || !strings.Contains(r.stdout, "1482 people") || !strings.Contains(r.stdout, "23 exempt") {
 			t.Fatalf("summary: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 		}
 	})

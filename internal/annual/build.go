@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/activity"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/returns"
@@ -28,6 +29,12 @@ type Source struct {
 	Plan     *compliance.TrainingPlan // nil: no training_plan
 	// RAG colours a rate "red", "amber" or "green"; nil without rag:.
 	RAG func(compliance.Tally) string
+	// Lead is prevent_lead as configured: with it, or with a referral or
+	// meetings log imported, the report has the referrals section.
+	Lead activity.Lead
+	// By is the key the year-end table groups by, as the return does
+	// (return.by; organisation when empty).
+	By  compliance.GroupKey
 	Now time.Time
 }
 
@@ -50,6 +57,9 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 	r := &Report{Year: y, Provider: src.Provider, Threshold: src.Policy.Threshold, Complete: len(quarters) == 4,
 		LastDay: last.End(), GeneratedAt: src.Now, Leads: src.Leads, RAG: src.RAG}
 	g := gatherer{ctx: ctx, src: src, positions: map[time.Time]*report.Position{}}
+	if err := g.counting(); err != nil {
+		return nil, err
+	}
 	pos, err := g.position(last.End())
 	if err != nil {
 		return nil, err
@@ -68,7 +78,11 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 	if r.Trend, err = g.trend(last); err != nil {
 		return nil, err
 	}
-	r.YearEnd = returns.Build(last, src.Provider, pos.People, src.Policy.Threshold)
+	by := src.By
+	if by == "" {
+		by = compliance.ByOrganisation
+	}
+	r.YearEnd = returns.BuildBy(last, src.Provider, pos.People, src.Policy.Threshold, by)
 	r.YearEnd.SnapshotDate, r.YearEnd.SnapshotFile = pos.Snapshot.EffectiveDate, pos.Snapshot.FileName
 	r.Plan = plan(pos.People, r.LastDay, src)
 	if r.Returns, err = returnsSent(ctx, src.Store, y); err != nil {
@@ -79,7 +93,28 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 		return nil, err
 	}
 	r.Quality = qualityOf(q)
+	if r.Referrals, err = referrals(ctx, src, quarters); err != nil {
+		return nil, err
+	}
 	return r, nil
+}
+
+// referrals are the year's activity counts per quarter, as the return's
+// referrals section gives them; none unless that section is reported.
+func referrals(ctx context.Context, src Source, quarters []returns.Quarter) ([]QuarterActivity, error) {
+	on, err := report.ActivityReported(ctx, src.Store, src.Lead)
+	if err != nil || !on {
+		return nil, err
+	}
+	counts, err := report.ActivityCounts(ctx, src.Store, quarters)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]QuarterActivity, len(quarters))
+	for i, q := range quarters {
+		out[i] = QuarterActivity{Quarter: q, Counts: counts[i]}
+	}
+	return out, nil
 }
 
 // gatherer loads each date's position once: the year's quarters are
@@ -88,6 +123,23 @@ type gatherer struct {
 	ctx       context.Context
 	src       Source
 	positions map[time.Time]*report.Position
+	// starters says new starters and exemptions are counted (a grace
+	// period configured, or an exemption imported), as status and
+	// summary show them.
+	starters bool
+}
+
+// counting finds which of the counts beside the figures are kept.
+func (g *gatherer) counting() error {
+	g.starters = g.src.Policy.NewStarterDays > 0
+	if !g.starters {
+		held, err := g.src.Store.HasExemptions(g.ctx)
+		if err != nil {
+			return err
+		}
+		g.starters = held
+	}
+	return nil
 }
 
 // position is the position on a day, nil when no staff extract was in
@@ -96,7 +148,11 @@ func (g *gatherer) position(day time.Time) (*report.Position, error) {
 	if p, ok := g.positions[day]; ok {
 		return p, nil
 	}
-	p, err := report.LoadFor(g.ctx, g.src.Store, g.src.Policy, day, 0)
+	var need report.Need
+	if g.src.By != "" && g.src.By != compliance.ByOrganisation {
+		need = report.NeedGroups // the year-end table groups by another key
+	}
+	p, err := report.LoadFor(g.ctx, g.src.Store, g.src.Policy, day, need)
 	var none *report.NoSnapshotError
 	if errors.As(err, &none) {
 		p, err = nil, nil
@@ -116,9 +172,19 @@ func (g *gatherer) quarter(q returns.Quarter) (QuarterPosition, error) {
 	}
 	_, qp.Total = compliance.Aggregate(pos.People)
 	qp.SnapshotDate = pos.Snapshot.EffectiveDate
-	// NewStarters, Exempt and UpdateDue stay nil until the engine counts
-	// them (new_starter_days, exemptions, annual_update): they are read
-	// from the same aggregate here, never counted by the report.
+	// Read from the same aggregate as the figures, never counted here.
+	if g.starters {
+		starters, exempt := qp.Total.ByStatus[compliance.NewStarter], qp.Total.ByStatus[compliance.Exempt]
+		qp.NewStarters, qp.Exempt = &starters, &exempt
+	}
+	if u := g.src.Policy.AnnualUpdate; u != nil {
+		qp.UpdateDue = map[compliance.Level]int{}
+		for _, l := range compliance.Levels {
+			if u.Applies(l) {
+				qp.UpdateDue[l] = qp.Total.UpdateDue[l]
+			}
+		}
+	}
 	return qp, nil
 }
 

@@ -12,6 +12,7 @@ package annual
 import (
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/activity"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/returns"
 )
@@ -110,16 +111,9 @@ type Sessions struct {
 // Enough reports whether the trainers can run the sessions needed.
 func (s Sessions) Enough() bool { return s.Needed <= s.Capacity }
 
-// QuarterCounts are one quarter's Prevent activity counts.
-//
-// This mirrors activity.QuarterCounts (package internal/activity, with the
-// referral and meeting logs): same fields, same meaning. When that package
-// is in, this type becomes an alias of it.
-type QuarterCounts struct {
-	ConcernsRaised, ReferredToPrevent, DiscussedAtChannel, AdoptedByChannel int
-	AboutPatients, AboutStaff, MentalHealthServices                         int
-	PartnershipMeetings, PartnershipAttended                                int
-}
+// QuarterCounts are one quarter's Prevent activity counts, as the
+// referrals section of the return gives them.
+type QuarterCounts = activity.QuarterCounts
 
 // QuarterActivity is a quarter's activity counts.
 type QuarterActivity struct {

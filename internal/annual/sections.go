@@ -44,15 +44,18 @@ func (r *Report) planSection() section {
 func (r *Report) referralSection() section {
 	s := section{ID: "activity", Heading: "Referrals and partnership work",
 		Paras: []string{"Concerns raised and referrals to Prevent, and the partnership meetings held and attended, in each quarter."}}
+	// Two tables, so that every heading fits an A4 column unbroken.
 	t := table{Sheet: "Referrals", Header: []string{"Quarter", "Concerns raised", "Referred to Prevent", "Discussed at Channel",
-		"Adopted by Channel", "About patients", "About staff", "Mental health services", "Partnership meetings", "Attended"}}
+		"Adopted by Channel", "About patients", "About staff", "Mental health services"}}
+	m := table{Sheet: "Partnership", Header: []string{"Quarter", "Partnership meetings held", "Meetings attended"}}
 	for _, a := range r.Referrals {
 		c := a.Counts
 		t.Rows = append(t.Rows, row{Cells: []cell{label(quarterName(a.Quarter)), count(c.ConcernsRaised), count(c.ReferredToPrevent),
 			count(c.DiscussedAtChannel), count(c.AdoptedByChannel), count(c.AboutPatients), count(c.AboutStaff),
-			count(c.MentalHealthServices), count(c.PartnershipMeetings), count(c.PartnershipAttended)}})
+			count(c.MentalHealthServices)}})
+		m.Rows = append(m.Rows, row{Cells: []cell{label(quarterName(a.Quarter)), count(c.PartnershipMeetings), count(c.PartnershipAttended)}})
 	}
-	s.Tables = []table{t}
+	s.Tables = []table{t, m}
 	return s
 }
 

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/activity"
+	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/mail"
 	"github.com/nhs-prevent/prevent/internal/returns"
@@ -16,12 +19,23 @@ import (
 var Formats = []string{"html", "pdf", "xlsx"}
 
 // SourceFor is the report's source from the config: the provider, its
-// threshold and rules, and the training plan. The leads and the RAG
-// colours are left empty until the config names them (prevent_lead,
-// accountable_lead, rag:).
+// threshold and rules, the training plan, the leads (prevent_lead,
+// accountable_lead) and the RAG colours (rag:), each left out when the
+// config does not give it.
 func SourceFor(s *store.Store, cfg *config.Config, now time.Time) Source {
-	return Source{Store: s, Policy: cfg.Policy(), Provider: returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
-		Plan: cfg.Plan(), Now: now}
+	pol := cfg.Policy()
+	src := Source{Store: s, Policy: pol, Provider: returns.Provider{Name: cfg.Organisation, ODSCode: cfg.ODSCode},
+		Plan: cfg.Plan(), Now: now, Lead: cfg.Lead(), By: cfg.ReturnBy(),
+		Leads: Leads{Prevent: contact(cfg.Lead()), Accountable: contact(cfg.Accountable())}}
+	if pol.RedBelow > 0 {
+		src.RAG = func(t compliance.Tally) string { return t.RAG(pol.Threshold, pol.RedBelow) }
+	}
+	return src
+}
+
+// contact is a lead's name and email as the report shows them.
+func contact(l activity.Lead) Contact {
+	return Contact{Name: strings.TrimSpace(l.Name), Email: strings.TrimSpace(l.Email)}
 }
 
 // Write writes the report in a format: html, pdf or xlsx.

@@ -67,6 +67,13 @@ func Files(args []string) ([]string, error) {
 	return out, nil
 }
 
+// logKinds are the files init passes over, each with what it is.
+var logKinds = map[importers.Kind]string{
+	importers.Exemptions: "an exemptions list",
+	importers.Referrals:  "a referral log",
+	importers.Meetings:   "a partnership meetings log",
+}
+
 // Propose reads the extracts. Staff extracts give the workforce (the
 // latest by the date in the file name counts people); completions give
 // the course names.
@@ -83,6 +90,13 @@ func Propose(files []string, opt importers.Options) (*Proposal, error) {
 		if err != nil {
 			note.Problem = err.Error()
 			p.noteColumns(&note, f, opt)
+			p.Files = append(p.Files, note)
+			continue
+		}
+		if log, ok := logKinds[kind]; ok {
+			// Read by their own imports, never by init: nothing in them
+			// proposes a rule.
+			note.Problem = fmt.Sprintf("%s, not read by init: import it with 'prevent import %s'", log, kind)
 			p.Files = append(p.Files, note)
 			continue
 		}
