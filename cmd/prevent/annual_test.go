@@ -297,3 +297,96 @@ func TestReportAnnualUsage(t *testing.T) {
 		t.Errorf("help report: exit %d", r.code)
 	}
 }
+
+// TestAnnualReportActivityAndCountingMatchTheCommands: with a Prevent lead,
+// a referral log, a meetings log, new starters and exemptions, the
+// report's Referrals and Partnership sheets hold each quarter's counts as
+// `return --section referrals` gives them, and its Beside the figures
+// sheet the new starters and exempt people `summary --as-of` counts.
+func TestAnnualReportActivityAndCountingMatchTheCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig+"new_starter_days: 60\n"+
+		"prevent_lead: {name: Ada Okafor, email: ada.okafor@example.nhs.net, phone: 0114 000 0000}\n")
+	mustRun := func(args ...string) run {
+		t.Helper()
+		r := prevent(t, dir, db, args...)
+		if r.code != 0 {
+			t.Fatalf("prevent %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	// People 51 to 64 start on 15 December 2025: new starters on 31 December.
+	staff := strings.Replace(annualStaff(1, 64), "Employee Number,", "Employee Number,Start Date,", 1)
+	var b strings.Builder
+	for i, line := range strings.Split(strings.TrimSuffix(staff, "\n"), "\n") {
+		if i == 0 {
+			b.WriteString(line + "\n")
+			continue
+		}
+		num, rest, _ := strings.Cut(line, ",")
+		start := "01/04/2015"
+		if n, _ := strconv.Atoi(num); n-30000000 > 50 {
+			start = "15/12/2025"
+		}
+		fmt.Fprintf(&b, "%s,%s,%s\n", num, start, rest)
+	}
+	mustRun("import", "staff", write(t, dir, "esr_staff_2025-04-30.csv", annualStaff(1, 50)))
+	mustRun("import", "staff", write(t, dir, "esr_staff_2025-10-31.csv", b.String()))
+	mustRun("import", "completions", write(t, dir, "lms.csv", annualCompletions(40)))
+	mustRun("import", "exemptions", write(t, dir, "exemptions.csv", "Employee Number,Reason,From,Until\n"+
+		"30000003,Maternity leave,01/05/2025,31/01/2026\n30000010,Secondment,15/09/2025,\n30000020,Long-term sickness,01/12/2025,28/02/2026\n"))
+	mustRun("import", "referrals", write(t, dir, "referrals.csv", "Reference,Date Raised,Subject,Service,Outcome\n"+
+		"R-1,30/06/2025,patient,Adult Mental Health,referred\nR-2,01/07/2025,staff,Surgery,concern\n"+
+		"R-3,30/09/2025,patient,Community Mental Health,discussed at channel\nR-4,01/10/2025,other,,channel case\n"+
+		"R-5,31/12/2025,patient,ED,advice only\nR-6,01/01/2026,staff,Mental Health Liaison,referred to prevent\n"+
+		"R-7,31/03/2026,patient,Maternity,adopted\nR-8,01/04/2026,patient,ED,referred\n"))
+	mustRun("import", "meetings", write(t, dir, "meetings.csv", "Date,Forum,Attended\n"+
+		"12/05/2025,Channel Panel,Yes\n10/07/2025,Prevent Partnership Board,No\n09/10/2025,Channel Panel,yes\n"+
+		"15/01/2026,Channel Panel,Y\n31/03/2026,Safeguarding Board,N\n"))
+	mustRun("report", "annual", "--year", "2025-26", "--format", "xlsx", "--out", "annual.xlsx")
+	book, err := excelize.OpenFile(filepath.Join(dir, "annual.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	rows := func(name string) [][]string {
+		r, err := book.GetRows(name)
+		if err != nil || len(r) != 5 {
+			t.Fatalf("sheet %s: %d rows, %v; want a header and four quarters", name, len(r), err)
+		}
+		return r[1:]
+	}
+	referrals, partnership, beside := rows("Referrals"), rows("Partnership"), rows("Beside the figures")
+	for i, q := range []string{"2025-26Q1", "2025-26Q2", "2025-26Q3", "2025-26Q4"} {
+		csv := strings.Split(strings.TrimSpace(mustRun("return", "--quarter", q, "--section", "referrals", "--format", "csv").stdout), "\n")
+		if len(csv) != 2 {
+			t.Fatalf("return --section referrals %s:\n%s", q, strings.Join(csv, "\n"))
+		}
+		f := strings.Split(csv[1], ",")
+		if got, want := strings.Join(referrals[i][1:], ","), strings.Join(f[3:10], ","); got != want {
+			t.Errorf("%s referrals: the report has %s, the return %s", q, got, want)
+		}
+		if got, want := strings.Join(partnership[i][1:], ","), strings.Join(f[10:12], ","); got != want {
+			t.Errorf("%s partnership: the report has %s, the return %s", q, got, want)
+		}
+		var s struct {
+			Total struct {
+				ByStatus map[string]int `json:"statuses"`
+			} `json:"total"`
+		}
+		summary := mustRun("summary", "--as-of", quarterEnds[referrals[i][0]], "--format", "json").stdout
+		if err := json.Unmarshal([]byte(summary), &s); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%d,%d", s.Total.ByStatus["new_starter"], s.Total.ByStatus["exempt"])
+		if got := strings.Join(beside[i][1:], ","); got != want {
+			t.Errorf("%s new starters and exempt: the report has %s, summary %s\n%s", q, got, want, summary)
+		}
+	}
+	// The counts are not all zero: the comparison above could fail.
+	if strings.Join(referrals[1][1:], ",") == "0,0,0,0,0,0,0" || strings.HasPrefix(strings.Join(beside[2][1:], ","), "0,") {
+		t.Errorf("nothing counted: referrals %q, beside %q", referrals, beside)
+	}
+}
