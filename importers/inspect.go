@@ -311,6 +311,9 @@ func DateForm(raw string) string {
 // Write prints the inspection for an analyst.
 func (in *Inspection) Write(w io.Writer) {
 	kind := map[Kind]string{Staff: "a staff extract", Completions: "a completions file", "": "neither a staff extract nor a completions file"}[in.Kind]
+	if noun, ok := logNouns[in.Kind]; ok {
+		kind = noun
+	}
 	if in.Err != nil && in.HeaderRow == 0 {
 		kind = "not importable"
 	}
@@ -335,6 +338,10 @@ func (in *Inspection) Write(w io.Writer) {
 			note := ""
 			if f.Note != "" {
 				note = " (" + f.Note + ")"
+			}
+			if f.Column == "" { // a log: read by its own headers
+				fmt.Fprintf(w, "  %-19s %q\n", f.Key, f.Header)
+				continue
 			}
 			fmt.Fprintf(w, "  %-19s column %-3s %-30q %s%s\n", f.Key, f.Column, f.Header, by, note)
 		}
@@ -381,15 +388,15 @@ func (in *Inspection) writeRead(w io.Writer) {
 		}
 	}
 	s := in.Read
-	noun := "completions"
-	if in.Kind == Staff {
-		noun = "assignments"
-	}
-	notDone := fmt.Sprintf(", %d not completed", s.NotCompleted)
-	if in.Kind == Staff {
-		notDone = ""
+	noun := map[Kind]string{Staff: "assignments", Exemptions: "exemptions", Referrals: "concerns", Meetings: "meetings"}[in.Kind]
+	notDone := ""
+	if noun == "" {
+		noun, notDone = "completions", fmt.Sprintf(", %d not completed", s.NotCompleted)
 	}
 	fmt.Fprintf(w, "\nRows: %d read, %d %s%s, %d row errors\n", s.RowsRead, s.RowsOK, noun, notDone, len(s.Errors))
+	if in.Kind == Referrals {
+		fmt.Fprintf(w, "(A referral log's rows are not shown: its case references stay in the file.)\n")
+	}
 	if len(in.First) > 0 {
 		fmt.Fprintf(w, "\nFirst rows as read:\n")
 		for _, l := range in.First {

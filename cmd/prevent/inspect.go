@@ -49,7 +49,7 @@ func (m *Main) runInspect(ctx context.Context, args []string) error {
 		if i > 0 {
 			fmt.Fprintln(m.Stdout)
 		}
-		in, err := importers.Inspect(f, opt)
+		in, err := inspect(f, opt)
 		if err != nil {
 			fmt.Fprintf(m.Stderr, "prevent: %s\n", err)
 			refused++
@@ -71,4 +71,14 @@ func (m *Main) runInspect(ctx context.Context, args []string) error {
 		return fmt.Errorf("%d of %d files would not import", refused, len(files))
 	}
 	return nil
+}
+
+// inspect reads a file as its import would: an exemptions list, referral
+// log or meetings log by its own reader, anything else as staff or
+// completions (which says what the file lacks).
+func inspect(path string, opt importers.Options) (*importers.Inspection, error) {
+	if kind, err := importers.Classify(path, importers.Options{Aliases: opt.Aliases, Limits: opt.Limits}); err == nil && importers.IsLog(kind) && opt.Course == "" {
+		return importers.InspectLog(path, kind, opt)
+	}
+	return importers.Inspect(path, opt)
 }

@@ -84,3 +84,48 @@ func TestInspect(t *testing.T) {
 		}
 	})
 }
+
+// TestInspectLogs: inspect reads an exemptions list, a referral log and a
+// meetings log as their imports would, shows no case reference, and says
+// why a log with a personal-data column would be refused.
+func TestInspectLogs(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "never.db")
+	for _, tc := range []struct {
+		name, file, content string
+		code                int
+		want                []string
+		not                 []string
+	}{
+		{"an exemptions list", "exemptions.csv", "Employee Number,Reason,From,Until\n100,Maternity leave,01/05/2026,\n200,Secondment,01/06/2026,01/03/2026\n", 0,
+			[]string{"exemptions.csv: an exemptions list", "Rows: 2 read, 1 exemptions, 1 row errors", "row 2: 100  Maternity leave  from 2026-05-01 until open",
+				"prevent import exemptions"}, nil},
+		{"a referral log shows no reference", "refs.csv", "Reference,Date Raised,Subject,Outcome\nPRV-26-0042,01/07/2026,patient,referred\nPRV-26-0043,02/07/2026,martian,referred\n", 0,
+			[]string{"refs.csv: a referral log", "Rows: 2 read, 1 concerns, 1 row errors", "rows are not shown"}, []string{"PRV-26-0042"}},
+		{"a meetings log", "meetings.csv", "Date,Forum,Attended\n09/07/2026,Channel panel,Yes\n", 0,
+			[]string{"meetings.csv: a partnership meetings log", "row 2: 2026-07-09  Channel panel  attended: true"}, nil},
+		{"a log with a personal-data column", "named.csv", "Reference,Date,Patient Name,Outcome\nPRV-1,01/07/2026,Jane Doe,concern\n", 1,
+			[]string{`a column headed "Patient Name", which is personal data`}, []string{"Jane Doe"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := prevent(t, dir, db, "inspect", write(t, dir, tc.file, tc.content))
+			out := r.stdout + r.stderr
+			if r.code != tc.code {
+				t.Errorf("exit %d, want %d\n%s", r.code, tc.code, out)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("lacks %q:\n%s", w, out)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(out, n) {
+					t.Errorf("shows %q:\n%s", n, out)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "never.db")); !os.IsNotExist(err) {
+		t.Errorf("inspect made a database: %v", err)
+	}
+}
