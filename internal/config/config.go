@@ -267,14 +267,14 @@ type Web struct {
 	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
-// loopback is what TrustedProxies holds when not given.
-var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+// loopbackProxies is what TrustedProxies holds when not given.
+var loopbackProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // Proxies are the trusted proxies' address ranges: loopback when none are
 // given. Entries that do not parse are left out (Validate refuses them).
 func (w Web) Proxies() []netip.Prefix {
 	if len(w.TrustedProxies) == 0 {
-		return loopback
+		return loopbackProxies
 	}
 	var out []netip.Prefix
 	for _, v := range w.TrustedProxies {

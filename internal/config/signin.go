@@ -1,7 +1,7 @@
 package config
 
 import (
-	"net"
+	"github.com/nhs-prevent/prevent/internal/loopback"
 	"net/url"
 	"os"
 	"slices"
@@ -130,7 +130,7 @@ func (c *Config) validateSignIn(at path, s signIn) *Error {
 			return err
 		}
 	}
-	if auth != AuthNone && s.tls == TLSNone && !IsLoopback(s.host) {
+	if auth != AuthNone && s.tls == TLSNone && !loopback.Is(s.host) {
 		what := map[string]string{AuthPassword: "the password", AuthXOAUTH2: "the access token"}[auth]
 		return c.errorf(at.with("tls"), "none would send %s to %s unencrypted: use starttls or tls "+
 			"(credentials go without encryption only to a loopback address: 127.0.0.1, ::1 or localhost), "+
@@ -148,7 +148,7 @@ func (c *Config) validateOAuth2(at path, o *OAuth2) *Error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return c.errorf(at.with("token_url"), "%q is not a web address (want https://...)", o.TokenURL)
 	}
-	if u.Scheme != "https" && !IsLoopback(u.Hostname()) {
+	if u.Scheme != "https" && !loopback.Is(u.Hostname()) {
 		return c.errorf(at.with("token_url"), "%q is not https: the client secret and the token would cross the network unencrypted "+
 			"(http is allowed only to a loopback address: 127.0.0.1, ::1 or localhost)", o.TokenURL)
 	}
@@ -159,17 +159,4 @@ func (c *Config) validateOAuth2(at path, o *OAuth2) *Error {
 		return c.errorf(at.with("client_secret_env"), "no environment variable named (the client secret never sits in the file)")
 	}
 	return nil
-}
-
-// IsLoopback reports whether host is this machine without a doubt: the name
-// localhost, or an address in 127.0.0.0/8 or ::1. It looks up no name, so a
-// name that merely resolves to a loopback address does not count.
-func IsLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.TrimSpace(host), ".")
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

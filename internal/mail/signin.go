@@ -5,7 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
+	"github.com/nhs-prevent/prevent/internal/loopback"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,7 +86,7 @@ func NewCredentials(l Login) (*Credentials, error) {
 		if err != nil || u.Host == "" {
 			return nil, fmt.Errorf("token endpoint %q is not a web address", l.OAuth2.TokenURL)
 		}
-		if u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+		if u.Scheme != "https" && !(u.Scheme == "http" && loopback.Is(u.Hostname())) {
 			return nil, fmt.Errorf("token endpoint %s is not https: the client secret would cross the network unencrypted", l.OAuth2.TokenURL)
 		}
 	default:
@@ -101,7 +101,7 @@ func NewCredentials(l Login) (*Credentials, error) {
 // connection without TLS: they would cross the network readable. It is nil
 // for AuthNone, and for this machine (localhost, 127.0.0.0/8, ::1).
 func (c *Credentials) RefuseUnencrypted(host string) error {
-	if c.Auth() == AuthNone || isLoopback(host) {
+	if c.Auth() == AuthNone || loopback.Is(host) {
 		return nil
 	}
 	return fmt.Errorf("credentials are not sent unencrypted to %s (only to this machine): use tls or starttls", host)
@@ -259,16 +259,4 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return strings.TrimSpace(s)
-}
-
-// isLoopback reports whether host is this machine without a doubt: the name
-// localhost, or an address in 127.0.0.0/8 or ::1 (no name is looked up).
-func isLoopback(host string) bool {
-	host = strings.TrimSuffix(strings.TrimSpace(host), ".")
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/nhs-prevent/prevent/internal/loopback"
 	"net"
 	"strings"
 
@@ -20,7 +21,7 @@ func CheckBind(addr string, cfg *config.Config) error {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if isLoopback(host) {
+	if loopback.Is(host) {
 		return nil
 	}
 	if cfg != nil && cfg.Web.AuthConfigured() {
@@ -35,12 +36,4 @@ func CheckBind(addr string, cfg *config.Config) error {
 		shown += " (every network interface)"
 	}
 	return fmt.Errorf("refusing to serve the dashboard on %s without authentication: it shows staff names and training records, so an address other than 127.0.0.1 or localhost needs web.users (bcrypt password hashes) or web.proxy_header in %s", shown, where)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

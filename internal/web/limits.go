@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"github.com/nhs-prevent/prevent/internal/loopback"
 	"log/slog"
 	"net"
 	"net/http"
@@ -103,5 +104,5 @@ func loopbackHost(host string) bool {
 		host = h
 	}
 	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	return isLoopback(host)
+	return loopback.Is(host)
 }
