@@ -57,6 +57,22 @@ func TestOverviewGroupsAndDrillsDown(t *testing.T) {
 			if rag == 0 {
 				t.Error("no rate coloured by its RAG band")
 			}
+			// The headline cards take their band's colour too, not only
+			// meets or below.
+			var cards []string
+			for _, n := range find(doc, element("div")) {
+				if c := attr(n, "class"); strings.HasPrefix(c, "card ") {
+					cards = append(cards, c)
+				}
+			}
+			for _, c := range cards {
+				if !strings.Contains(c, "card-red") && !strings.Contains(c, "card-amber") && !strings.Contains(c, "card-green") && !strings.Contains(c, "card-none") {
+					t.Errorf("headline card %q not coloured by its RAG band (cards %q)", c, cards)
+				}
+			}
+			if len(cards) != 4 {
+				t.Errorf("%d headline cards, want 4: %q", len(cards), cards)
+			}
 			// The first group's link lists exactly its people.
 			var href string
 			for _, a := range find(doc, element("a")) {

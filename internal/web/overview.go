@@ -59,6 +59,7 @@ type overviewData struct {
 	// amber or green.
 	RAG      bool
 	RedBelow string
+	AllRAG   string // the all-staff rate's band, with RAG
 	// Update is the annual-update measure, nil when not configured.
 	Update *updateFigures
 
@@ -118,6 +119,7 @@ type levelFigure struct {
 	Level compliance.Level
 	Tally compliance.Tally
 	Meets bool
+	RAG   string // red, amber or green with rag: bands, else ""
 }
 
 type statusCount struct {
@@ -218,11 +220,18 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	d.All, d.Meets = total.All, total.MeetsThreshold(th)
+	if d.RAG {
+		d.AllRAG = total.All.RAG(th, s.policy.RedBelow)
+	}
 
 	var bars []Bar
 	for _, l := range compliance.Levels {
 		t := total.Level(l)
-		d.Levels = append(d.Levels, levelFigure{Level: l, Tally: t, Meets: t.Meets(th)})
+		f := levelFigure{Level: l, Tally: t, Meets: t.Meets(th)}
+		if d.RAG {
+			f.RAG = t.RAG(th, s.policy.RedBelow)
+		}
+		d.Levels = append(d.Levels, f)
 		bars = append(bars, rateBar(l.Title(), t, th))
 	}
 	bars = append(bars, rateBar("All staff", total.All, th))
