@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +18,7 @@ type reportData struct {
 	Year     string
 	Years    []yearLink
 	NoReport string // why there is none for the year
+	Note     string // why another year than the default is shown
 	Report   *annual.Report
 	Links    []reportLink
 }
@@ -52,11 +54,23 @@ func (s *server) reportPage(w http.ResponseWriter, r *http.Request) {
 		yy := returns.Year{StartYear: cur.StartYear - i}
 		d.Years = append(d.Years, yearLink{Label: yy.String(), Href: "/report?" + url.Values{"year": {yy.String()}}.Encode(), Current: yy == y})
 	}
-	rep, err := annual.Build(r.Context(), annual.SourceFor(s.store, s.cfg, s.now()), y)
+	src := annual.SourceFor(s.store, s.cfg, s.now())
+	rep, err := annual.Build(r.Context(), src, y)
 	var nr *annual.NotReportableError
+	if errors.As(err, &nr) && r.URL.Query().Get("year") == "" && cur != y {
+		// A trust whose extracts start this year has no last year to
+		// report: show the year in progress rather than nothing.
+		if rep2, err2 := annual.Build(r.Context(), src, cur); err2 == nil {
+			d.Note = fmt.Sprintf("%s cannot be reported: no staff extract is held for its last day. This is %s, the year in progress.", y, cur)
+			y, d.Year, rep, err = cur, cur.String(), rep2, nil
+			for i := range d.Years {
+				d.Years[i].Current = d.Years[i].Label == cur.String()
+			}
+		}
+	}
 	switch {
 	case errors.As(err, &nr):
-		d.NoReport = nr.Error()
+		d.NoReport = strings.ReplaceAll(nr.Error(), "choose another --year", "choose another year above")
 	case err != nil:
 		s.internal(w, r, err)
 		return

@@ -16,9 +16,17 @@ func TestReportPage(t *testing.T) {
 	srv, _ := testServer(t, s, cfg, false)
 	c := client(t)
 
-	t.Run("the last completed year has no staff extract: it says so", func(t *testing.T) {
+	t.Run("the last completed year has no staff extract: the year in progress is shown, saying why", func(t *testing.T) {
 		r := get(t, c, srv.URL+"/report")
-		if r.status != http.StatusOK || !strings.Contains(r.body, "no staff extract is held for 31 March 2026") {
+		if r.status != http.StatusOK || !strings.Contains(r.body, "2025-26 cannot be reported: no staff extract is held for its last day. This is 2026-27") ||
+			!strings.Contains(r.body, "2026-27 is not over") || !strings.Contains(r.body, `id="report-pdf"`) {
+			t.Errorf("status %d:\n%s", r.status, r.body)
+		}
+	})
+	t.Run("the last completed year asked for by name has no staff extract: it says so", func(t *testing.T) {
+		r := get(t, c, srv.URL+"/report?year=2025-26")
+		if r.status != http.StatusOK || !strings.Contains(r.body, "no staff extract is held for 31 March 2026") ||
+			!strings.Contains(r.body, "choose another year above") {
 			t.Errorf("status %d:\n%s", r.status, r.body)
 		}
 		if strings.Contains(r.body, `id="report-pdf"`) {
