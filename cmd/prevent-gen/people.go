@@ -26,6 +26,7 @@ const (
 	tagEmpNo
 	tagNames
 	tagCell
+	tagOrder
 )
 
 const (
