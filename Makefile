@@ -93,26 +93,33 @@ vet:
 ## bench-data: generate the benchmark workloads (deterministic) into bench/data/xSCALE:
 ## scale 1 is a 30,000-person staff XLSX, a 1,000,000-row completions CSV and a
 ## 300,000-row completions XLSX, a quarter of the rows Prevent courses.
-## BENCH_SCALES="0.1 0.3 1 3" makes the growth series.
+## BENCH_SCALES="0.1 0.3 1 3" makes the growth series. BENCH_ORDERS lists the
+## row orders of the completions files (prevent-gen -order): person (as
+## generated, bench/data/xSCALE) and, each in bench/data/xSCALE-ORDER,
+## shuffled, course-date, learner-name and employee.
 BENCH_SCALES ?= 1
+BENCH_ORDERS ?= person shuffled course-date learner-name employee
 BENCH_DATA   ?= bench/data
 BENCH_PYTHON ?= /usr/bin/python3
 BENCH_PG     ?= auto
 .PHONY: bench-data
 bench-data:
-	@for s in $(BENCH_SCALES); do \
-	  d=$(BENCH_DATA)/x$$s; \
+	@for s in $(BENCH_SCALES); do for o in $(BENCH_ORDERS); do \
+	  d=$(BENCH_DATA)/x$$s; order=""; \
+	  if [ "$$o" != person ]; then d=$$d-$$o; order="-order $$o"; fi; \
 	  args="-months 1 -end 2026-09-30 -staff-format xlsx -prevent-share 0.25 -seed 1 \
 	    -people $$(awk "BEGIN{print int(30000*$$s+0.5)}") \
 	    -completions $$(awk "BEGIN{print int(1000000*$$s+0.5)}") \
-	    -esr-completions $$(awk "BEGIN{print int(300000*$$s+0.5)}")"; \
+	    -esr-completions $$(awk "BEGIN{print int(300000*$$s+0.5)}") $$order"; \
+	  args=$$(echo $$args); \
 	  if [ "$$(cat $$d/.args 2>/dev/null)" = "$$args" ]; then echo "$$d: up to date"; continue; fi; \
 	  rm -rf $$d && $(GO) run ./cmd/prevent-gen -out $$d $$args && echo "$$args" > $$d/.args || exit 1; \
-	done
+	done; done
 
 ## bench: prevent end to end on the bench-data workloads (import the three
 ## files, status and return as CSV) on SQLite and PostgreSQL, beside a bare
-## reader and pandas: time, rows/s and peak RSS per step. BENCH_PG=DSN uses
+## reader and pandas: time, rows/s and peak RSS per step, and each row order
+## side by side. BENCH_PG=DSN uses
 ## that database, "" skips PostgreSQL; BENCH_GO=1 also runs the Go
 ## benchmarks of each stage.
 bench: build bench-data
@@ -122,7 +129,7 @@ bench: build bench-data
 	  { apt-get install -y -qq python3-pandas python3-yaml python3-openpyxl || \
 	    { apt-get update -qq && apt-get install -y -qq python3-pandas python3-yaml python3-openpyxl; }; } >/dev/null 2>&1 || \
 	  echo "bench: could not install pandas: the pandas leg is skipped"; }
-	bin/prevent-bench -data $(BENCH_DATA) -scales "$$(echo $(BENCH_SCALES) | tr ' ' ,)" -pandas "$(BENCH_PYTHON)" -pg "$(BENCH_PG)"
+	bin/prevent-bench -data $(BENCH_DATA) -scales "$$(echo $(BENCH_SCALES) | tr ' ' ,)" -orders "$$(echo $(BENCH_ORDERS) | tr ' ' ,)" -pandas "$(BENCH_PYTHON)" -pg "$(BENCH_PG)"
 	@if [ -n "$(BENCH_GO)" ]; then $(GO) test -run '^$$' -bench . -benchmem ./importers/ ./internal/...; fi
 
 ## bench-national: seed a throwaway PostgreSQL (initdb) with 2,000,000 people

@@ -5,13 +5,15 @@
 //
 // Usage:
 //
-//	prevent-bench [-data DIR] [-scales 1,3] [-prevent bin/prevent] [-config FILE]
+//	prevent-bench [-data DIR] [-scales 1,3] [-orders person,shuffled] [-prevent bin/prevent] [-config FILE]
 //	              [-as-of DATE] [-quarter Q] [-pandas python3|""] [-pg DSN|auto|""]
 //	prevent-bench bare FILE...
 //	prevent-bench national [-pg DSN|auto] [-people 2000000] [-completions 10000000]
 //
 // Each workload is a folder DIR/xSCALE written by `make bench-data` (one
-// staff XLSX, one completions CSV, one completions XLSX). Every step runs as
+// staff XLSX, one completions CSV, one completions XLSX), or DIR/xSCALE-ORDER
+// for the completions files' rows in another order (prevent-gen -order);
+// with more than one order, a table puts the orders side by side. Every step runs as
 // a child process, so its wall time and peak RSS (ru_maxrss) are its own.
 // `prevent-bench bare` is the bare reader: excelize Rows() with raw values
 // over each XLSX, encoding/csv over each CSV, parsing every date cell.
@@ -62,6 +64,7 @@ func main() {
 type options struct {
 	data    string
 	scales  []string
+	orders  []string
 	prevent string
 	config  string
 	asOf    string
@@ -77,6 +80,7 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("prevent-bench", flag.ContinueOnError)
 	fs.StringVar(&o.data, "data", "bench/data", "workload `dir` (from make bench-data)")
 	scales := fs.String("scales", "1", "comma-separated workload `scales` to run (folders DIR/xSCALE)")
+	orders := fs.String("orders", "person", "comma-separated row `orders` of the completions files to run (folders DIR/xSCALE-ORDER; person is DIR/xSCALE)")
 	fs.StringVar(&o.prevent, "prevent", "bin/prevent", "the prevent `binary`")
 	fs.StringVar(&o.config, "config", "prevent.example.yaml", "prevent config `file`")
 	fs.StringVar(&o.asOf, "as-of", "2026-09-30", "status as-of `date` (the workload's snapshot date)")
@@ -89,6 +93,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	o.scales = strings.Split(*scales, ",")
+	o.orders = strings.Split(*orders, ",")
 	if o.work == "" {
 		dir, err := os.MkdirTemp("", "prevent-bench-")
 		if err != nil {
@@ -124,20 +129,59 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "machine: %s\n\n", machine())
 	var growth []growthRow
 	for _, scale := range o.scales {
-		w, err := findWorkload(filepath.Join(o.data, "x"+scale))
-		if err != nil {
-			return err
+		var byOrder []growthRow
+		for _, order := range o.orders {
+			dir := "x" + scale
+			if order != "person" {
+				dir += "-" + order
+			}
+			w, err := findWorkload(filepath.Join(o.data, dir))
+			if err != nil {
+				return err
+			}
+			g, err := benchWorkload(out, o, self, scale, w)
+			if err != nil {
+				return err
+			}
+			g.order = order
+			byOrder = append(byOrder, g)
 		}
-		g, err := benchWorkload(out, o, self, scale, w)
-		if err != nil {
-			return err
+		growth = append(growth, byOrder[0])
+		if len(byOrder) > 1 {
+			printOrders(out, scale, byOrder)
 		}
-		growth = append(growth, g)
 	}
 	if len(growth) > 1 {
 		printGrowth(out, growth)
 	}
 	return nil
+}
+
+// printOrders puts one scale's row orders side by side, against the
+// targets: at least 5x faster than pandas, at most 1.5x the bare reader.
+func printOrders(out io.Writer, scale string, rows []growthRow) {
+	fmt.Fprintf(out, "== row orders at x%s (SQLite)\n", scale)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "order\tprevent s\trows/s\tpeak RSS MB\timport s\tbare s\tbare rows/s\tbare MB\tpandas s\tpandas rows/s\tpandas MB\tx bare\tpandas/prevent\t\n")
+	rate := func(rows int, d time.Duration) string {
+		if d <= 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(float64(rows)/d.Seconds(), 'f', 0, 64)
+	}
+	for _, g := range rows {
+		pandas, prate, pmb, ratio := "-", "-", "-", "-"
+		if g.pandas > 0 {
+			pandas, prate = fmt.Sprintf("%.2f", g.pandas.Seconds()), rate(g.rows, g.pandas)
+			pmb = fmt.Sprintf("%.0f", float64(g.pandasRSS)/1024)
+			ratio = fmt.Sprintf("%.1f", g.pandas.Seconds()/g.sqlite.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%.2f\t%s\t%.0f\t%.2f\t%.2f\t%s\t%.0f\t%s\t%s\t%s\t%.2f\t%s\t\n", g.order, g.sqlite.Seconds(), rate(g.rows, g.sqlite),
+			float64(g.sqliteRSS)/1024, g.imports.Seconds(), g.bareT.Seconds(), rate(g.rows, g.bareT), float64(g.bareRSS)/1024,
+			pandas, prate, pmb, g.sqlite.Seconds()/g.bareT.Seconds(), ratio)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(out)
 }
 
 // workload is one generated set of extracts.
@@ -204,7 +248,10 @@ func timed(name string, cmd *exec.Cmd) (step, string, error) {
 }
 
 type growthRow struct {
-	scale         string
+	scale, order  string
+	imports       time.Duration // the three imports
+	bareRSS       int64
+	pandasRSS     int64
 	rows          int
 	sqlite, bareT time.Duration
 	sqliteRSS     int64
@@ -220,7 +267,7 @@ func benchWorkload(out io.Writer, o options, self, scale string, w *workload) (g
 		return g, err
 	}
 	bareStep.rows = atoiField(bareOut, "rows")
-	g.bareT = bareStep.wall
+	g.bareT, g.bareRSS = bareStep.wall, bareStep.rssKB
 
 	sq, err := preventLeg(o, w, "sqlite:"+filepath.Join(o.work, "x"+scale+".db"), "sqlite-")
 	if err != nil {
@@ -228,6 +275,9 @@ func benchWorkload(out io.Writer, o options, self, scale string, w *workload) (g
 	}
 	total := sum(sq)
 	g.sqlite, g.sqliteRSS, g.rows = total.wall, total.rssKB, w.staffN+w.csvN+w.xlsN
+	for _, s := range sq[:3] {
+		g.imports += s.wall
+	}
 
 	var pandasStep *step
 	if o.pandas != "" {
@@ -239,7 +289,7 @@ func benchWorkload(out io.Writer, o options, self, scale string, w *workload) (g
 		}
 		s.rows = g.rows
 		pandasStep = &s
-		g.pandas = s.wall
+		g.pandas, g.pandasRSS = s.wall, s.rssKB
 	}
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

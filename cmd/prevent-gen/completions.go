@@ -78,16 +78,17 @@ func (g *gen) writeLMS(path string) (rows int, err error) {
 		p        person
 		ev       []event
 		buf      []lmsRow
-		rec      = make([]string, len(lmsHeader))
 		messNo   int
 		nextMess = messEvery / 2
 		target   = uint64(g.cfg.completions)
 		fillers  = newPicker(courseWeights())
+		out      = newReorder(g.cfg.order, g.hash(tagOrder, 0, 0), w.Write)
 	)
 	for i := 0; i < g.total; i++ {
 		g.person(i, len(g.snaps)-1, &p)
 		ev = g.plan(&p, ev[:0])
 		email, empNo := g.lmsIdentity(&p)
+		keys := rowKeys{name: p.Name.Last + " " + p.Name.First, emp: p.EmpNo}
 		r := g.rng(tagLMS, i)
 		buf = buf[:0]
 		for _, e := range ev {
@@ -118,12 +119,15 @@ func (g *gen) writeLMS(path string) (rows int, err error) {
 			nextMess += messEvery
 		}
 		for k := range buf {
-			rec = append(rec[:0], buf[k].Email, buf[k].EmpNo, buf[k].Course, buf[k].Date)
-			if err := w.Write(rec); err != nil {
+			keys.course, keys.on = buf[k].Course, buf[k].When
+			if err := out.add(keys, []string{buf[k].Email, buf[k].EmpNo, buf[k].Course, buf[k].Date}); err != nil {
 				return rows, err
 			}
 		}
 		rows += len(buf)
+	}
+	if err := out.flush(); err != nil {
+		return rows, err
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -326,11 +330,13 @@ func (g *gen) writeESR(path string, asCSV bool) (rows int, err error) {
 		vals    = make([]any, len(esrHeader))
 		target  = uint64(g.cfg.esrCompletions)
 		fillers = newPicker(courseWeights())
+		sorted  = newReorder(g.cfg.order, g.hash(tagOrder, 0, 1), out.row)
 	)
 	for i := 0; i < g.total; i++ {
 		g.person(i, len(g.snaps)-1, &p)
 		ev = g.plan(&p, ev[:0])
 		r := g.rng(tagESR, i)
+		keys := rowKeys{name: p.Name.Last + " " + p.Name.First, emp: p.EmpNo}
 		buf = buf[:0]
 		for _, e := range ev {
 			if e.ESR {
@@ -362,11 +368,19 @@ func (g *gen) writeESR(path string, asCSV bool) (rows int, err error) {
 				expiry = e.When.AddDate(e.Years, 0, 0).Format("02-Jan-2006")
 			}
 			vals = append(vals[:0], p.EmpNo, p.Name.First+" "+p.Name.Last, e.Name, achieved, expiry)
-			if err := out.row(vals); err != nil {
+			keys.course, keys.on = e.Name, e.When
+			row := vals
+			if sorted.order != orderPerson {
+				row = slices.Clone(vals) // held until flush
+			}
+			if err := sorted.add(keys, row); err != nil {
 				return rows, err
 			}
 			rows++
 		}
+	}
+	if err := sorted.flush(); err != nil {
+		return rows, err
 	}
 	return rows, out.save(path)
 }

@@ -330,6 +330,7 @@ func TestBadFlags(t *testing.T) {
 		{"-people", "0"},
 		{"-end", "31/10/2026"},
 		{"-staff-format", "ods"},
+		{"-order", "random"},
 		{"extra"},
 	} {
 		err := run(append([]string{"-out", t.TempDir()}, args...), io.Discard, io.Discard)

@@ -8,6 +8,7 @@
 //	prevent-gen [-out DIR] [-people N] [-months N] [-end YYYY-MM-DD]
 //	            [-completions N] [-esr-completions N] [-seed N]
 //	            [-staff-format xlsx|csv] [-prevent-share F] [-quiet]
+//	            [-order person|shuffled|course-date|learner-name|employee]
 //
 // The output is a pure function of the flags: the same seed gives the same
 // bytes. Every fact about a person is derived from (seed, person index) by
@@ -50,6 +51,7 @@ type config struct {
 	seed           uint64
 	staffFormat    string // "", "xlsx" or "csv"
 	preventShare   float64
+	order          string // of the completions files' rows: rowOrders
 	quiet          bool
 	// counting adds what counting as the trust counts needs: each staff
 	// snapshot's Date First Hired and Org L4 (the team) columns, and an
@@ -221,6 +223,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Uint64Var(&cfg.seed, "seed", 1, "random seed")
 	fs.StringVar(&cfg.staffFormat, "staff-format", "", "`format` of every snapshot, xlsx or csv (default: first CSV, the rest XLSX)")
 	fs.Float64Var(&cfg.preventShare, "prevent-share", 0, "least `share` of completion rows that are Prevent courses (0: only each person's own Prevent history, about 4%);\nthe extra rows are older Prevent completions, as a benchmark workload wants")
+	fs.StringVar(&cfg.order, "order", orderPerson, "`order` of the completions files' rows: person (person by person, as generated),\nshuffled, course-date (by course, then date), learner-name (by surname, then first name)\nor employee (by employee number); orders other than person hold a file's rows in memory")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "print nothing")
 	fs.BoolVar(&cfg.counting, "counting", false, "also write start dates (Date First Hired), Org L4 teams and an exemptions register")
 	if err := fs.Parse(args); err != nil {
@@ -245,6 +248,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, usageError{msg: "-prevent-share must be between 0 and 1"}
 	case cfg.staffFormat != "" && cfg.staffFormat != "xlsx" && cfg.staffFormat != "csv":
 		return cfg, usageError{msg: fmt.Sprintf("-staff-format %q: want xlsx or csv", cfg.staffFormat)}
+	}
+	if err := checkOrder(cfg.order); err != nil {
+		return cfg, err
 	}
 	cfg.completions = completions.or(cfg.people * 6)
 	cfg.esrCompletions = esrCompletions.or(cfg.people * 2)

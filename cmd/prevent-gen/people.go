@@ -27,6 +27,7 @@ const (
 	tagNames
 	tagCell
 	tagExempt
+	tagOrder
 )
 
 const (

@@ -257,11 +257,15 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 	if err != nil {
 		return res, err
 	}
-	sum, err := pipe(func(emit func(importers.CompletionRow) error) (importers.Summary, error) {
+	var rows []store.CompletionRow
+	sum, err := pipeBatches(func(emit func(importers.CompletionRow) error) (importers.Summary, error) {
 		return importers.ReadCompletions(path, ro, emit)
-	}, func(r importers.CompletionRow) error {
-		_, err := tx.Add(r.Completion, r.Row)
-		return err
+	}, func(batch []importers.CompletionRow) error {
+		rows = rows[:0]
+		for _, r := range batch {
+			rows = append(rows, store.CompletionRow(r))
+		}
+		return tx.AddBatch(rows)
 	})
 	res.Errors = sum.Errors
 	if err == nil {
@@ -323,6 +327,18 @@ var errStopped = errors.New("import stopped")
 // that decoding the file and writing the database use both cores. Rows
 // keep their order. A storing error stops the reader and is returned.
 func pipe[T any](read func(emit func(T) error) (importers.Summary, error), add func(T) error) (importers.Summary, error) {
+	return pipeBatches(read, func(batch []T) error {
+		for _, r := range batch {
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// pipeBatches is pipe handing the rows over a batch at a time.
+func pipeBatches[T any](read func(emit func(T) error) (importers.Summary, error), add func([]T) error) (importers.Summary, error) {
 	full := make(chan []T, 4)
 	empty := make(chan []T, 5)
 	stop := make(chan struct{})
@@ -357,11 +373,8 @@ func pipe[T any](read func(emit func(T) error) (importers.Summary, error), add f
 	var addErr error
 	for batch := range full {
 		if addErr == nil {
-			for _, r := range batch {
-				if addErr = add(r); addErr != nil {
-					close(stop)
-					break
-				}
+			if addErr = add(batch); addErr != nil {
+				close(stop)
 			}
 		}
 		clear(batch)

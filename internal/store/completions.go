@@ -336,6 +336,9 @@ func (t *CompletionImport) CountSkipped(counts map[string]int) error {
 	if err := t.check(); err != nil {
 		return err
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if err := t.w.close(); err != nil { // a COPY must end before the next statement
 		return err
 	}
@@ -389,6 +392,9 @@ func (s *Store) SkippedCourses(ctx context.Context, importID int64) (map[string]
 // ends the rows.
 func (t *CompletionImport) StoredSkipped(importID int64, courses []string) error {
 	if err := t.check(); err != nil {
+		return err
+	}
+	if err := t.flush(); err != nil {
 		return err
 	}
 	if err := t.w.close(); err != nil {

@@ -338,6 +338,7 @@ type CompletionImport struct {
 	w     rowWriter
 	added int
 	keys  map[string]bool // the course keys of the rows added
+	batch []pendingRow    // rows from AddBatch not yet stored
 	// staged is set on PostgreSQL, where rows are copied into a temporary
 	// table and moved into completions at commit, skipping those held.
 	staged bool
@@ -383,21 +384,41 @@ func (s *Store) BeginCompletionImport(ctx context.Context, imp Import) (*Complet
 // person, course (trimmed, spaces collapsed, any case) and day is already
 // held. inserted reports whether it was new; on PostgreSQL, where rows are
 // copied in bulk, duplicates are found only at Commit and inserted is always
-// true. Commit's RowsImported and RowsDuplicate are exact on both.
+// true. Commit's RowsImported and RowsDuplicate are exact on both. Rows
+// given to AddBatch before are stored first.
 func (t *CompletionImport) Add(c compliance.Completion, row int) (inserted bool, err error) {
 	if err := t.check(); err != nil {
 		return false, err
 	}
+	if err := t.flush(); err != nil {
+		return false, err
+	}
+	r, err := t.pending(c, row)
+	if err != nil {
+		return false, err
+	}
+	return t.insert(&r)
+}
+
+// pendingRow is a completion checked and normalised for the store.
+type pendingRow struct {
+	row                                     int
+	emp, email, emailKey, course, courseKey string
+	on                                      string // YYYY-MM-DD
+}
+
+// pending checks and normalises a completion from the given row.
+func (t *CompletionImport) pending(c compliance.Completion, row int) (pendingRow, error) {
 	emp := strings.TrimSpace(c.EmployeeNumber)
 	email := normEmail(c.Email)
 	courseKey := glob.Normalize(c.Course)
 	switch {
 	case emp == "" && email == "":
-		return false, fmt.Errorf("completions extract %s row %d: no employee number or email", t.imp.FileName, row)
+		return pendingRow{}, fmt.Errorf("completions extract %s row %d: no employee number or email", t.imp.FileName, row)
 	case courseKey == "":
-		return false, fmt.Errorf("completions extract %s row %d: no course name", t.imp.FileName, row)
+		return pendingRow{}, fmt.Errorf("completions extract %s row %d: no course name", t.imp.FileName, row)
 	case c.CompletedOn.IsZero():
-		return false, fmt.Errorf("completions extract %s row %d: no completion date", t.imp.FileName, row)
+		return pendingRow{}, fmt.Errorf("completions extract %s row %d: no completion date", t.imp.FileName, row)
 	}
 	emailKey := ""
 	if emp == "" {
@@ -409,9 +430,15 @@ func (t *CompletionImport) Add(c compliance.Completion, row int) (inserted bool,
 		}
 		t.keys[courseKey] = true
 	}
-	inserted, err = t.w.write(t.imp.ID, row, emp, email, emailKey, c.Course, courseKey, dayArg(c.CompletedOn))
+	return pendingRow{row: row, emp: emp, email: email, emailKey: emailKey, course: c.Course,
+		courseKey: courseKey, on: dayArg(c.CompletedOn)}, nil
+}
+
+// insert writes one row to the table (or the staging table).
+func (t *CompletionImport) insert(r *pendingRow) (bool, error) {
+	inserted, err := t.w.write(t.imp.ID, r.row, r.emp, r.email, r.emailKey, r.course, r.courseKey, r.on)
 	if err != nil {
-		return false, fmt.Errorf("completions extract %s row %d: %w", t.imp.FileName, row, err)
+		return false, fmt.Errorf("completions extract %s row %d: %w", t.imp.FileName, r.row, err)
 	}
 	t.added++
 	if inserted {
@@ -424,6 +451,10 @@ func (t *CompletionImport) Add(c compliance.Completion, row int) (inserted bool,
 // errors, and commits.
 func (t *CompletionImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Import, error) {
 	if err := t.check(); err != nil {
+		return Import{}, err
+	}
+	if err := t.flush(); err != nil {
+		_ = t.rollback(t.w)
 		return Import{}, err
 	}
 	if err := t.w.close(); err != nil {
