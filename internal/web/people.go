@@ -209,12 +209,12 @@ type peopleData struct {
 	Total       int
 	// Pager is the page shown of the matching people (Pager.Count of
 	// them); PerValue a page size other than the default, kept by the form.
-	Pager    pager
-	PerValue string
-	CSV, XLSX   string
-	SortDue     string // the address sorted by due date
-	SortNumber  string // the address sorted by employee number
-	Clear       string
+	Pager      pager
+	PerValue   string
+	CSV, XLSX  string
+	SortDue    string // the address sorted by due date
+	SortNumber string // the address sorted by employee number
+	Clear      string
 	// Team is the figures of the manager's team (manager= given); Drill
 	// the groups one organisation level down from the deepest level the
 	// filter names, each linking a level further.
