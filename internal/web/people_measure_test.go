@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,9 @@ func TestPeoplePageAtScale(t *testing.T) {
 		}
 		warm = max(warm, time.Since(start))
 	}
-	t.Logf("/people: first %v, cached (slowest of 5) %v, %d bytes of HTML", firstTook.Round(time.Millisecond), warm.Round(time.Millisecond), len(first.body))
+	shown := ""
+	if p := find(parse(t, first.body), byID("shown")); len(p) == 1 {
+		shown = strings.Join(strings.Fields(text(p[0])), " ")
+	}
+	t.Logf("/people: first %v, cached (slowest of 5) %v, %d bytes of HTML; %s", firstTook.Round(time.Millisecond), warm.Round(time.Millisecond), len(first.body), shown)
 }
