@@ -207,10 +207,14 @@ type peopleData struct {
 	Columns     []string
 	Rows        []personRow
 	Total       int
-	CSV, XLSX   string
-	SortDue     string // the address sorted by due date
-	SortNumber  string // the address sorted by employee number
-	Clear       string
+	// Pager is the page shown of the matching people (Pager.Count of
+	// them); PerValue a page size other than the default, kept by the form.
+	Pager      pager
+	PerValue   string
+	CSV, XLSX  string
+	SortDue    string // the address sorted by due date
+	SortNumber string // the address sorted by employee number
+	Clear      string
 	// Team is the figures of the manager's team (manager= given); Drill
 	// the groups one organisation level down from the deepest level the
 	// filter names, each linking a level further.
@@ -274,6 +278,11 @@ func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData
 }
 
 func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
+	pg, err := parsePager(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, http.StatusBadRequest, "The page is not right: "+err.Error()+".")
+		return
+	}
 	d, pos, people, ok := s.peopleFor(w, r)
 	if !ok {
 		return
@@ -298,18 +307,25 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	if d.AsOfValue != "" {
 		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
 	}
-	for i := range people {
+	q := d.Filter.query(d.AsOfValue)
+	// Only the page's rows are rendered; the filter ran once above.
+	lo, hi := pg.paginate(len(people), q)
+	for i := lo; i < hi; i++ {
 		p := &people[i]
 		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
 			Status: p.Status, Cells: peopleRecord(p)})
 	}
-	q := d.Filter.query(d.AsOfValue)
+	d.Pager = pg
+	if pg.Per != defaultPer {
+		d.PerValue = strconv.Itoa(pg.Per)
+	}
 	d.CSV = "/people.csv?" + q.Encode()
 	d.XLSX = "/people.xlsx?" + q.Encode()
+	// A new order starts again at its first page.
 	byDue, byNumber := d.Filter, d.Filter
 	byDue.Sort, byNumber.Sort = "due", ""
-	d.SortDue = "/people?" + byDue.query(d.AsOfValue).Encode()
-	d.SortNumber = "/people?" + byNumber.query(d.AsOfValue).Encode()
+	d.SortDue = pg.address(byDue.query(d.AsOfValue), 1)
+	d.SortNumber = pg.address(byNumber.query(d.AsOfValue), 1)
 	d.Clear = "/people" + asOfQ
 	for i, k := range groupKeys {
 		if v := d.Filter.OrgLevels[i]; v != "" {
