@@ -100,7 +100,7 @@ func TestOptionalSections(t *testing.T) {
 			}
 		}
 		got := strings.Join(sheetNames(t, r), ",")
-		if want := "Cover,Quarter ends,Beside the figures,Organisations,Trend,Plan,Face-to-face sessions,Referrals,Returns sent,Data quality"; got != want {
+		if want := "Cover,Quarter ends,Beside the figures,Organisations,Trend,Plan,Face-to-face sessions,Referrals,Partnership,Returns sent,Data quality"; got != want {
 			t.Errorf("sheets %s, want %s", got, want)
 		}
 	})
