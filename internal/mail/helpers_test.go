@@ -2,17 +2,12 @@ package mail
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"io"
 	"log"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -25,50 +20,14 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/nhs-prevent/prevent/internal/mail/mailtest"
 )
 
 const testTimeout = 5 * time.Second
 
-// testCert is a self-signed certificate for 127.0.0.1, made once per run.
-var testCert = sync.OnceValues(func() (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	template := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "prevent test SMTP server"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:              []string{"localhost"},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, template, template, &key.PublicKey, key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
-})
-
 // trustedRoots is a pool holding only the test certificate.
-func trustedRoots(t *testing.T) *x509.CertPool {
-	t.Helper()
-	cert, err := testCert()
-	if err != nil {
-		t.Fatalf("test certificate: %v", err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert.Leaf)
-	return pool
-}
+func trustedRoots(t *testing.T) *x509.CertPool { return mailtest.Roots(t) }
 
 // testServer is an in-process SMTP server on 127.0.0.1 that records what it
 // accepts.
@@ -119,11 +78,7 @@ func startServer(t *testing.T, opts serverOptions) *testServer {
 	}
 	switch opts.tls {
 	case TLSStartTLS, TLSImplicit:
-		cert, err := testCert()
-		if err != nil {
-			t.Fatalf("test certificate: %v", err)
-		}
-		config := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		config := mailtest.ServerTLS(t)
 		if opts.tls == TLSStartTLS {
 			srv.TLSConfig = config
 		} else {

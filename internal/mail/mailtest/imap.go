@@ -70,7 +70,7 @@ func StartIMAP(t testing.TB, opts IMAPOptions) *IMAPServer {
 	if opts.TLS == "none" {
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	} else {
-		ln, err = tls.Listen("tcp", "127.0.0.1:0", serverTLS(t))
+		ln, err = tls.Listen("tcp", "127.0.0.1:0", ServerTLS(t))
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -53,7 +53,8 @@ var certificate = sync.OnceValues(func() (tls.Certificate, error) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
 })
 
-func serverTLS(t testing.TB) *tls.Config {
+// ServerTLS is the test servers' TLS configuration, with that certificate.
+func ServerTLS(t testing.TB) *tls.Config {
 	t.Helper()
 	cert, err := certificate()
 	if err != nil {
@@ -136,9 +137,9 @@ func StartSMTP(t testing.TB, opts SMTPOptions) *SMTPServer {
 	}
 	switch opts.TLS {
 	case "starttls":
-		srv.TLSConfig = serverTLS(t)
+		srv.TLSConfig = ServerTLS(t)
 	case "tls":
-		ln = tls.NewListener(ln, serverTLS(t))
+		ln = tls.NewListener(ln, ServerTLS(t))
 	}
 	ss.Port = ln.Addr().(*net.TCPAddr).Port
 	done := make(chan struct{})
