@@ -29,23 +29,7 @@ import (
 // holds, the process's peak RSS (which counts SQLite's own memory too) and
 // the slowest answer, and fails when the process passes 400 MB.
 func TestConcurrentLoadMemory(t *testing.T) {
-	dsn := os.Getenv("PREVENT_WEB_LOAD_DB")
-	if dsn == "" {
-		t.Skip("PREVENT_WEB_LOAD_DB names no database (make web-load-data builds one)")
-	}
-	cfgPath := os.Getenv("PREVENT_WEB_LOAD_CONFIG")
-	if cfgPath == "" {
-		cfgPath = demoConfig
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, cfg := loadTrust(t)
 	concurrent := 8
 	if v, err := strconv.Atoi(os.Getenv("PREVENT_WEB_LOAD_N")); err == nil && v > 0 {
 		concurrent = v
@@ -254,4 +238,30 @@ func TestHeavyWorkIsBoundedAndShared(t *testing.T) {
 			t.Errorf("three downloads built the return %d times, want 1", n)
 		}
 	})
+}
+
+// loadTrust opens the large trust the load measurements read:
+// PREVENT_WEB_LOAD_DB names its database (`make web-load-data` builds a
+// 30,000-person trust) and PREVENT_WEB_LOAD_CONFIG its config (default
+// prevent.example.yaml); without a database the test is skipped.
+func loadTrust(t *testing.T) (*store.Store, *config.Config) {
+	t.Helper()
+	dsn := os.Getenv("PREVENT_WEB_LOAD_DB")
+	if dsn == "" {
+		t.Skip("PREVENT_WEB_LOAD_DB names no database (make web-load-data builds one)")
+	}
+	cfgPath := os.Getenv("PREVENT_WEB_LOAD_CONFIG")
+	if cfgPath == "" {
+		cfgPath = demoConfig
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, cfg
 }

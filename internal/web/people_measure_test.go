@@ -1,15 +1,11 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/nhs-prevent/prevent/internal/config"
-	"github.com/nhs-prevent/prevent/internal/store"
 )
 
 // TestPeoplePageAtScale times /people on a large trust and logs the size
@@ -19,23 +15,7 @@ import (
 // 30,000-person trust), PREVENT_WEB_LOAD_CONFIG its config; without it
 // the test is skipped. PREVENT_WEB_PEOPLE_QUERY adds a query string.
 func TestPeoplePageAtScale(t *testing.T) {
-	dsn := os.Getenv("PREVENT_WEB_LOAD_DB")
-	if dsn == "" {
-		t.Skip("PREVENT_WEB_LOAD_DB names no database (make web-load-data builds one)")
-	}
-	cfgPath := os.Getenv("PREVENT_WEB_LOAD_CONFIG")
-	if cfgPath == "" {
-		cfgPath = demoConfig
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, cfg := loadTrust(t)
 	srv, _ := testServer(t, s, cfg, false)
 	c := client(t)
 	u := srv.URL + "/people?" + os.Getenv("PREVENT_WEB_PEOPLE_QUERY")
