@@ -129,99 +129,110 @@ func logNeeds(k Kind) string {
 // log with a column headed like personal data (Name, Patient Name, NHS
 // Number, Date of Birth, ...) is refused whole with a *FileError.
 func ReadReferrals(path string, opt Options, emit func(ReferralRow) error) (Summary, error) {
-	t, h, err := openLog(path, opt, Referrals)
-	if err != nil {
-		return Summary{}, err
-	}
-	defer t.close()
-	sum := Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: h.text}
-	name, date1904 := t.in.name, t.in.date1904
-	bad := func(row int, column, value, reason string) {
-		sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[column], Value: value, Reason: reason})
-	}
-	err = t.each(opt, &sum, func(cells []string, row int) error {
-		ref := h.cell(cells, "reference")
+	return readLog(path, opt, Referrals, func(r *logRow) error {
+		ref := r.cell("reference")
 		if ref == "" {
-			bad(row, "reference", "", "is blank (every concern needs its case reference)")
+			r.bad("reference", "", "is blank (every concern needs its case reference)")
 			return nil
 		}
-		raised, ok := logDate(cells, row, h, "date", date1904, bad)
+		raised, ok := r.date("date")
 		if !ok {
 			return nil
 		}
-		subj, err := activity.ParseSubject(h.cell(cells, "subject"))
+		subj, err := activity.ParseSubject(r.cell("subject"))
 		if err != nil {
-			bad(row, "subject", text(h.cell(cells, "subject")), err.Error())
+			r.bad("subject", text(r.cell("subject")), err.Error())
 			return nil
 		}
-		out, err := activity.ParseOutcome(h.cell(cells, "outcome"))
+		out, err := activity.ParseOutcome(r.cell("outcome"))
 		if err != nil {
-			bad(row, "outcome", text(h.cell(cells, "outcome")), err.Error())
+			r.bad("outcome", text(r.cell("outcome")), err.Error())
 			return nil
 		}
-		r := ReferralRow{Reference: text(ref), Row: row, Referral: activity.Referral{
-			Raised: raised, Subject: subj, Service: text(h.cell(cells, "service")), Outcome: out}}
-		if err := emit(r); err != nil {
-			return err
-		}
-		sum.RowsOK++
-		return nil
+		return r.emit(emit(ReferralRow{Reference: text(ref), Row: r.row, Referral: activity.Referral{
+			Raised: raised, Subject: subj, Service: text(r.cell("service")), Outcome: out}}))
 	})
-	return sum, err
 }
 
 // ReadMeetings streams the rows of a partnership meetings log: headers
 // Date, Forum and Attended (Yes or No). The personal-data guard is as for
 // ReadReferrals.
 func ReadMeetings(path string, opt Options, emit func(MeetingRow) error) (Summary, error) {
-	t, h, err := openLog(path, opt, Meetings)
+	return readLog(path, opt, Meetings, func(r *logRow) error {
+		day, ok := r.date("date")
+		if !ok {
+			return nil
+		}
+		forum := r.cell("forum")
+		if forum == "" {
+			r.bad("forum", "", "is blank (every meeting needs its forum)")
+			return nil
+		}
+		att, err := activity.ParseAttended(r.cell("attended"))
+		if err != nil {
+			r.bad("attended", text(r.cell("attended")), err.Error())
+			return nil
+		}
+		return r.emit(emit(MeetingRow{Row: r.row, Meeting: activity.Meeting{Date: day, Forum: text(forum), Attended: att}}))
+	})
+}
+
+// logRow is one data row of an activity log as readLog hands it over.
+type logRow struct {
+	cells    []string
+	row      int
+	h        logHeader
+	date1904 bool
+	file     string
+	sum      *Summary
+}
+
+// cell is the row's value in a column ("" when the log has no such column).
+func (r *logRow) cell(column string) string { return r.h.cell(r.cells, column) }
+
+// bad records the row as an error in a column.
+func (r *logRow) bad(column, value, reason string) {
+	r.sum.Errors = append(r.sum.Errors, RowError{File: r.file, Row: r.row, Column: r.h.text[column], Value: value, Reason: reason})
+}
+
+// date reads a date column, recording a blank or bad one.
+func (r *logRow) date(column string) (time.Time, bool) {
+	raw := r.cell(column)
+	if raw == "" {
+		r.bad(column, "", "is blank (a date is needed)")
+		return time.Time{}, false
+	}
+	day, reason := parseDate(raw, r.date1904)
+	if reason != "" {
+		r.bad(column, text(raw), reason)
+		return time.Time{}, false
+	}
+	return day, true
+}
+
+// emit counts the row read when the caller took it.
+func (r *logRow) emit(err error) error {
+	if err == nil {
+		r.sum.RowsOK++
+	}
+	return err
+}
+
+// readLog opens a log of kind k (refusing a personal-data column) and
+// calls read for each data row.
+func readLog(path string, opt Options, k Kind, read func(*logRow) error) (Summary, error) {
+	t, h, err := openLog(path, opt, k)
 	if err != nil {
 		return Summary{}, err
 	}
 	defer t.close()
 	sum := Summary{Sheet: t.hdr.sheet, HeaderRow: t.hdr.row, Columns: h.text}
-	name, date1904 := t.in.name, t.in.date1904
-	bad := func(row int, column, value, reason string) {
-		sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[column], Value: value, Reason: reason})
-	}
+	r := logRow{h: h, date1904: t.in.date1904, file: t.in.name, sum: &sum}
 	err = t.each(opt, &sum, func(cells []string, row int) error {
-		day, ok := logDate(cells, row, h, "date", date1904, bad)
-		if !ok {
-			return nil
-		}
-		forum := h.cell(cells, "forum")
-		if forum == "" {
-			bad(row, "forum", "", "is blank (every meeting needs its forum)")
-			return nil
-		}
-		att, err := activity.ParseAttended(h.cell(cells, "attended"))
-		if err != nil {
-			bad(row, "attended", text(h.cell(cells, "attended")), err.Error())
-			return nil
-		}
-		m := MeetingRow{Row: row, Meeting: activity.Meeting{Date: day, Forum: text(forum), Attended: att}}
-		if err := emit(m); err != nil {
-			return err
-		}
-		sum.RowsOK++
-		return nil
+		r.cells, r.row = cells, row
+		return read(&r)
 	})
 	return sum, err
-}
-
-// logDate reads a log's date cell, reporting a blank or bad one.
-func logDate(cells []string, row int, h logHeader, column string, date1904 bool, bad func(int, string, string, string)) (time.Time, bool) {
-	raw := h.cell(cells, column)
-	if raw == "" {
-		bad(row, column, "", "is blank (a date is needed)")
-		return time.Time{}, false
-	}
-	day, reason := parseDate(raw, date1904)
-	if reason != "" {
-		bad(row, column, text(raw), reason)
-		return time.Time{}, false
-	}
-	return day, true
 }
 
 // classifyLog tells a referral or meetings log by its header row, for a
