@@ -15,6 +15,7 @@ import (
 	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
+	"github.com/nhs-prevent/prevent/internal/submission"
 )
 
 // returnsShown is how many completed quarters the returns page lists.
@@ -152,8 +153,7 @@ func (s *server) returnFile(ctx context.Context, q returns.Quarter, ext string) 
 			return f, nil
 		}
 		s.computed.Add(1)
-		ret, trend, err := report.BuildReturn(ctx, s.store, q, report.ReturnOptions{Policy: s.policy, Provider: s.provider(),
-			SuppressBelow: s.cfg.Return.SuppressBelow, By: s.cfg.ReturnBy(), Lead: s.cfg.Lead(), Accountable: s.cfg.Accountable(), Now: s.now(), WithTrend: true})
+		ret, trend, err := report.BuildReturn(ctx, s.store, q, submission.ReturnOptions(s.cfg, s.now(), true))
 		if err != nil {
 			return nil, err
 		}
