@@ -44,3 +44,11 @@ func unsafeRune(r rune) bool {
 	}
 	return false
 }
+
+// Line is text from an extract as a line a person reads (a name in an
+// email, say): line breaks, tabs and runs of spaces become one space, so
+// a name split over two lines in ESR reads as "Bob Brown", and what is
+// left is Printable. Like Printable, it cannot add a line of its own.
+func Line(s string) string {
+	return Printable(strings.Join(strings.Fields(s), " "))
+}

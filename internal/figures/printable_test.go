@@ -22,3 +22,17 @@ func TestPrintable(t *testing.T) {
 		})
 	}
 }
+
+func TestLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"Bob\r\nBrown":                     "Bob Brown",
+		"Alice\r\n10000009  Forged Row":    "Alice 10000009 Forged Row",
+		"  Ward\t7 \u2028 Acute ":          "Ward 7 Acute",
+		"Eve\x1b]0;pwned\x07":              `Eve\x1b]0;pwned\a`,
+		"Siân O'Brien-Ngọc, RT1 Acute (7)": "Siân O'Brien-Ngọc, RT1 Acute (7)",
+	} {
+		if got := Line(in); got != want {
+			t.Errorf("Line(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -214,9 +214,9 @@ func (p *planner) listText(m *Message) string {
 		fmt.Fprintf(&b, "\n%s (%d)\n", strings.ToUpper(StatusTitle(g[0].Status)), len(g))
 		for i := range g {
 			e := &g[i]
-			// ESR's text goes in as Printable: a CR/LF in a name cannot
+			// ESR's text goes in as one Line: a CR/LF in a name cannot
 			// add a line of its own, nor an escape drive a terminal.
-			name := figures.Printable(e.Name)
+			name := figures.Line(e.Name)
 			if name == "" {
 				name = "Employee"
 			}
@@ -225,7 +225,7 @@ func (p *planner) listText(m *Message) string {
 				fmt.Fprintf(&b, "    No longer in the staff extract for %s\n", m.AsOf.Format(longDate))
 			}
 			if where := joinNonEmpty(", ", e.Organisation, e.JobRole); where != "" {
-				fmt.Fprintf(&b, "    %s\n", figures.Printable(where))
+				fmt.Fprintf(&b, "    %s\n", figures.Line(where))
 			}
 			if r := requirementTitle(e.Requirement); r != "" {
 				fmt.Fprintf(&b, "    Requirement: %s\n", r)
@@ -335,7 +335,7 @@ const staffClosing = "If you have done it recently, thank you: it can take a few
 
 func (p *planner) staffText(e *Entry) string {
 	greeting, situation, book, link := p.staffBody(e)
-	greeting = figures.Printable(greeting) // the name from ESR
+	greeting = figures.Line(greeting) // the name from ESR
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n\n%s\n", greeting, situation)
 	if book != "" {
@@ -351,7 +351,7 @@ func (p *planner) staffText(e *Entry) string {
 func (p *planner) staffHTML(e *Entry) string {
 	esc := html.EscapeString
 	greeting, situation, book, link := p.staffBody(e)
-	greeting = figures.Printable(greeting) // the name from ESR
+	greeting = figures.Line(greeting) // the name from ESR
 	var b strings.Builder
 	b.WriteString(htmlStart)
 	fmt.Fprintf(&b, `<p>%s</p><p>%s</p>`, esc(greeting), esc(situation))
