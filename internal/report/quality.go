@@ -126,7 +126,13 @@ func (q *Quality) Write(w io.Writer) error {
 			fmt.Fprintf(w, "  ... %d more\n", len(q.RowErrors)-listLimit)
 			break
 		}
-		fmt.Fprintf(w, "  %s row %d, column %q: %s\n", figures.Printable(e.FileName), e.Row, e.Column, figures.Printable(e.Reason))
+		// The sentence the import gave: the cell's value before its reason.
+		switch {
+		case e.Value != "":
+			fmt.Fprintf(w, "  %s row %d, column %q: %q %s\n", figures.Printable(e.FileName), e.Row, e.Column, e.Value, figures.Printable(e.Reason))
+		default:
+			fmt.Fprintf(w, "  %s row %d, column %q: %s\n", figures.Printable(e.FileName), e.Row, e.Column, figures.Printable(e.Reason))
+		}
 	}
 
 	fmt.Fprintf(w, "\nCompletions naming nobody in any staff extract: %d\n", len(q.Unmatched))
