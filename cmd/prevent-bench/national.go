@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -22,6 +23,7 @@ func national(args []string, out io.Writer) error {
 	pgFlag := fs.String("pg", "auto", "PostgreSQL `DSN` (\"auto\": a throwaway server from initdb)")
 	people := fs.Int("people", 2_000_000, "people in the staff snapshot")
 	completions := fs.Int("completions", 10_000_000, "completions held (a quarter of them Prevent courses)")
+	months := fs.Int("months", 12, "monthly staff snapshots, the last effective 2026-11-30 (the status and the return use 2026-09-30's)")
 	prevent := fs.String("prevent", "bin/prevent", "the prevent `binary`")
 	config := fs.String("config", "prevent.example.yaml", "prevent config `file`")
 	keep := fs.Bool("keep", false, "leave the throwaway server running with its data, for profiling")
@@ -61,9 +63,12 @@ func national(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "machine: %s\n", machine())
-	fmt.Fprintf(out, "seeding %d people and %d completions into PostgreSQL...\n", *people, *completions)
+	if *months < 3 {
+		return fmt.Errorf("-months %d: at least 3, so that 2026-09-30 has a snapshot", *months)
+	}
+	fmt.Fprintf(out, "seeding %d people (%d monthly snapshots) and %d completions into PostgreSQL...\n", *people, *months, *completions)
 	start := time.Now()
-	if err := seed(dsn, *people, *completions); err != nil {
+	if err := seed(dsn, *people, *completions, *months); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "seeded in %.0f s\n", time.Since(start).Seconds())
@@ -85,20 +90,37 @@ func national(args []string, out io.Writer) error {
 	return tw.Flush()
 }
 
-// seed fills an empty, migrated database: one staff snapshot of people
-// (a fifth with a second assignment) and completions, a quarter of them
-// Prevent courses, a tenth keyed by email.
-func seed(dsn string, people, completions int) error {
+// seed fills an empty, migrated database: monthly staff snapshots of
+// people (a fifth with a second assignment), the last effective
+// 2026-11-30, and completions, a quarter of them Prevent courses, a tenth
+// keyed by email. Each month but the first copies the first one without a
+// different two-hundredth of its rows, as leavers and joiners would.
+func seed(dsn string, people, completions, months int) error {
 	db, err := sql.Open("postgres", dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	last := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	var staff, snapshots, copies []string
+	for m := 1; m <= months; m++ {
+		// Month m is the m-th before the last, counting it as the first.
+		day := time.Date(last.Year(), last.Month()-time.Month(m-1)+1, 0, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
+		staff = append(staff, fmt.Sprintf("(%d, 'staff', 'ESR national %s.csv', 'seed-staff-%d', '%s', now(), current_date)", m, day, m, day))
+		snapshots = append(snapshots, fmt.Sprintf("(%d, %d, '%s')", m, m, day))
+		if m > 1 {
+			copies = append(copies, fmt.Sprintf(`INSERT INTO assignments (snapshot_id, row_no, employee_number, assignment_number, name, organisation,
+					staff_group, job_role, position_title, assignment_status, is_primary, email)
+				SELECT %d, row_no, employee_number, assignment_number, name, organisation, staff_group, job_role,
+					position_title, assignment_status, is_primary, email
+				FROM assignments WHERE snapshot_id = 1 AND row_no %% 200 <> %d`, m, m))
+		}
+	}
 	stmts := []string{
 		`INSERT INTO imports (id, kind, file_name, sha256, effective_date, imported_at, imported_on)
-			VALUES (1, 'staff', 'ESR national 2026-09-30.csv', 'seed-staff', '2026-09-30', now(), current_date),
-			       (2, 'completions', 'LMS national.csv', 'seed-lms', NULL, now(), current_date)`,
-		`INSERT INTO snapshots (id, import_id, effective_date) VALUES (1, 1, '2026-09-30')`,
+			VALUES ` + strings.Join(staff, ",\n") + fmt.Sprintf(`,
+			       (%d, 'completions', 'LMS national.csv', 'seed-lms', NULL, now(), current_date)`, months+1),
+		`INSERT INTO snapshots (id, import_id, effective_date) VALUES ` + strings.Join(snapshots, ", "),
 		`DROP INDEX IF EXISTS assignments_snapshot_employee, assignments_employee, assignments_email`,
 		fmt.Sprintf(`INSERT INTO assignments (snapshot_id, row_no, employee_number, assignment_number, name, organisation,
 				staff_group, job_role, position_title, assignment_status, is_primary, email)
@@ -110,7 +132,10 @@ func seed(dsn string, people, completions int) error {
 				'person' || p || '@nhs.net'
 			FROM (SELECT p, p AS r FROM generate_series(1, %d) p
 			      UNION ALL SELECT p, %d + p FROM generate_series(1, %d, 5) p) a`, people, people, people),
-		`UPDATE snapshots SET people = (SELECT COUNT(DISTINCT employee_number) FROM assignments WHERE snapshot_id = 1)`,
+	}
+	stmts = append(stmts, copies...)
+	stmts = append(stmts,
+		`UPDATE snapshots s SET people = (SELECT COUNT(DISTINCT employee_number) FROM assignments a WHERE a.snapshot_id = s.id)`,
 		`CREATE INDEX assignments_snapshot_employee ON assignments (snapshot_id, employee_number)`,
 		`CREATE INDEX assignments_employee ON assignments (employee_number)`,
 		`CREATE INDEX assignments_email ON assignments (email)`,
@@ -119,7 +144,7 @@ func seed(dsn string, people, completions int) error {
 		// (k + p) mod 8: no two rows share a person and course, so the
 		// history is free of duplicates by construction.
 		fmt.Sprintf(`INSERT INTO completions (import_id, source_row, employee_number, email, email_key, course, course_key, completed_on)
-			SELECT 2, i + 1,
+			SELECT %d, i + 1,
 				CASE WHEN i %% 10 = 0 THEN '' ELSE (20000000 + p)::text END,
 				'person' || p || '@nhs.net',
 				CASE WHEN i %% 10 = 0 THEN 'person' || p || '@nhs.net' ELSE '' END,
@@ -129,7 +154,7 @@ func seed(dsn string, people, completions int) error {
 				(2, 'Infection Prevention and Control Level 2'), (3, 'Information Governance and Data Security'),
 				(4, 'NHS|MAND|Prevent Level 3 - 3 Years|'), (5, 'Moving and Handling Level 1'),
 				(6, 'Basic Life Support'), (7, 'Safeguarding Adults Level 2')) c (n, course) ON c.n = (g.k + g.p) %% 8`,
-			people, people, completions-1),
+			months+1, people, people, completions-1),
 		`ALTER TABLE completions ADD UNIQUE (employee_number, email_key, course_key, completed_on)`,
 		`INSERT INTO course_keys (course_key) SELECT DISTINCT course_key FROM completions`,
 		// As autovacuum would have left a database in service: hint bits
@@ -138,7 +163,7 @@ func seed(dsn string, people, completions int) error {
 		// that the checkpoint writing them does not run during it.
 		`VACUUM ANALYZE`,
 		`CHECKPOINT`,
-	}
+	)
 	for _, q := range stmts {
 		if _, err := db.Exec(q); err != nil {
 			return fmt.Errorf("seed: %v\n%s", err, q)
