@@ -124,8 +124,14 @@ func isSQLitePath(dsn string) bool {
 // driver does after the _pragma list) write a quarter as many WAL frames,
 // and a 16 MiB page cache keeps the indexes' hot pages in memory instead
 // of spilling them to the WAL mid-transaction; both are bounded, so memory
-// stays flat as files grow.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=page_size(16384)&_pragma=cache_size(-16384)&_journal_mode=WAL&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+// stays flat as files grow. Reads go through a memory map of the first
+// 256 MiB of the file: a report reads most of the database, and through
+// the page cache each page cost a pread, an allocation and, when the
+// connection closed, a madvise to free it (a quarter of status's time at
+// 30,000 people; 0.9 s of system time down to 0.2 s). The mapped pages are
+// the kernel's file cache, shared and dropped under pressure, but they
+// count in the process's resident size.
+const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=page_size(16384)&_pragma=cache_size(-16384)&_pragma=mmap_size(268435456)&_journal_mode=WAL&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 func openSQLite(ctx context.Context, dsn, path string) (*Store, error) {
 	path, query, _ := strings.Cut(path, "?")

@@ -210,6 +210,10 @@ func TestOpen(t *testing.T) {
 			if err := s.DB().GetContext(ctx, &fk, `PRAGMA foreign_keys`); err != nil || fk != 1 {
 				t.Errorf("%s: foreign_keys %d, %v; want 1", tc.dsn, fk, err)
 			}
+			var mmap int64
+			if err := s.DB().GetContext(ctx, &mmap, `PRAGMA mmap_size`); err != nil || mmap != 256<<20 {
+				t.Errorf("%s: mmap_size %d, %v; want 256 MiB", tc.dsn, mmap, err)
+			}
 		}
 	})
 	t.Run("errors are one sentence naming the database without its password", func(t *testing.T) {
