@@ -3,11 +3,17 @@ package importers
 import "github.com/nhs-prevent/prevent/internal/compliance"
 
 // Extract is a file opened once for an import: its SHA-256 and its rows
-// come through the same handle, so what is hashed is what is read, and a
-// workbook's zip directory is read once. A workbook of up to 64 MB is read
-// into memory as it is hashed and inflated from there: the file is read
-// once. Nothing past the size the file had when opened is read, and a read
-// fails with a *FileError when the file changed while it was read.
+// come through the same handle, so what is hashed is the file that is
+// read, and a workbook's zip directory is read once. Nothing past the size
+// the file had when opened is read, and a read fails with a *FileError
+// when the file changed while it was read: what was hashed is what was
+// read.
+//
+// The content is read twice, once to hash it and once for its rows: the
+// hash must be known before the rows (an import skips content imported
+// before, and records the hash as it starts), and holding a workbook in
+// memory between the two saved no time (the second read comes from the
+// page cache) while adding twice the file's size to the peak memory.
 //
 // The Limits and RegularOnly of the Options given to Open hold for every
 // read; those of a read's own Options are not looked at. An Extract is not
@@ -34,9 +40,7 @@ func (x *Extract) Close() error {
 }
 
 // SHA256 returns the hex SHA-256 of the file content, as FileHash does.
-// Called before any read, it reads a workbook small enough into memory,
-// where the reads then find it.
-func (x *Extract) SHA256() (string, error) { return x.in.sha256(true) }
+func (x *Extract) SHA256() (string, error) { return x.in.sha256() }
 
 // ReadStaff is ReadStaff on the opened file.
 func (x *Extract) ReadStaff(opt Options, emit func(compliance.Assignment) error) (Summary, error) {

@@ -414,7 +414,7 @@ func FileHash(path string, regularOnly bool) (string, error) {
 		return "", err
 	}
 	defer in.close()
-	return in.sha256(false)
+	return in.sha256()
 }
 
 // cell is a row's trimmed cell at a column index (-1: no such column).

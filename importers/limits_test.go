@@ -30,7 +30,7 @@ func hostile(t *testing.T, path string, lim Limits, want string) {
 			_, err := ReadCompletions(path, Options{Limits: lim}, func(CompletionRow) error { return nil })
 			return err
 		},
-		func() error { // as an import does: hashed (a workbook into memory), then read
+		func() error { // as an import does: hashed, then read through the same handle
 			x, err := Open(path, Options{Limits: lim})
 			if err != nil {
 				return err

@@ -66,9 +66,7 @@ type input struct {
 	mod  time.Time
 	lim  Limits
 
-	f    *os.File
-	data []byte      // the whole file, when a workbook was read into memory to hash it
-	ra   io.ReaderAt // the content: data, else f
+	f *os.File
 
 	prepared bool
 	err      error // from prepare, given again to every later scan
@@ -140,41 +138,17 @@ func openPath(path string, lim Limits, regularOnly bool) (*input, error) {
 		_ = f.Close()
 		return nil, fileError(in.name, "is a folder, not a file", nil)
 	}
-	in.f, in.ra, in.size, in.mod = f, f, st.Size(), st.ModTime()
+	in.f, in.size, in.mod = f, st.Size(), st.ModTime()
 	return in, nil
 }
 
-// maxWorkbookInMemory is the largest workbook an import reads into memory
-// while hashing it, so that the file is read once: its parts are then
-// inflated from memory. A larger one is hashed, then read, through the
-// same handle. A 30,000-person ESR workbook is a few MB.
-var maxWorkbookInMemory int64 = 64 << 20
-
-// sha256 hashes the content. With keep, a workbook small enough is read
-// into memory once, hashed, and read from there by every later scan; any
-// other file is hashed through the handle in large reads.
-func (in *input) sha256(keep bool) (string, error) {
+// sha256 hashes the content, in large reads through the handle.
+func (in *input) sha256() (string, error) {
 	h := sha256.New()
-	if keep && in.data == nil && !in.prepared && in.size <= min(maxWorkbookInMemory, in.lim.MaxFileBytes) && in.isZip() {
-		data := make([]byte, in.size)
-		if _, err := io.ReadFull(io.NewSectionReader(in.f, 0, in.size), data); err != nil {
-			return "", openError(in.name, err)
-		}
-		in.data, in.ra = data, bytes.NewReader(data)
-	}
-	if in.data != nil {
-		h.Write(in.data)
-	} else if _, err := io.CopyBuffer(h, io.NewSectionReader(in.ra, 0, in.size), make([]byte, 1<<20)); err != nil {
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(in.f, 0, in.size), make([]byte, 256<<10)); err != nil {
 		return "", openError(in.name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// isZip reports whether the file starts as a zip archive (an XLSX) does.
-func (in *input) isZip() bool {
-	var b [4]byte
-	n, _ := in.ra.ReadAt(b[:], 0)
-	return n == 4 && string(b[:]) == "PK\x03\x04"
 }
 
 // unchanged refuses a file whose size or modification time is no longer
@@ -208,7 +182,7 @@ func (in *input) sniff() error {
 		return fileError(in.name, fmt.Sprintf("is %s, over the %s limit for one extract (import.max_file_mb in the config)", humanBytes(in.size), humanBytes(lim.MaxFileBytes)), nil)
 	}
 	head := make([]byte, min(8192, in.size))
-	n, err := io.ReadFull(io.NewSectionReader(in.ra, 0, in.size), head)
+	n, err := io.ReadFull(io.NewSectionReader(in.f, 0, in.size), head)
 	head = head[:n]
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
 		return openError(in.name, err)
@@ -223,7 +197,7 @@ func (in *input) sniff() error {
 		// The workbook is read through the file already opened (and
 		// checked), never opened again by name; its directory is read
 		// once, for the zip-bomb check and the reader both.
-		if zr, err := zip.NewReader(in.ra, in.size); err == nil {
+		if zr, err := zip.NewReader(in.f, in.size); err == nil {
 			if err := checkZip(in.name, zr, lim); err != nil {
 				return err
 			}
@@ -340,7 +314,7 @@ func (in *input) openExcelize() (err error) {
 			err = fileError(in.name, "cannot be read as an Excel workbook (it is damaged)", fmt.Errorf("%v", r))
 		}
 	}()
-	xl, err := excelize.OpenReader(io.NewSectionReader(in.ra, 0, in.size))
+	xl, err := excelize.OpenReader(io.NewSectionReader(in.f, 0, in.size))
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
 			return openError(in.name, err)
@@ -371,7 +345,7 @@ func (c *countReader) Read(p []byte) (int, error) {
 // textReader opens the CSV text from its start, decoded to UTF-8 without a
 // byte-order mark.
 func (in *input) textReader() (*bufio.Reader, *countReader, error) {
-	cr := &countReader{r: io.NewSectionReader(in.ra, 0, in.size)}
+	cr := &countReader{r: io.NewSectionReader(in.f, 0, in.size)}
 	br := bufio.NewReaderSize(&lineLimiter{r: cr, max: in.lim.MaxLineBytes}, 64<<10)
 	switch in.enc {
 	case encUTF8BOM:
