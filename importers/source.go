@@ -61,8 +61,7 @@ const (
 // file had when opened.
 type input struct {
 	name string // base name, for messages
-	path string
-	size int64 // when opened: nothing past it is read
+	size int64  // when opened: nothing past it is read
 	mod  time.Time
 	lim  Limits
 
@@ -118,7 +117,7 @@ func openInput(path string, lim Limits, regularOnly bool) (*input, error) {
 // time; nothing is read yet. With regularOnly (a drop folder) it is opened
 // by OpenRegular.
 func openPath(path string, lim Limits, regularOnly bool) (*input, error) {
-	in := &input{name: filepath.Base(path), path: path, lim: lim.orDefault()}
+	in := &input{name: filepath.Base(path), lim: lim.orDefault()}
 	var f *os.File
 	var err error
 	if regularOnly {
