@@ -2,7 +2,6 @@ package importers
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -87,14 +86,14 @@ func (h logHeader) cell(cells []string, column string) string {
 // openLog opens an activity log of kind k at its header row and applies
 // the personal-data guard: a column headed like personal data refuses the
 // whole file, naming the column, before any row is read.
-func openLog(path string, opt Options, k Kind) (*table, logHeader, error) {
-	t, _, err := openTable(path, opt, newMatcher(nil), func(h *header) bool {
+func openLog(in *input, k Kind) (*table, logHeader, error) {
+	t, _, err := openTable(in, newMatcher(nil), func(h *header) bool {
 		return readLogHeader(k, h.raw).complete(k)
 	})
 	if err != nil {
 		return nil, logHeader{}, err
 	}
-	name := filepath.Base(path)
+	name := in.name
 	if t == nil {
 		return nil, logHeader{}, fileError(name, fmt.Sprintf("has no %s header row in its first %d rows (%s)", logNoun(k), headerScanRows, logNeeds(k)), nil)
 	}
@@ -129,7 +128,11 @@ func logNeeds(k Kind) string {
 // log with a column headed like personal data (Name, Patient Name, NHS
 // Number, Date of Birth, ...) is refused whole with a *FileError.
 func ReadReferrals(path string, opt Options, emit func(ReferralRow) error) (Summary, error) {
-	return readLog(path, opt, Referrals, func(r *logRow) error {
+	return readPath(path, opt, func(in *input) (Summary, error) { return in.readReferrals(opt, emit) })
+}
+
+func (in *input) readReferrals(opt Options, emit func(ReferralRow) error) (Summary, error) {
+	return readLog(in, opt, Referrals, func(r *logRow) error {
 		ref := r.cell("reference")
 		if ref == "" {
 			r.bad("reference", "", "is blank (every concern needs its case reference)")
@@ -158,7 +161,11 @@ func ReadReferrals(path string, opt Options, emit func(ReferralRow) error) (Summ
 // Date, Forum and Attended (Yes or No). The personal-data guard is as for
 // ReadReferrals.
 func ReadMeetings(path string, opt Options, emit func(MeetingRow) error) (Summary, error) {
-	return readLog(path, opt, Meetings, func(r *logRow) error {
+	return readPath(path, opt, func(in *input) (Summary, error) { return in.readMeetings(opt, emit) })
+}
+
+func (in *input) readMeetings(opt Options, emit func(MeetingRow) error) (Summary, error) {
+	return readLog(in, opt, Meetings, func(r *logRow) error {
 		day, ok := r.date("date")
 		if !ok {
 			return nil
@@ -220,8 +227,8 @@ func (r *logRow) emit(err error) error {
 
 // readLog opens a log of kind k (refusing a personal-data column) and
 // calls read for each data row.
-func readLog(path string, opt Options, k Kind, read func(*logRow) error) (Summary, error) {
-	t, h, err := openLog(path, opt, k)
+func readLog(in *input, opt Options, k Kind, read func(*logRow) error) (Summary, error) {
+	t, h, err := openLog(in, k)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -237,9 +244,9 @@ func readLog(path string, opt Options, k Kind, read func(*logRow) error) (Summar
 
 // classifyLog tells a referral or meetings log by its header row, for a
 // drop folder; ok is false when the file is neither.
-func classifyLog(path string, opt Options) (Kind, bool) {
+func classifyLog(in *input) (Kind, bool) {
 	for _, k := range []Kind{Referrals, Meetings} {
-		t, _, err := openTable(path, opt, newMatcher(nil), func(h *header) bool {
+		t, _, err := openTable(in, newMatcher(nil), func(h *header) bool {
 			return readLogHeader(k, h.raw).complete(k)
 		})
 		if err != nil {

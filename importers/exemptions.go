@@ -17,7 +17,11 @@ type ExemptionRow struct {
 // unreadable From, an unreadable Until, or an Until before its From goes
 // to Summary.Errors. Errors are as for ReadStaff.
 func ReadExemptions(path string, opt Options, emit func(ExemptionRow) error) (Summary, error) {
-	t, err := openKind(path, opt, Exemptions, (*header).isExemptions)
+	return readPath(path, opt, func(in *input) (Summary, error) { return in.readExemptions(opt, emit) })
+}
+
+func (in *input) readExemptions(opt Options, emit func(ExemptionRow) error) (Summary, error) {
+	t, err := openKind(in, opt, Exemptions, (*header).isExemptions)
 	if err != nil {
 		return Summary{}, err
 	}

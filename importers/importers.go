@@ -25,8 +25,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -169,7 +167,11 @@ type CompletionRow struct {
 // space; emails are lower-cased; the primary flag is true for Yes, Y, True
 // or 1 in any case.
 func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error) (Summary, error) {
-	t, err := openKind(path, opt, Staff, (*header).isStaff)
+	return readPath(path, opt, func(in *input) (Summary, error) { return in.readStaff(opt, emit) })
+}
+
+func (in *input) readStaff(opt Options, emit func(compliance.Assignment) error) (Summary, error) {
+	t, err := openKind(in, opt, Staff, (*header).isStaff)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -230,14 +232,14 @@ func ReadStaff(path string, opt Options, emit func(compliance.Assignment) error)
 // openKind opens the table of an extract of kind k: the first whose header
 // row accept takes. A file without one is a *FileError saying what its
 // best header lacked.
-func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*table, error) {
+func openKind(in *input, opt Options, k Kind, accept func(*header) bool) (*table, error) {
 	m := newMatcher(opt.Aliases)
-	t, best, err := openTable(path, opt, m, accept)
+	t, best, err := openTable(in, m, accept)
 	if err != nil {
 		return nil, err
 	}
 	if t == nil {
-		return nil, noHeaderError(filepath.Base(path), m, best, k)
+		return nil, noHeaderError(in.name, m, best, k)
 	}
 	return t, nil
 }
@@ -249,7 +251,11 @@ func openKind(path string, opt Options, k Kind, accept func(*header) bool) (*tab
 // written. Rows with nobody named, no course or a missing or unreadable
 // completion date go to Summary.Errors. Errors are as for ReadStaff.
 func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (Summary, error) {
-	t, err := openCompletions(path, opt)
+	return readPath(path, opt, func(in *input) (Summary, error) { return in.readCompletions(opt, emit) })
+}
+
+func (in *input) readCompletions(opt Options, emit func(CompletionRow) error) (Summary, error) {
+	t, err := openCompletions(in, opt)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -328,12 +334,12 @@ func ReadCompletions(path string, opt Options, emit func(CompletionRow) error) (
 // openCompletions opens a completions extract: its header row found
 // (without a course column when opt.Course gives the course) and its
 // "Completed" column resolved as a date or a Yes/No flag.
-func openCompletions(path string, opt Options) (*table, error) {
+func openCompletions(in *input, opt Options) (*table, error) {
 	accept := (*header).isCompletions
 	if opt.Course != "" {
 		accept = (*header).isOneCourse
 	}
-	t, err := openKind(path, opt, Completions, accept)
+	t, err := openKind(in, opt, Completions, accept)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +348,7 @@ func openCompletions(path string, opt Options) (*table, error) {
 		return nil, fileError(t.in.name, fmt.Sprintf("has a course column (%q, %s): --course is for a one-course report with none",
 			t.hdr.text[fCourse], where(t.hdr)), nil)
 	}
-	if err := resolveFlag(path, opt, t, accept); err != nil {
+	if err := resolveFlag(in, opt, t, accept); err != nil {
 		t.close()
 		return nil, err
 	}
@@ -357,19 +363,32 @@ func openCompletions(path string, opt Options) (*table, error) {
 // decides. A file that is neither may be a referral log (Reference and
 // Date) or a partnership meetings log (Date, Forum and Attended). A file
 // that is none of these is a *FileError.
+//
+// It reads only what that takes: the first rows of each sheet up to the
+// header row, and of a workbook's shared strings only those the rows read
+// name.
 func Classify(path string, opt Options) (Kind, error) {
+	in, err := openPath(path, opt.Limits, opt.RegularOnly)
+	if err != nil {
+		return "", err
+	}
+	defer in.close()
+	return classify(in, opt)
+}
+
+func classify(in *input, opt Options) (Kind, error) {
 	m := newMatcher(opt.Aliases)
-	t, _, err := openTable(path, opt, m, func(h *header) bool {
+	t, _, err := openTable(in, m, func(h *header) bool {
 		return h.isCompletions() || (h.isStaff() && !h.has(fCourse)) || h.isExemptions()
 	})
 	if err != nil {
 		return "", err
 	}
 	if t == nil {
-		if k, ok := classifyLog(path, opt); ok {
+		if k, ok := classifyLog(in); ok {
 			return k, nil
 		}
-		return "", fileError(filepath.Base(path), fmt.Sprintf("is neither a staff nor a completions extract: "+
+		return "", fileError(in.name, fmt.Sprintf("is neither a staff nor a completions extract: "+
 			"none of its first %d rows is a header row with an employee number and a staff group, job role or position title (staff), "+
 			"or with an employee number or email, a course and a completion date (completions), "+
 			"or with an employee number, From and Reason or Until (exemptions); "+
@@ -385,32 +404,17 @@ func Classify(path string, opt Options) (Kind, error) {
 	return Staff, nil
 }
 
-// FileHash returns the hex SHA-256 of the file content. With regularOnly
-// (a drop folder) the file is opened by OpenRegular and only the size it
-// had when opened is read, so a file that keeps growing cannot hold the
-// hash for ever.
+// FileHash returns the hex SHA-256 of the file content: the size it had
+// when opened, so a file that keeps growing cannot hold the hash for ever.
+// With regularOnly (a drop folder) the file is opened by OpenRegular. An
+// import hashes through its Extract instead, from the handle it reads.
 func FileHash(path string, regularOnly bool) (string, error) {
-	var r io.Reader
-	if regularOnly {
-		f, size, err := OpenRegular(path)
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		r = io.LimitReader(f, size)
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return "", openError(filepath.Base(path), err)
-		}
-		defer f.Close()
-		r = f
+	in, err := openPath(path, Limits{}, regularOnly)
+	if err != nil {
+		return "", err
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return "", openError(filepath.Base(path), err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	defer in.close()
+	return in.sha256()
 }
 
 // cell is a row's trimmed cell at a column index (-1: no such column).
@@ -506,6 +510,9 @@ func (t *table) each(opt Options, sum *Summary, row func(cells []string, n int) 
 			done, total := t.src.progress()
 			opt.Progress(sum.RowsRead, done, total)
 		}
+	}
+	if err := t.in.unchanged(); err != nil {
+		return err
 	}
 	if opt.Progress != nil {
 		_, total := t.src.progress()

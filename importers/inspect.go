@@ -65,7 +65,12 @@ func Inspect(path string, opt Options) (*Inspection, error) {
 	if opt.Course != "" {
 		accept = (*header).isOneCourse
 	}
-	t, best, err := openTable(path, opt, m, accept)
+	file, err := openPath(path, opt.Limits, opt.RegularOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer file.close()
+	t, best, err := openTable(file, m, accept)
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +83,13 @@ func Inspect(path string, opt Options) (*Inspection, error) {
 	in.Kind = Staff
 	if h.isCompletions() || opt.Course != "" {
 		in.Kind = Completions
-		if err := resolveFlag(path, opt, t, accept); err != nil {
+		if err := resolveFlag(file, opt, t, accept); err != nil {
 			in.Err = err
 		}
 	}
 	in.describe(m, h)
 	if in.Err == nil {
-		in.read(path, opt)
+		in.read(file, opt)
 	}
 	return in, nil
 }
@@ -170,7 +175,7 @@ func suggest(h *header, k Kind) []string {
 }
 
 // read runs the import's read, keeping the date forms and first rows.
-func (in *Inspection) read(path string, opt Options) {
+func (in *Inspection) read(file *input, opt Options) {
 	type line struct {
 		row  int
 		text string
@@ -184,7 +189,7 @@ func (in *Inspection) read(path string, opt Options) {
 	var sum Summary
 	var err error
 	if in.Kind == Staff {
-		sum, err = ReadStaff(path, opt, func(a compliance.Assignment) error {
+		sum, err = file.readStaff(opt, func(a compliance.Assignment) error {
 			keep(a.Row, fmt.Sprintf("%s  %s | %s | %s | %s", a.EmployeeNumber, orDash(a.Name), orDash(a.Organisation),
 				orDash(a.StaffGroup), orDash(firstOf(a.JobRole, a.PositionTitle))))
 			return nil
@@ -193,7 +198,7 @@ func (in *Inspection) read(path string, opt Options) {
 		in.Dates, in.Courses = map[string]int{}, map[string]int{}
 		opt.dateCell = func(raw string) { in.Dates[DateForm(raw)]++ }
 		opt.notCompletedRow = func(row int, why string) { keep(row, "not completed: "+why) }
-		sum, err = ReadCompletions(path, opt, func(c CompletionRow) error {
+		sum, err = file.readCompletions(opt, func(c CompletionRow) error {
 			who := c.EmployeeNumber
 			if who == "" {
 				who = c.Email

@@ -77,14 +77,16 @@ const maxSharedStrings = 256 << 20
 // decompressed. Zero limits take DefaultLimits; collate passes limits
 // sized for a quarterly return. The error is a *FileError naming name.
 func CheckZip(name string, r io.ReaderAt, size int64, lim Limits) error {
-	return checkZip(name, r, size, lim.orDefault())
-}
-
-func checkZip(name string, r io.ReaderAt, size int64, lim Limits) error {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil // not for this check to say: the workbook reader will
 	}
+	return checkZip(name, zr, lim.orDefault())
+}
+
+// checkZip is CheckZip on a directory already read, which the workbook
+// reader then uses.
+func checkZip(name string, zr *zip.Reader, lim Limits) error {
 	if len(zr.File) > 10000 {
 		return fileError(name, fmt.Sprintf("is not a normal Excel workbook: it holds %d parts", len(zr.File)), nil)
 	}

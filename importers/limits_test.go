@@ -14,7 +14,8 @@ import (
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
-// hostile reads a file as staff and as completions and wants a *FileError
+// hostile reads a file as staff, as completions, and as completions after
+// hashing it as an import does, and wants a *FileError
 // whose one-line message contains want, within seconds. (Read as staff, a
 // completions CSV may be refused earlier for its header: that is fine too.)
 func hostile(t *testing.T, path string, lim Limits, want string) {
@@ -27,6 +28,18 @@ func hostile(t *testing.T, path string, lim Limits, want string) {
 		},
 		func() error {
 			_, err := ReadCompletions(path, Options{Limits: lim}, func(CompletionRow) error { return nil })
+			return err
+		},
+		func() error { // as an import does: hashed, then read through the same handle
+			x, err := Open(path, Options{Limits: lim})
+			if err != nil {
+				return err
+			}
+			defer x.Close()
+			if _, err := x.SHA256(); err != nil {
+				return err
+			}
+			_, err = x.ReadCompletions(Options{}, func(CompletionRow) error { return nil })
 			return err
 		},
 	} {

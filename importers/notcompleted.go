@@ -98,13 +98,15 @@ func whyNotCompleted(cells []string, h *header) string {
 // is then read from the header row's other completed column, and a file
 // with no other completed column has no date at all and is refused. Else
 // it is a date column like any other. Deciding needs the whole column, so
-// the file is read once more, up to the first cell that is not Yes/No.
-func resolveFlag(path string, opt Options, t *table, accept func(*header) bool) error {
+// the rows are scanned once more (through the same handle, a workbook's
+// directory and shared strings as already read), up to the first cell that
+// is not Yes/No.
+func resolveFlag(in *input, opt Options, t *table, accept func(*header) bool) error {
 	h := t.hdr
 	if h.bare < 0 {
 		return nil
 	}
-	flag, err := columnIsFlag(path, opt, h, accept)
+	flag, err := columnIsFlag(in, opt, h, accept)
 	if err != nil || !flag {
 		return err
 	}
@@ -120,8 +122,8 @@ func resolveFlag(path string, opt Options, t *table, accept func(*header) bool) 
 
 // columnIsFlag reads the bare "Completed" column to its end, or to the
 // first cell that is neither blank nor Yes/No.
-func columnIsFlag(path string, opt Options, h *header, accept func(*header) bool) (bool, error) {
-	t, _, err := openTable(path, opt, newMatcher(opt.Aliases), accept)
+func columnIsFlag(in *input, opt Options, h *header, accept func(*header) bool) (bool, error) {
+	t, _, err := openTable(in, newMatcher(opt.Aliases), accept)
 	if err != nil {
 		return false, err
 	}

@@ -42,7 +42,7 @@ const maxSheetRows = 1048576
 type fastBook struct {
 	zr       *zip.Reader
 	sheets   []fastSheet
-	sst      []string
+	sst      *sharedStrings
 	date1904 bool
 }
 
@@ -52,7 +52,7 @@ type fastSheet struct {
 }
 
 // close lets the workbook go; the file under it is closed by its input.
-func (b *fastBook) close() error { return nil }
+func (b *fastBook) close() error { return b.sst.close() }
 
 // sheet returns a sheet by name.
 func (b *fastBook) sheet(name string) *fastSheet {
@@ -64,13 +64,10 @@ func (b *fastBook) sheet(name string) *fastSheet {
 	return nil
 }
 
-// openFastBook opens a workbook for the fast path. Any error means "use
-// excelize", which gives the user-facing reason for a damaged file.
-func openFastBook(r io.ReaderAt, size int64) (*fastBook, error) {
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return nil, err
-	}
+// openFastBook opens a workbook for the fast path from its zip directory.
+// Any error means "use excelize", which gives the user-facing reason for a
+// damaged file.
+func openFastBook(zr *zip.Reader) (*fastBook, error) {
 	b := &fastBook{zr: zr}
 	if err := b.load(); err != nil {
 		return nil, err
@@ -133,13 +130,7 @@ func (b *fastBook) load() error {
 		}
 		b.sheets = append(b.sheets, sh)
 	}
-	if f := files["xl/sharedStrings.xml"]; f != nil {
-		sst, err := readSharedStrings(f)
-		if err != nil {
-			return err
-		}
-		b.sst = sst
-	}
+	b.sst = &sharedStrings{file: files["xl/sharedStrings.xml"]}
 	return nil
 }
 
@@ -157,40 +148,79 @@ func decodePart(files map[string]*zip.File, name string, v any) error {
 	return xml.NewDecoder(rc).Decode(v)
 }
 
-// readSharedStrings reads the shared string table: each <si>'s text.
-func readSharedStrings(f *zip.File) ([]string, error) {
-	rc, err := f.Open()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	sc := newScanner(rc)
-	var out []string
-	for {
-		t, err := sc.next(false)
-		if err == io.EOF {
-			return out, nil
+// sharedStrings is a workbook's shared string table, read as far as the
+// cells read so far need: a sheet's first rows (all that telling its kind
+// takes) name the first strings of a table Excel numbers in order of first
+// use, so most of a large table is never inflated unless every row is
+// read. The strings read are kept for the cells that follow.
+type sharedStrings struct {
+	file *zip.File // nil: the workbook has none
+	rc   io.ReadCloser
+	sc   *scanner
+	s    []string // each <si>'s text, in order, as far as read
+	end  error    // io.EOF once the table is read to its end; else why it cannot be read further
+}
+
+// at returns string i, reading the table up to it. At the table's end it
+// returns io.EOF: no such string.
+func (t *sharedStrings) at(i int) (string, error) {
+	for i >= len(t.s) {
+		if t.end != nil {
+			return "", t.end
 		}
+		if err := t.more(); err != nil {
+			t.end = err
+			_ = t.close()
+		}
+	}
+	return t.s[i], nil
+}
+
+// more reads the next string item, or fails (io.EOF at the end).
+func (t *sharedStrings) more() error {
+	if t.sc == nil {
+		if t.file == nil {
+			return io.EOF
+		}
+		rc, err := t.file.Open()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if t.start && !t.empty && t.is("si") {
-			b, err := sc.stringItem("si", nil)
+		t.rc, t.sc = rc, newScanner(rc)
+	}
+	for {
+		tg, err := t.sc.next(false)
+		if err != nil {
+			return err
+		}
+		if tg.start && !tg.empty && tg.is("si") {
+			b, err := t.sc.stringItem("si", nil)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out = append(out, string(b))
-		} else if t.start && t.empty && t.is("si") {
-			out = append(out, "")
+			t.s = append(t.s, string(b))
+			return nil
+		} else if tg.start && tg.empty && tg.is("si") {
+			t.s = append(t.s, "")
+			return nil
 		}
 	}
+}
+
+func (t *sharedStrings) close() error {
+	if t == nil || t.rc == nil {
+		return nil
+	}
+	err := t.rc.Close()
+	t.rc = nil
+	return err
 }
 
 // fastRows streams one worksheet's rows.
 type fastRows struct {
 	rc      io.ReadCloser
 	sc      *scanner
-	sst     []string
+	sst     *sharedStrings
 	cells   []string
 	spans   []cellSpan // this row's values: in rowBuf, or shared strings
 	rowBuf  []byte
@@ -207,7 +237,7 @@ type cellSpan struct {
 	col, sst, start, end int
 }
 
-func openFastRows(f *zip.File, sst []string) (*fastRows, error) {
+func openFastRows(f *zip.File, sst *sharedStrings) (*fastRows, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
@@ -291,7 +321,7 @@ func (r *fastRows) makeCells() {
 			r.cells = append(r.cells, "")
 		}
 		if sp.sst >= 0 {
-			r.cells = append(r.cells, r.sst[sp.sst])
+			r.cells = append(r.cells, r.sst.s[sp.sst])
 		} else {
 			r.cells = append(r.cells, text[sp.start:sp.end])
 		}
@@ -331,7 +361,7 @@ func (r *fastRows) readCells() error {
 				return err
 			}
 			sp.end = len(r.rowBuf)
-			if sp.sst >= 0 && r.sst[sp.sst] == "" {
+			if sp.sst >= 0 && r.sst.s[sp.sst] == "" {
 				sp.sst, sp.end = -1, sp.start
 			}
 			if sp.sst >= 0 || sp.end > sp.start || formula {
@@ -445,8 +475,13 @@ func (r *fastRows) sharedIndex(v []byte, sp *cellSpan) error {
 		}
 		i = i*10 + int(c-'0')
 	}
-	if i < 0 || i >= len(r.sst) {
+	if i < 0 {
 		return fmt.Errorf("invalid shared string index %q", v)
+	}
+	if _, err := r.sst.at(i); err == io.EOF {
+		return fmt.Errorf("invalid shared string index %q", v)
+	} else if err != nil {
+		return err // excelize reads the table from here
 	}
 	sp.sst = i
 	return nil

@@ -1,9 +1,12 @@
 package importers
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -50,19 +54,28 @@ const (
 	encUTF16BENoBOM
 )
 
-// input is an opened extract, its format decided by its content.
+// input is an opened extract, its format decided by its content. It is
+// read through one handle however many times its rows are scanned: each
+// scan reads the content through its own section of the handle (ReadAt),
+// so scans do not disturb one another, and none reads past the size the
+// file had when opened.
 type input struct {
 	name string // base name, for messages
-	path string
-	size int64
+	size int64  // when opened: nothing past it is read
+	mod  time.Time
 	lim  Limits
 
+	f *os.File
+
+	prepared bool
+	err      error // from prepare, given again to every later scan
+
 	// CSV
-	f   *os.File
 	enc textEncoding
 
 	// XLSX: read with the fast path (book) when it opens the workbook,
 	// with excelize (xl, opened when first needed) otherwise.
+	zr       *zip.Reader // the central directory, parsed once
 	book     *fastBook
 	xl       *excelize.File
 	date1904 bool
@@ -89,8 +102,22 @@ func fileError(name, reason string, err error) *FileError {
 // openInput opens a file and decides from its first bytes whether it is an
 // XLSX workbook or a text (CSV) file.
 func openInput(path string, lim Limits, regularOnly bool) (*input, error) {
-	lim = lim.orDefault()
-	in := &input{name: filepath.Base(path), path: path, lim: lim}
+	in, err := openPath(path, lim, regularOnly)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.prepare(); err != nil {
+		in.close()
+		return nil, err
+	}
+	return in, nil
+}
+
+// openPath opens a file for reading and notes its size and modification
+// time; nothing is read yet. With regularOnly (a drop folder) it is opened
+// by OpenRegular.
+func openPath(path string, lim Limits, regularOnly bool) (*input, error) {
+	in := &input{name: filepath.Base(path), lim: lim.orDefault()}
 	var f *os.File
 	var err error
 	if regularOnly {
@@ -110,53 +137,82 @@ func openInput(path string, lim Limits, regularOnly bool) (*input, error) {
 		_ = f.Close()
 		return nil, fileError(in.name, "is a folder, not a file", nil)
 	}
-	in.size = st.Size()
-	if in.size > lim.MaxFileBytes {
-		_ = f.Close()
-		return nil, fileError(in.name, fmt.Sprintf("is %s, over the %s limit for one extract (import.max_file_mb in the config)", humanBytes(in.size), humanBytes(lim.MaxFileBytes)), nil)
+	in.f, in.size, in.mod = f, st.Size(), st.ModTime()
+	return in, nil
+}
+
+// sha256 hashes the content, in large reads through the handle.
+func (in *input) sha256() (string, error) {
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, io.NewSectionReader(in.f, 0, in.size), make([]byte, 256<<10)); err != nil {
+		return "", openError(in.name, err)
 	}
-	head := make([]byte, 8192)
-	n, err := io.ReadFull(f, head)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// unchanged refuses a file whose size or modification time is no longer
+// what it was when opened: rows read from a file being written would be
+// part of one version and part of another.
+func (in *input) unchanged() error {
+	st, err := in.f.Stat()
+	if err != nil {
+		return openError(in.name, err)
+	}
+	if st.Size() != in.size || !st.ModTime().Equal(in.mod) {
+		return fileError(in.name, "changed while it was being read (it is still being written, or was saved again); nothing is taken from it: import it again once it is complete", nil)
+	}
+	return nil
+}
+
+// prepare reads the first bytes and decides the format, once: a workbook
+// has its central directory read and checked against the limits, and its
+// workbook part read. A later call gives the first call's error.
+func (in *input) prepare() error {
+	if !in.prepared {
+		in.prepared = true
+		in.err = in.sniff()
+	}
+	return in.err
+}
+
+func (in *input) sniff() error {
+	lim := in.lim
+	if in.size > lim.MaxFileBytes {
+		return fileError(in.name, fmt.Sprintf("is %s, over the %s limit for one extract (import.max_file_mb in the config)", humanBytes(in.size), humanBytes(lim.MaxFileBytes)), nil)
+	}
+	head := make([]byte, min(8192, in.size))
+	n, err := io.ReadFull(io.NewSectionReader(in.f, 0, in.size), head)
 	head = head[:n]
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-		_ = f.Close()
-		return nil, openError(in.name, err)
+		return openError(in.name, err)
 	}
 	switch {
 	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0:
-		_ = f.Close()
-		return nil, fileError(in.name, "is empty", nil)
+		return fileError(in.name, "is empty", nil)
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		if bytes.Contains(head[:min(len(head), 120)], []byte("application/vnd.oasis.opendocument")) {
-			_ = f.Close()
-			return nil, fileError(in.name, "is an OpenDocument (.ods) spreadsheet; save it as .xlsx or .csv", nil)
+			return fileError(in.name, "is an OpenDocument (.ods) spreadsheet; save it as .xlsx or .csv", nil)
 		}
 		// The workbook is read through the file already opened (and
-		// checked), never opened again by name.
-		in.f = f
-		if err := checkZip(in.name, f, in.size, lim); err != nil {
-			in.close()
-			return nil, err
+		// checked), never opened again by name; its directory is read
+		// once, for the zip-bomb check and the reader both.
+		if zr, err := zip.NewReader(in.f, in.size); err == nil {
+			if err := checkZip(in.name, zr, lim); err != nil {
+				return err
+			}
+			in.zr = zr
 		}
-		if err := in.openXLSX(); err != nil {
-			in.close()
-			return nil, err
-		}
-		return in, nil
+		return in.openXLSX()
 	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
-		_ = f.Close()
-		return nil, fileError(in.name, "is an old-style .xls workbook (or a password-protected one); save it as .xlsx or .csv", nil)
+		return fileError(in.name, "is an old-style .xls workbook (or a password-protected one); save it as .xlsx or .csv", nil)
 	case bytes.HasPrefix(head, []byte("%PDF")):
-		_ = f.Close()
-		return nil, fileError(in.name, "is a PDF, not a CSV or Excel (.xlsx) file", nil)
+		return fileError(in.name, "is a PDF, not a CSV or Excel (.xlsx) file", nil)
 	}
-	in.f = f
 	in.enc = sniffEncoding(head)
 	if in.enc == encUTF8 && looksBinary(head) {
-		_ = f.Close()
-		return nil, fileError(in.name, "is not a CSV or Excel (.xlsx) file (it holds binary data)", nil)
+		return fileError(in.name, "is not a CSV or Excel (.xlsx) file (it holds binary data)", nil)
 	}
-	return in, nil
+	return nil
 }
 
 func openError(name string, err error) *FileError {
@@ -225,10 +281,10 @@ func looksBinary(head []byte) bool {
 // openXLSX opens the workbook: for the fast path when it can, else with
 // excelize.
 func (in *input) openXLSX() error {
-	if !fastPath {
+	if !fastPath || in.zr == nil {
 		return in.openExcelize()
 	}
-	if b, err := openFastBook(in.f, in.size); err == nil {
+	if b, err := openFastBook(in.zr); err == nil {
 		in.book, in.date1904 = b, b.date1904
 		return nil
 	}
@@ -257,10 +313,7 @@ func (in *input) openExcelize() (err error) {
 			err = fileError(in.name, "cannot be read as an Excel workbook (it is damaged)", fmt.Errorf("%v", r))
 		}
 	}()
-	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
-		return openError(in.name, err)
-	}
-	xl, err := excelize.OpenReader(in.f)
+	xl, err := excelize.OpenReader(io.NewSectionReader(in.f, 0, in.size))
 	if err != nil {
 		if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist) {
 			return openError(in.name, err)
@@ -291,10 +344,7 @@ func (c *countReader) Read(p []byte) (int, error) {
 // textReader opens the CSV text from its start, decoded to UTF-8 without a
 // byte-order mark.
 func (in *input) textReader() (*bufio.Reader, *countReader, error) {
-	if _, err := in.f.Seek(0, io.SeekStart); err != nil {
-		return nil, nil, openError(in.name, err)
-	}
-	cr := &countReader{r: in.f}
+	cr := &countReader{r: io.NewSectionReader(in.f, 0, in.size)}
 	br := bufio.NewReaderSize(&lineLimiter{r: cr, max: in.lim.MaxLineBytes}, 64<<10)
 	switch in.enc {
 	case encUTF8BOM:
@@ -574,11 +624,11 @@ type table struct {
 	hdr *header
 }
 
+// close ends the table's scan; the input stays open for its owner.
 func (t *table) close() {
 	if t.src != nil {
 		t.src.close()
 	}
-	t.in.close()
 }
 
 // maxTitles bounds the title cells kept from above a header row.
@@ -623,13 +673,13 @@ func scanHeader(src source, m *matcher, accept func(*header) bool) (found, best 
 	return nil, best, nil
 }
 
-// openTable opens an extract and finds its header row: in a workbook, on
-// the first sheet that has one; in a CSV, with the first delimiter (most
-// frequent first) that gives one. With no header row found it returns a nil
-// table and the best candidate row, or nil.
-func openTable(path string, opt Options, m *matcher, accept func(*header) bool) (*table, *header, error) {
-	in, err := openInput(path, opt.Limits, opt.RegularOnly)
-	if err != nil {
+// openTable scans an extract from its start for its header row: in a
+// workbook, on the first sheet that has one; in a CSV, with the first
+// delimiter (most frequent first) that gives one. With no header row found
+// it returns a nil table and the best candidate row, or nil. The input
+// stays open whatever happens: its owner closes it.
+func openTable(in *input, m *matcher, accept func(*header) bool) (*table, *header, error) {
+	if err := in.prepare(); err != nil {
 		return nil, nil, err
 	}
 	var best *header
@@ -642,7 +692,6 @@ func openTable(path string, opt Options, m *matcher, accept func(*header) bool) 
 	if in.isXLSX() {
 		sheets := in.sheets()
 		if len(sheets) == 0 {
-			in.close()
 			return nil, nil, fileError(in.name, "has no worksheets", nil)
 		}
 		var firstErr error
@@ -657,7 +706,6 @@ func openTable(path string, opt Options, m *matcher, accept func(*header) bool) 
 			h, b, err := scanHeader(src, m, accept)
 			if err != nil {
 				src.close()
-				in.close()
 				return nil, nil, fileError(in.name, fmt.Sprintf("cannot be read: sheet %q: %v", sheet, err), err)
 			}
 			if h != nil {
@@ -667,7 +715,6 @@ func openTable(path string, opt Options, m *matcher, accept func(*header) bool) 
 			src.close()
 			consider(b, sheet)
 		}
-		in.close()
 		if best == nil && firstErr != nil {
 			return nil, nil, fileError(in.name, "cannot be read: "+firstErr.Error(), firstErr)
 		}
@@ -675,19 +722,16 @@ func openTable(path string, opt Options, m *matcher, accept func(*header) bool) 
 	}
 	br, _, err := in.textReader()
 	if err != nil {
-		in.close()
 		return nil, nil, err
 	}
 	prefix, _ := br.Peek(64 << 10)
 	for _, d := range delimiters(prefix) {
 		src, err := in.csvSource(d)
 		if err != nil {
-			in.close()
 			return nil, nil, err
 		}
 		h, b, err := scanHeader(src, m, accept)
 		if err != nil {
-			in.close()
 			return nil, nil, fileError(in.name, "cannot be read: "+err.Error(), err)
 		}
 		if h != nil {
@@ -695,6 +739,5 @@ func openTable(path string, opt Options, m *matcher, accept func(*header) bool) 
 		}
 		consider(b, "")
 	}
-	in.close()
 	return nil, best, nil
 }

@@ -13,8 +13,8 @@ import (
 // its case reference, so a case whose outcome has moved on counts at its
 // latest stage. A log with a column of personal data is refused whole.
 func Referrals(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
-	return activityLog(ctx, s, path, opt, importers.Referrals, func(tx *store.ActivityImport) (importers.Summary, error) {
-		return importers.ReadReferrals(path, opt.readOptions(path), func(r importers.ReferralRow) error {
+	return activityLog(ctx, s, path, opt, importers.Referrals, func(x *importers.Extract, tx *store.ActivityImport) (importers.Summary, error) {
+		return x.ReadReferrals(opt.readOptions(path), func(r importers.ReferralRow) error {
 			return tx.AddReferral(r.Reference, r.Referral, r.Row)
 		})
 	})
@@ -23,8 +23,8 @@ func Referrals(ctx context.Context, s *store.Store, path string, opt Options) (R
 // Meetings imports a partnership meetings log: a meeting (day and forum)
 // imported again takes its last row.
 func Meetings(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
-	return activityLog(ctx, s, path, opt, importers.Meetings, func(tx *store.ActivityImport) (importers.Summary, error) {
-		return importers.ReadMeetings(path, opt.readOptions(path), func(m importers.MeetingRow) error {
+	return activityLog(ctx, s, path, opt, importers.Meetings, func(x *importers.Extract, tx *store.ActivityImport) (importers.Summary, error) {
+		return x.ReadMeetings(opt.readOptions(path), func(m importers.MeetingRow) error {
 			return tx.AddMeeting(m.Meeting, m.Row)
 		})
 	})
@@ -32,12 +32,13 @@ func Meetings(ctx context.Context, s *store.Store, path string, opt Options) (Re
 
 // activityLog imports a referral or meetings log in one transaction,
 // through the same content check (SHA-256) as every import.
-func activityLog(ctx context.Context, s *store.Store, path string, opt Options, kind importers.Kind, read func(*store.ActivityImport) (importers.Summary, error)) (Result, error) {
+func activityLog(ctx context.Context, s *store.Store, path string, opt Options, kind importers.Kind, read func(*importers.Extract, *store.ActivityImport) (importers.Summary, error)) (Result, error) {
 	res := Result{File: path, Kind: kind}
-	hash, err := importers.FileHash(path, opt.RegularOnly)
+	x, hash, err := opt.open(path)
 	if err != nil {
 		return res, err
 	}
+	defer x.Close()
 	if prev, err := s.PriorImport(ctx, hash, string(kind), filepath.Base(path)); err != nil {
 		return res, err
 	} else if prev != nil {
@@ -53,7 +54,7 @@ func activityLog(ctx context.Context, s *store.Store, path string, opt Options, 
 	if err != nil {
 		return res, err
 	}
-	sum, err := read(tx)
+	sum, err := read(x, tx)
 	res.Errors = sum.Errors
 	if err == nil {
 		err = opt.strict(path, sum)

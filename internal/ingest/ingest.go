@@ -1,6 +1,6 @@
-// Package ingest owns the import of one extract file: it hashes the file,
-// skips content already imported, streams the rows from importers into one
-// store transaction, and decides (with --strict) whether row errors reject
+// Package ingest owns the import of one extract file: it opens the file
+// once, hashes it, skips content already imported, streams the rows from
+// importers into one store transaction, and decides (with --strict) whether row errors reject
 // the file. It also sorts a drop folder's files into staff and completions.
 package ingest
 
@@ -132,13 +132,29 @@ func storeErrors(errs []importers.RowError) []store.RowError {
 	return out
 }
 
+// open opens a file for its import, once: the SHA-256 that tells content
+// imported before and the rows come through the same handle.
+func (o *Options) open(path string) (*importers.Extract, string, error) {
+	x, err := importers.Open(path, importers.Options{Limits: o.Limits, RegularOnly: o.RegularOnly})
+	if err != nil {
+		return nil, "", err
+	}
+	hash, err := x.SHA256()
+	if err != nil {
+		_ = x.Close()
+		return nil, "", err
+	}
+	return x, hash, nil
+}
+
 // Staff imports one staff extract as the snapshot for its effective date.
 func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Staff}
-	hash, err := importers.FileHash(path, opt.RegularOnly)
+	x, hash, err := opt.open(path)
 	if err != nil {
 		return res, err
 	}
+	defer x.Close()
 	if prev, err := s.PriorImport(ctx, hash, store.KindStaff, filepath.Base(path)); err != nil {
 		return res, err
 	} else if prev != nil {
@@ -162,7 +178,7 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		return res, err
 	}
 	sum, err := pipe(func(emit func(compliance.Assignment) error) (importers.Summary, error) {
-		return importers.ReadStaff(path, opt.readOptions(path), emit)
+		return x.ReadStaff(opt.readOptions(path), emit)
 	}, tx.Add)
 	res.Errors = sum.Errors
 	if err == nil {
@@ -211,10 +227,11 @@ func finish(ctx context.Context, s *store.Store, tx importTx, res Result, sum im
 // count once.
 func Completions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Completions}
-	hash, err := importers.FileHash(path, opt.RegularOnly)
+	x, hash, err := opt.open(path)
 	if err != nil {
 		return res, err
 	}
+	defer x.Close()
 	prev, err := s.PriorImport(ctx, hash, store.KindCompletions, filepath.Base(path))
 	if err != nil {
 		return res, err
@@ -259,7 +276,7 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 	}
 	var rows []store.CompletionRow
 	sum, err := pipeBatches(func(emit func(importers.CompletionRow) error) (importers.Summary, error) {
-		return importers.ReadCompletions(path, ro, emit)
+		return x.ReadCompletions(ro, emit)
 	}, func(batch []importers.CompletionRow) error {
 		rows = rows[:0]
 		for _, r := range batch {
@@ -409,10 +426,11 @@ func File(ctx context.Context, s *store.Store, kind importers.Kind, path string,
 // and within the file the last such row wins.
 func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (Result, error) {
 	res := Result{File: path, Kind: importers.Exemptions}
-	hash, err := importers.FileHash(path, opt.RegularOnly)
+	x, hash, err := opt.open(path)
 	if err != nil {
 		return res, err
 	}
+	defer x.Close()
 	if prev, err := s.PriorImport(ctx, hash, store.KindExemptions, filepath.Base(path)); err != nil {
 		return res, err
 	} else if prev != nil {
@@ -424,7 +442,7 @@ func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (
 		return res, err
 	}
 	sum, err := pipe(func(emit func(importers.ExemptionRow) error) (importers.Summary, error) {
-		return importers.ReadExemptions(path, opt.readOptions(path), emit)
+		return x.ReadExemptions(opt.readOptions(path), emit)
 	}, func(r importers.ExemptionRow) error { return tx.Add(r.Exemption, r.Row) })
 	res.Errors = sum.Errors
 	if err == nil {

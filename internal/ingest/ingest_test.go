@@ -3,8 +3,10 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +130,61 @@ func TestCompletionsWithCourseRules(t *testing.T) {
 			third, err := Completions(ctx, s, path, opt)
 			if err != nil || !third.Skipped {
 				t.Errorf("a third import: skipped %v, %v", third.Skipped, err)
+			}
+		})
+	})
+}
+
+func TestImportOfAFileBeingWritten(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString("Employee Number,Course Name,Completion Date\n")
+		for i := range 5000 { // Progress is called every 4,096 rows
+			fmt.Fprintf(&b, "%d,Prevent Awareness,02/11/2023\n", 1000+i)
+		}
+		content := b.String()
+		path := filepath.Join(dir, "lms.csv")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("a file written to while it is imported is refused whole", func(t *testing.T) {
+			appended := false
+			_, err := Completions(ctx, s, path, Options{Progress: func(string, int, int64, int64) {
+				if appended {
+					return
+				}
+				appended = true
+				f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = f.WriteString("9999,Prevent Awareness,03/11/2023\n")
+				_ = f.Close()
+			}})
+			var fe *importers.FileError
+			if !appended || !errors.As(err, &fe) || !strings.Contains(err.Error(), "changed while it was being read") {
+				t.Fatalf("err = %v, want the file refused as changed", err)
+			}
+			imps, err := s.Imports(ctx)
+			if err != nil || len(imps) != 0 {
+				t.Errorf("imports %+v, %v; want none", imps, err)
+			}
+			held, err := s.CompletionsAsOf(ctx, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+			if err != nil || len(held) != 0 {
+				t.Errorf("%d completions held, %v; want none", len(held), err)
+			}
+		})
+		t.Run("once complete it imports, hashed as it was read", func(t *testing.T) {
+			if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Completions(ctx, s, path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Import.SHA256 != importers.HashOf(content) || res.Import.RowsImported != 5000 {
+				t.Errorf("import %+v; want the hash of the content and 5,000 rows", res.Import)
 			}
 		})
 	})
