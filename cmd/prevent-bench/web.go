@@ -456,7 +456,12 @@ func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad
 	started := time.Now()
 	results := measureDashboard(ctx, srv.base, srv.cmd.Process.Pid, load)
 	elapsed := time.Since(started)
-	srv.stop()
+	select {
+	case <-srv.done:
+		fmt.Fprintf(out, "prevent serve ended during the leg (%v); the end of its log:\n%s\n", srv.cmd.ProcessState, tail(srv.log, 20))
+	default:
+		srv.stop()
+	}
 
 	// A fresh server, and a person's address before anything else.
 	var person string
@@ -466,18 +471,19 @@ func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad
 		}
 	}
 	if person != "" && ctx.Err() == nil {
+		cold := pageResult{label: personPage + " cold", path: person, codes: map[int]int{}}
 		srv, err := startServe(ctx, prevent, dsn, cfg, filepath.Join(work, "serve-cold.log"), 2*time.Minute)
 		if err != nil {
-			return err
+			cold.err = err
+		} else {
+			d, code, body, err := fetch(ctx, webClient(load), srv.base+person)
+			cold.first, cold.bytes, cold.err = d, len(body), err
+			if err == nil {
+				cold.codes[code]++
+			}
+			cold.rssKB, cold.hwmKB = procMemory(srv.cmd.Process.Pid)
+			srv.stop()
 		}
-		c := webClient(load)
-		d, code, body, err := fetch(ctx, c, srv.base+person)
-		cold := pageResult{label: personPage + " cold", path: person, first: d, bytes: len(body), codes: map[int]int{}, err: err}
-		if err == nil {
-			cold.codes[code]++
-		}
-		cold.rssKB, cold.hwmKB = procMemory(srv.cmd.Process.Pid)
-		srv.stop()
 		results = append(results, cold)
 	}
 	printDashboard(out, results, load)
