@@ -133,8 +133,12 @@ bench: build bench-data
 	@if [ -n "$(BENCH_GO)" ]; then $(GO) test -run '^$$' -bench . -benchmem ./importers/ ./internal/...; fi
 
 ## bench-national: seed a throwaway PostgreSQL (initdb) with 2,000,000 people
-## and 10,000,000 completions (about 90 s), then time status and the return
-## on it. BENCH_NATIONAL="-keep" leaves the server running for profiling.
+## in 12 monthly snapshots and 10,000,000 completions (a few minutes), then
+## time status, the return (CSV, and XLSX with its trend) and the dashboard's
+## pages (prevent serve on loopback; BENCH_NATIONAL=-web=false skips them).
+## BENCH_NATIONAL="-keep" leaves the server running for profiling;
+## BENCH_NATIONAL="-seeded -pg DSN" runs again on it without seeding
+## (-cli=false: the dashboard alone).
 BENCH_NATIONAL ?=
 .PHONY: bench-national
 bench-national: build

@@ -8,7 +8,7 @@
 //	prevent-bench [-data DIR] [-scales 1,3] [-orders person,shuffled] [-prevent bin/prevent] [-config FILE]
 //	              [-as-of DATE] [-quarter Q] [-pandas python3|""] [-pg DSN|auto|""]
 //	prevent-bench bare FILE...
-//	prevent-bench national [-pg DSN|auto] [-people 2000000] [-completions 10000000]
+//	prevent-bench national [-pg DSN|auto] [-people 2000000] [-completions 10000000] [-seeded] [-cli=false] [-web=false]
 //
 // Each workload is a folder DIR/xSCALE written by `make bench-data` (one
 // staff XLSX, one completions CSV, one completions XLSX), or DIR/xSCALE-ORDER
@@ -19,7 +19,7 @@
 // over each XLSX, encoding/csv over each CSV, parsing every date cell.
 // `prevent-bench national` seeds a national-scale PostgreSQL database
 // (people and completions inserted with SQL) and times status and the
-// return on it.
+// return on it, then the dashboard's pages (`prevent serve` on loopback).
 package main
 
 import (
