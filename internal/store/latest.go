@@ -20,8 +20,13 @@ import (
 // CompletionsAsOf resolves it); completions that name nobody are left out.
 // Of two completions on the same latest day, the one imported first is
 // kept. It is held compactly: a national workforce has millions of people.
+//
+// The Latests LatestOn reads for several dates at once share their people
+// and courses: each person has a run of slots per date, the date's at its
+// own offset in the person's slots.
 type Latest struct {
 	first, width int
+	stride, at   int                       // slots per person; this date's first among them
 	people       *compliance.EmployeeIndex // employee key -> first of their slots
 	slots        []latestSlot
 	courses      []string // course names as written, shared between slots
@@ -51,7 +56,8 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 		return buf
 	}
 	start := len(buf)
-	for g, sl := range l.slots[at : int(at)+l.width] {
+	mine := l.slots[int(at)+l.at : int(at)+l.at+l.width]
+	for g, sl := range mine {
 		if sl.course == 0 {
 			continue
 		}
@@ -60,8 +66,8 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 	}
 	// Import order, as the engine would have met them: at most a slot per
 	// group, so a few to sort by insertion.
-	slots, picked := l.slots[at:int(at)+l.width], buf[start:]
-	id := func(t compliance.Training) int64 { return slots[int(t.Level)-l.first].id }
+	picked := buf[start:]
+	id := func(t compliance.Training) int64 { return mine[int(t.Level)-l.first].id }
 	for i := 1; i < len(picked); i++ {
 		for j := i; j > 0 && id(picked[j]) < id(picked[j-1]); j-- {
 			picked[j], picked[j-1] = picked[j-1], picked[j]
@@ -92,8 +98,8 @@ func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups ma
 	var picks []pick
 	l.people.All(func(emp string, first int32) {
 		for g := range l.width {
-			if l.slots[int(first)+g].course != 0 {
-				picks = append(picks, pick{emp, first + int32(g)})
+			if at := int(first) + l.at + g; l.slots[at].course != 0 {
+				picks = append(picks, pick{emp, int32(at)})
 			}
 		}
 	})
@@ -116,9 +122,25 @@ func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups ma
 // GROUP BY or window in SQL sorts every selected row, which on SQLite costs
 // several times the scan.)
 func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string]int, people int) (*Latest, error) {
-	l := &Latest{}
-	if len(groups) == 0 {
-		return l, nil
+	ls, err := s.LatestOn(ctx, []time.Time{asOf}, groups, people)
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// LatestOn is LatestFor on each of several dates, in the same order, read
+// in one pass over the completions: a completion dated on or before a date
+// is weighed for it. The email owners are worked out once for all of them.
+// It holds a slot per person, group and date, so that the dates of a
+// return's trend cost a few slots more each rather than a pass each.
+func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[string]int, people int) ([]*Latest, error) {
+	ls := make([]*Latest, len(dates))
+	for k := range ls {
+		ls[k] = &Latest{}
+	}
+	if len(groups) == 0 || len(dates) == 0 {
+		return ls, nil
 	}
 	keys := make([]string, 0, len(groups))
 	first, last := -1, 0
@@ -133,7 +155,7 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 		last = max(last, g)
 	}
 	if len(keys) == 0 {
-		return l, nil
+		return ls, nil
 	}
 	sort.Strings(keys)
 	var grp strings.Builder
@@ -148,7 +170,12 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	args = append(args, dayArg(asOf))
+	// The scan reads up to the last of the dates.
+	ends := make([]int32, len(dates))
+	for k, d := range dates {
+		ends[k] = daysSinceEpoch(d)
+	}
+	args = append(args, dayArg(slices.MaxFunc(dates, time.Time.Compare)))
 	// Only the emails of completions of these courses need an owner.
 	ownersWhere := "AND course_key IN (" + marks + ") AND completed_on <= ?"
 	ownersArgs := args[2*len(keys):]
@@ -208,10 +235,20 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 		return nil, s.wrap("read latest completions", err)
 	}
 	defer rows.Close()
-	l.first, l.width = first, last-first+1
+	// l holds every date's slots while they are filled.
+	l := &Latest{first: first, width: last - first + 1}
+	l.stride = l.width * len(dates)
 	people = max(people, 0)
 	l.people = compliance.NewEmployeeIndex(people)
-	l.slots = make([]latestSlot, 0, people*l.width)
+	l.slots = make([]latestSlot, 0, people*l.stride)
+	views := func() []*Latest {
+		for k := range ls {
+			v := *l
+			v.at = k * l.width
+			ls[k] = &v
+		}
+		return ls
+	}
 	byEmail := make(map[string]int32) // email -> first slot, for completions keyed by email
 	courses := make(map[string]int32) // course as written -> 1 + index in l.courses
 	var (
@@ -246,24 +283,28 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 		default:
 			continue
 		}
-		sl := &l.slots[int(at)+group-first]
-		if !sl.later(days, id) {
-			continue
+		c := int32(0) // the course, looked up once a slot takes it
+		for k, end := range ends {
+			sl := &l.slots[int(at)+k*l.width+group-first]
+			if days > end || !sl.later(days, id) {
+				continue
+			}
+			if c == 0 {
+				if c, ok = courses[string(course)]; !ok {
+					l.courses = append(l.courses, string(course))
+					c = int32(len(l.courses))
+					courses[string(course)] = c
+				}
+			}
+			sl.id, sl.on, sl.course = id, days, c
 		}
-		c, ok := courses[string(course)]
-		if !ok {
-			l.courses = append(l.courses, string(course))
-			c = int32(len(l.courses))
-			courses[string(course)] = c
-		}
-		sl.id, sl.on, sl.course = id, days, c
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("read latest completions", err)
 	}
 	rows.Close()
 	if len(byEmail) == 0 {
-		return l, nil
+		return views(), nil
 	}
 	own, err := owners()
 	if err != nil {
@@ -279,21 +320,21 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 			l.people.PutBytes(key, from) // the email's slots become the owner's
 			continue
 		}
-		for g := range l.width {
+		for g := range l.stride {
 			src, cur := l.slots[int(from)+g], &l.slots[int(to)+g]
 			if src.course != 0 && cur.later(src.on, src.id) {
 				*cur = src
 			}
 		}
 	}
-	return l, nil
+	return views(), nil
 }
 
-// grow adds an empty slot per group for one more person and returns the
-// first.
+// grow adds an empty slot per group and date for one more person and
+// returns the first.
 func (l *Latest) grow() int32 {
 	at := int32(len(l.slots))
-	l.slots = append(l.slots, make([]latestSlot, l.width)...)
+	l.slots = append(l.slots, make([]latestSlot, l.stride)...)
 	return at
 }
 
