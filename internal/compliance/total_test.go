@@ -1,0 +1,114 @@
+package compliance
+
+import (
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+)
+
+// wholeTotal is the total the long way: every person built, assessed and
+// aggregated.
+func wholeTotal(p *Policy, staff []Assignment, src TrainingSource, ex *Exemptions, asOf time.Time) *Summary {
+	people := p.Workforce(staff)
+	p.AssessAll(people, src, ex, asOf)
+	_, total := Aggregate(people)
+	return total
+}
+
+func TestTotalAgreesWithAggregate(t *testing.T) {
+	p := contractPolicy()
+	p.Exclude = set("Terminate*")
+	p.NewStarterDays = 60
+	p.AnnualUpdate = &AnnualUpdate{Months: 12, Levels: []Level{Level3, FaceToFace}, Courses: set("*Update*")}
+	p.Courses = append(p.Courses, CourseRule{Level: Level3, Match: set("*Level 3 Update*")})
+	emps := []string{"1", "01", "10", "9", "99", "100", "E123", "", "00", "0", "20000001", "20000002"}
+	groups := []string{"Medical and Dental", "Estates and Ancillary", "Allied Health Professionals", "Nursing and Midwifery Registered"}
+	roles := []string{"Staff", "Safeguarding Lead", "Porter"}
+	orgs := []string{"RXX Acute", "RXX Mental Health", ""}
+	statuses := []string{"Active Assignment", "Active Assignment", "Terminate Assignment"}
+	courses := []string{"Prevent Awareness", "Prevent Level 3", "WRAP", "Prevent Level 3 Update", "Fire Safety"}
+	rng := rand.New(rand.NewPCG(18, 4))
+	day := func() time.Time { return Date(2022, 1, 1).AddDate(0, 0, rng.IntN(5*365)) }
+	for round := range 500 {
+		staff := make([]Assignment, 1+rng.IntN(40))
+		for i := range staff {
+			staff[i] = Assignment{
+				EmployeeNumber: emps[rng.IntN(len(emps))], Organisation: orgs[rng.IntN(len(orgs))],
+				StaffGroup: groups[rng.IntN(len(groups))], JobRole: roles[rng.IntN(len(roles))],
+				AssignmentStatus: statuses[rng.IntN(len(statuses))], Primary: rng.IntN(3) == 0, Row: 2 + i,
+			}
+			if rng.IntN(4) > 0 { // a blank start date one time in four
+				staff[i].StartDate = day()
+			}
+		}
+		idx := p.NewTrainingIndex(0)
+		for range rng.IntN(60) {
+			idx.Add(Completion{EmployeeNumber: emps[rng.IntN(len(emps))], Course: courses[rng.IntN(len(courses))], CompletedOn: day()})
+		}
+		var list []Exemption
+		for range rng.IntN(4) {
+			e := Exemption{EmployeeNumber: emps[rng.IntN(len(emps))], Reason: "Leave", From: day()}
+			if rng.IntN(2) == 0 {
+				e.Until = e.From.AddDate(0, 0, rng.IntN(200))
+			}
+			list = append(list, e)
+		}
+		ex := NewExemptions(list)
+		shuffled := slices.Clone(staff)
+		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		b := p.NewTotal(0)
+		for i := range shuffled {
+			b.Add(&shuffled[i])
+		}
+		// By kind: the rule fields' values numbered as they first come.
+		byKind := p.NewTotal(0)
+		kinds := map[[4]string]int{}
+		for i := range shuffled {
+			a := &shuffled[i]
+			values := Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup, JobRole: a.JobRole, AssignmentStatus: a.AssignmentStatus}
+			key := [4]string{a.Organisation, a.StaffGroup, a.JobRole, a.AssignmentStatus}
+			k, ok := kinds[key]
+			if !ok {
+				k = len(kinds)
+				kinds[key] = k
+			}
+			byKind.AddKind(a.EmployeeNumber, a.StartDate, k, &values)
+		}
+		b.Done()
+		// One builder, several dates.
+		for _, asOf := range []time.Time{Date(2026, 9, 30), Date(2025, 12, 31), day()} {
+			want := wholeTotal(&p, staff, idx, ex, asOf)
+			if got := b.Total(idx, ex, asOf); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d on %s:\n got %+v\nwant %+v", round, asOf.Format(time.DateOnly), got, want)
+			}
+			if got := byKind.Total(idx, ex, asOf); !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d on %s, by kind:\n got %+v\nwant %+v", round, asOf.Format(time.DateOnly), got, want)
+			}
+		}
+	}
+}
+
+// A workforce large enough to be totalled on several cores at once gives
+// the total of one person after another.
+func TestTotalInParts(t *testing.T) {
+	staff, done := benchWorkforce(120_000)
+	p := contractPolicy()
+	idx := p.NewTrainingIndex(0)
+	for _, c := range done {
+		idx.Add(c)
+	}
+	b := p.NewTotal(0)
+	for i := range staff {
+		b.Add(&staff[i])
+	}
+	asOf := Date(2026, 9, 30)
+	want := wholeTotal(&p, staff, idx, nil, asOf)
+	if got := b.Total(idx, nil, asOf); !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	if len(want.ByStatus) < 3 {
+		t.Errorf("statuses %v: the workforce should mix them", want.ByStatus)
+	}
+}
