@@ -1,0 +1,142 @@
+package store_test
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/store"
+	"github.com/nhs-prevent/prevent/internal/store/storetest"
+)
+
+// LatestOn reads the completions once for several dates and gives, for
+// each, what LatestFor gives for it alone.
+func TestLatestOnAgreesWithLatestFor(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		importCompletions(t, s, "lms.csv",
+			byEmp("100", "Prevent Awareness", date(2021, 1, 1)),
+			byEmp("100", "Prevent Awareness", date(2026, 2, 1)), // between two dates
+			byEmp("100", "Basic Prevent", date(2026, 2, 1)),     // the same day: the first imported is kept
+			byEmp("100", "Prevent Level 3", date(2025, 12, 31)), // on a date
+			byEmp("100", "Prevent Level 3", date(2026, 12, 1)),  // after every date
+			byEmp("0200", "WRAP", date(2026, 5, 1)),
+			byEmp("200", "WRAP", date(2025, 5, 1)),
+			byEmail("Ann@NHS.net", "Prevent Level 3", date(2026, 1, 15)), // by email, later than by number on one date only
+			byEmail("ann@nhs.net", "Prevent Awareness", date(2025, 6, 1)),
+			byEmail("cy@nhs.net", "Basic Prevent", date(2026, 8, 1)), // only by email
+			byEmail("nobody@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmp("300", "Fire Safety", date(2026, 1, 1))) // in no group
+		importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", "ann@nhs.net"), person("200", "Bo", ""),
+			person("300", "Cy", "cy@nhs.net"))
+		groups := map[string]int{"prevent awareness": 1, "basic prevent": 1, "prevent level 3": 2, "wrap": 3}
+		dates := []time.Time{date(2026, 9, 30), date(2026, 6, 30), date(2026, 3, 31), date(2025, 12, 31), date(2025, 9, 30), date(2019, 1, 1)}
+		all, err := s.LatestOn(ctx, dates, groups, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		emps := []string{"100", "0100", "200", "0200", "300", "400", "nobody@nhs.net"}
+		changes := 0
+		var before []compliance.Training
+		for k, d := range dates {
+			one, err := s.LatestFor(ctx, d, groups, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []compliance.Training
+			for _, emp := range emps {
+				got = append(all[k].Training(emp, got), compliance.Training{Course: "next"})
+				want = append(one.Training(emp, want), compliance.Training{Course: "next"})
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: got %+v\nwant %+v", d.Format(time.DateOnly), got, want)
+			}
+			if k > 0 && !reflect.DeepEqual(got, before) {
+				changes++
+			}
+			before = got
+		}
+		if changes < 3 {
+			t.Errorf("the position changed between %d dates only: the test should tell the dates apart", changes)
+		}
+		if none, err := s.LatestOn(ctx, dates, nil, 0); err != nil || len(none) != len(dates) || len(none[0].Training("100", nil)) != 0 {
+			t.Errorf("no groups: %v, %v", none, err)
+		}
+	})
+}
+
+// Each assignment's kind stands for its values of the fields asked for:
+// the same values, the same kind, whatever they hold.
+func TestEachAssignmentKind(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		values := [][3]string{
+			{"Acute", "Nursing and Midwifery Registered", "Active Assignment"},
+			{"", "", ""},
+			{"3:ab", "1:", "::"},       // what looks like a key
+			{"Ménière Unit", "é", "0"}, // more bytes than characters
+			{"3:a", "b1:", "::"},       // the same text run together as another's
+		}
+		var rows []compliance.Assignment
+		for i := range 20 {
+			v := values[i*7%len(values)]
+			a := compliance.Assignment{EmployeeNumber: fmt.Sprint(1000 + i), Organisation: v[0], StaffGroup: v[1],
+				AssignmentStatus: v[2], JobRole: "Staff", Name: "Someone"}
+			if i%3 > 0 {
+				a.StartDate = date(2020, 1, 1+i)
+			}
+			rows = append(rows, a)
+		}
+		imp := importStaff(t, s, "staff.csv", date(2026, 3, 31), rows...)
+		snap, err := s.SnapshotAsOf(ctx, date(2026, 3, 31))
+		if err != nil || snap.ImportID != imp.ID {
+			t.Fatalf("snapshot %+v, %v", snap, err)
+		}
+		for _, withStart := range []bool{false, true} {
+			fields := []compliance.Field{compliance.FieldOrganisation, compliance.FieldStaffGroup, compliance.FieldAssignmentStatus}
+			if withStart {
+				fields = append(fields, store.FieldStartDate)
+			}
+			want := map[string]compliance.Assignment{}
+			if err := s.EachAssignment(ctx, snap.ID, fields, func(a *compliance.Assignment) error {
+				want[a.EmployeeNumber] = compliance.Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup,
+					AssignmentStatus: a.AssignmentStatus, StartDate: a.StartDate}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			kinds := map[int]*compliance.Assignment{}
+			byValues := map[compliance.Assignment]int{}
+			seen := 0
+			err := s.EachAssignmentKind(ctx, snap.ID, fields, func(emp string, start time.Time, kind int, a *compliance.Assignment) error {
+				seen++
+				if k, ok := kinds[kind]; ok && k != a {
+					t.Errorf("kind %d given as two assignments", kind)
+				}
+				if kind > len(kinds) {
+					t.Errorf("kind %d after %d kinds", kind, len(kinds))
+				}
+				kinds[kind] = a
+				got := *a
+				if !got.StartDate.IsZero() {
+					t.Errorf("a kind has a start date: %+v", got)
+				}
+				if k, ok := byValues[got]; ok && k != kind {
+					t.Errorf("values %+v are kinds %d and %d", got, k, kind)
+				}
+				byValues[got] = kind
+				got.StartDate = start
+				if got != want[emp] {
+					t.Errorf("%s: got %+v, want %+v", emp, got, want[emp])
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen != len(rows) || len(kinds) != len(values) {
+				t.Errorf("%d assignments of %d kinds, want %d of %d", seen, len(kinds), len(rows), len(values))
+			}
+		}
+	})
+}
