@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -26,7 +25,19 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	if by != compliance.ByOrganisation {
 		need = NeedGroups
 	}
-	pos, err := LoadFor(ctx, s, pol, q.End(), need)
+	// The trend's quarters are worked out with the quarter's own
+	// position: their completions are read in the same pass.
+	var earlier []returns.Quarter
+	if withTrend {
+		for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
+			earlier = append(earlier, pq)
+		}
+	}
+	ends := make([]time.Time, len(earlier))
+	for i, pq := range earlier {
+		ends[i] = pq.End()
+	}
+	pos, totals, err := loadWithTotals(ctx, s, pol, q.End(), need, ends)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,18 +59,10 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	if !withTrend {
 		return r, nil, nil
 	}
+	// Oldest first; up to the first quarter with no snapshot.
 	var trend []returns.TrendPoint
-	for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
-		prev, err := LoadFor(ctx, s, pol, pq.End(), 0)
-		var none *NoSnapshotError
-		if errors.As(err, &none) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		_, total := compliance.Aggregate(prev.People)
-		trend = append([]returns.TrendPoint{{Quarter: pq, Total: total}}, trend...)
+	for i, total := range totals {
+		trend = append([]returns.TrendPoint{{Quarter: earlier[i], Total: total}}, trend...)
 	}
 	return r, trend, nil
 }
