@@ -2,10 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -18,35 +17,27 @@ import (
 // its values of the other fields listed among the distinct ones seen so far
 // (0, 1, ...). a holds a kind's values (those fields only), the same
 // Assignment for every assignment of the kind, kept for the whole call, so
-// that the caller weighs each kind once. The database sends the values of
-// an assignment as one key: a national snapshot's millions of rows cost a
-// text column each, not one per field. In no particular order.
+// that the caller weighs each kind once rather than each of millions of
+// assignments, and no value is kept per assignment. In no particular order.
+// (The database sending the values as one key, a column instead of one
+// per field, cost it more than it saved here.)
 func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields []compliance.Field,
 	fn func(employeeNumber string, start time.Time, kind int, a *compliance.Assignment) error) error {
-	// Each value is written as its length in bytes, a colon and the
-	// value, so that the key reads back whatever the values hold.
-	length := "octet_length(%s)"
-	if s.dialect == SQLite {
-		length = "length(CAST(%s AS BLOB))"
+	cols := "employee_number, "
+	if slices.Contains(fields, FieldStartDate) {
+		cols += "start_date"
+	} else {
+		cols += "''"
 	}
-	var parts []string
 	var sets []func(a *compliance.Assignment, in interner, v string)
 	for _, c := range assignmentReads {
 		if c.field == "" || c.field == FieldStartDate || !slices.Contains(fields, c.field) {
 			continue
 		}
-		parts = append(parts, strings.ReplaceAll(length, "%s", c.name)+` || ':' || `+c.name)
+		cols += ", " + c.name
 		sets = append(sets, c.set)
 	}
-	key := "''"
-	if len(parts) > 0 {
-		key = strings.Join(parts, " || ")
-	}
-	start := "''"
-	if slices.Contains(fields, FieldStartDate) {
-		start = "start_date"
-	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT employee_number, `+start+`, `+key+`
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
 		FROM assignments WHERE snapshot_id = ?`), snapshotID)
 	if err != nil {
 		return s.wrap("read staff snapshot", err)
@@ -55,42 +46,37 @@ func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields
 	in := make(interner)
 	byKey := make(map[string]int)
 	var kinds []*compliance.Assignment
-	var emp, on, k string
+	var emp, on string
+	raw := make([]sql.RawBytes, len(sets))
+	dest := append(make([]any, 0, 2+len(sets)), &emp, &on)
+	for i := range raw {
+		dest = append(dest, &raw[i])
+	}
+	var key []byte
 	for rows.Next() {
-		if err := rows.Scan(&emp, &on, &k); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return s.wrap("read staff snapshot", err)
 		}
-		kind, ok := byKey[k]
+		// Each value as its length, a colon and the value: a key that
+		// two different sets of values cannot share.
+		key = key[:0]
+		for _, v := range raw {
+			key = append(strconv.AppendInt(key, int64(len(v)), 10), ':')
+			key = append(key, v...)
+		}
+		kind, ok := byKey[string(key)]
 		if !ok {
 			a := &compliance.Assignment{}
-			rest := k
-			for _, set := range sets {
-				var v string
-				if v, rest, ok = cutValue(rest); !ok {
-					return s.wrap("read staff snapshot", errors.New("malformed assignment key "+strconv.Quote(k)))
-				}
-				set(a, in, v)
+			for i, set := range sets {
+				set(a, in, string(raw[i]))
 			}
 			kind = len(kinds)
 			kinds = append(kinds, a)
-			byKey[k] = kind
+			byKey[string(key)] = kind
 		}
 		if err := fn(emp, startDate(on), kind, kinds[kind]); err != nil {
 			return err
 		}
 	}
 	return s.wrap("read staff snapshot", rows.Err())
-}
-
-// cutValue reads one "length:value" off the front of a key.
-func cutValue(key string) (value, rest string, ok bool) {
-	n, rest, ok := strings.Cut(key, ":")
-	if !ok {
-		return "", "", false
-	}
-	size, err := strconv.Atoi(n)
-	if err != nil || size < 0 || size > len(rest) {
-		return "", "", false
-	}
-	return rest[:size], rest[size:], true
 }
