@@ -21,21 +21,34 @@ import (
 // Of two completions on the same latest day, the one imported first is
 // kept. It is held compactly: a national workforce has millions of people.
 //
-// The Latests LatestOn reads for several dates at once share their people
-// and courses: each person has a run of slots per date, the date's at its
-// own offset in the person's slots.
+// The Latests LatestOn reads for several dates at once share everything
+// but their date: a person's slots hold the latest completions on or before
+// the earliest date, and the few completed after it, up to the last date,
+// are kept beside them, each date taking those on or before it.
 type Latest struct {
 	first, width int
-	stride, at   int                       // slots per person; this date's first among them
 	people       *compliance.EmployeeIndex // employee key -> first of their slots
-	slots        []latestSlot
-	courses      []string // course names as written, shared between slots
+	slots        []latestSlot              // a slot per person and group
+	courses      []string                  // course names as written, shared between slots
+	// The completions after the earliest date, by person: those of the
+	// person whose slots start at at are recent[recentAt[at/width]:
+	// recentAt[at/width+1]]. Those on or before end count for this date.
+	recent   []recentSlot
+	recentAt []int32
+	end      int32
 }
 
 type latestSlot struct {
 	id     int64 // the completion's id: the order it was imported in
 	on     int32 // days since 1 January 1900
 	course int32 // 1 + index in Latest.courses; 0 for an empty slot
+}
+
+// recentSlot is a completion after the earliest date, with its person's
+// first slot and its group (from first).
+type recentSlot struct {
+	latestSlot
+	at, group int32
 }
 
 // later reports whether a completion on day on with id id is to be kept
@@ -56,7 +69,8 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 		return buf
 	}
 	start := len(buf)
-	mine := l.slots[int(at)+l.at : int(at)+l.at+l.width]
+	var best [8]latestSlot
+	mine := l.pick(at, &best)
 	for g, sl := range mine {
 		if sl.course == 0 {
 			continue
@@ -76,6 +90,27 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 	return buf
 }
 
+// pick gives the latest completion of each group on the date for the
+// person whose slots start at at, in buf when it has room.
+func (l *Latest) pick(at int32, buf *[8]latestSlot) []latestSlot {
+	var mine []latestSlot
+	if l.width <= len(buf) {
+		mine = buf[:l.width]
+	} else {
+		mine = make([]latestSlot, l.width)
+	}
+	copy(mine, l.slots[at:int(at)+l.width])
+	if l.recentAt != nil {
+		run := int(at) / l.width
+		for _, r := range l.recent[l.recentAt[run]:l.recentAt[run+1]] {
+			if sl := &mine[r.group]; r.on <= l.end && sl.later(r.on, r.id) {
+				*sl = r.latestSlot
+			}
+		}
+	}
+	return mine
+}
+
 // dayTime is the day days after 1 January 1900, in UTC.
 func dayTime(days int32) time.Time { return time.Unix(dayEpoch.Unix()+int64(days)*86400, 0).UTC() }
 
@@ -93,20 +128,21 @@ func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups ma
 	}
 	type pick struct {
 		emp  string
-		slot int32
+		slot latestSlot
 	}
 	var picks []pick
 	l.people.All(func(emp string, first int32) {
-		for g := range l.width {
-			if at := int(first) + l.at + g; l.slots[at].course != 0 {
-				picks = append(picks, pick{emp, int32(at)})
+		var best [8]latestSlot
+		for _, sl := range l.pick(first, &best) {
+			if sl.course != 0 {
+				picks = append(picks, pick{emp, sl})
 			}
 		}
 	})
-	slices.SortFunc(picks, func(a, b pick) int { return cmp.Compare(l.slots[a.slot].id, l.slots[b.slot].id) })
+	slices.SortFunc(picks, func(a, b pick) int { return cmp.Compare(a.slot.id, b.slot.id) })
 	out := make([]compliance.Completion, len(picks))
 	for i, p := range picks {
-		sl := l.slots[p.slot]
+		sl := p.slot
 		out[i] = compliance.Completion{EmployeeNumber: p.emp, Course: l.courses[sl.course-1], CompletedOn: dayTime(sl.on)}
 	}
 	return out, nil
@@ -132,8 +168,9 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 // LatestOn is LatestFor on each of several dates, in the same order, read
 // in one pass over the completions: a completion dated on or before a date
 // is weighed for it. The email owners are worked out once for all of them.
-// It holds a slot per person, group and date, so that the dates of a
-// return's trend cost a few slots more each rather than a pass each.
+// Besides a slot per person and group, it holds only the completions dated
+// between the earliest date and the last, so that the dates of a return's
+// trend cost little more than one.
 func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[string]int, people int) ([]*Latest, error) {
 	ls := make([]*Latest, len(dates))
 	for k := range ls {
@@ -170,11 +207,13 @@ func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[stri
 	for _, k := range keys {
 		args = append(args, k)
 	}
-	// The scan reads up to the last of the dates.
+	// The scan reads up to the last of the dates; the slots take what is
+	// on or before the earliest.
 	ends := make([]int32, len(dates))
 	for k, d := range dates {
 		ends[k] = daysSinceEpoch(d)
 	}
+	earliest := slices.Min(ends)
 	args = append(args, dayArg(slices.MaxFunc(dates, time.Time.Compare)))
 	// Only the emails of completions of these courses need an owner.
 	ownersWhere := "AND course_key IN (" + marks + ") AND completed_on <= ?"
@@ -235,20 +274,15 @@ func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[stri
 		return nil, s.wrap("read latest completions", err)
 	}
 	defer rows.Close()
-	// l holds every date's slots while they are filled.
+	// l is every date's while it is filled.
 	l := &Latest{first: first, width: last - first + 1}
-	l.stride = l.width * len(dates)
 	people = max(people, 0)
 	l.people = compliance.NewEmployeeIndex(people)
-	l.slots = make([]latestSlot, 0, people*l.stride)
-	views := func() []*Latest {
-		for k := range ls {
-			v := *l
-			v.at = k * l.width
-			ls[k] = &v
-		}
-		return ls
-	}
+	// Room for a few more than the hint (leavers' completions, emails):
+	// growing copies every slot held, and room never reached costs no
+	// memory until it is written.
+	l.slots = make([]latestSlot, 0, (people+people/16+64)*l.width)
+	var recent []recentSlot
 	byEmail := make(map[string]int32) // email -> first slot, for completions keyed by email
 	courses := make(map[string]int32) // course as written -> 1 + index in l.courses
 	var (
@@ -283,58 +317,92 @@ func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[stri
 		default:
 			continue
 		}
-		c := int32(0) // the course, looked up once a slot takes it
-		for k, end := range ends {
-			sl := &l.slots[int(at)+k*l.width+group-first]
-			if days > end || !sl.later(days, id) {
-				continue
-			}
-			if c == 0 {
-				if c, ok = courses[string(course)]; !ok {
-					l.courses = append(l.courses, string(course))
-					c = int32(len(l.courses))
-					courses[string(course)] = c
-				}
-			}
+		sl := &l.slots[int(at)+group-first]
+		if days <= earliest && !sl.later(days, id) {
+			continue
+		}
+		c, ok := courses[string(course)]
+		if !ok {
+			l.courses = append(l.courses, string(course))
+			c = int32(len(l.courses))
+			courses[string(course)] = c
+		}
+		if days <= earliest {
 			sl.id, sl.on, sl.course = id, days, c
+		} else {
+			recent = append(recent, recentSlot{latestSlot{id, days, c}, at, int32(group - first)})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.wrap("read latest completions", err)
 	}
 	rows.Close()
-	if len(byEmail) == 0 {
-		return views(), nil
-	}
-	own, err := owners()
-	if err != nil {
-		return nil, err
-	}
-	for email, from := range byEmail {
-		key := employeeKey(own[email])
-		if len(key) == 0 {
-			continue // nobody holds the email
+	if len(byEmail) > 0 {
+		own, err := owners()
+		if err != nil {
+			return nil, err
 		}
-		to, ok := l.people.GetBytes(key)
-		if !ok {
-			l.people.PutBytes(key, from) // the email's slots become the owner's
-			continue
+		moved := make(map[int32]int32) // an email's first slot -> its owner's
+		for email, from := range byEmail {
+			key := employeeKey(own[email])
+			if len(key) == 0 {
+				continue // nobody holds the email
+			}
+			to, ok := l.people.GetBytes(key)
+			if !ok {
+				l.people.PutBytes(key, from) // the email's slots become the owner's
+				continue
+			}
+			for g := range l.width {
+				src, cur := l.slots[int(from)+g], &l.slots[int(to)+g]
+				if src.course != 0 && cur.later(src.on, src.id) {
+					*cur = src
+				}
+			}
+			moved[from] = to
 		}
-		for g := range l.stride {
-			src, cur := l.slots[int(from)+g], &l.slots[int(to)+g]
-			if src.course != 0 && cur.later(src.on, src.id) {
-				*cur = src
+		for i := range recent {
+			if to, ok := moved[recent[i].at]; ok {
+				recent[i].at = to
 			}
 		}
 	}
-	return views(), nil
+	l.byPerson(recent)
+	for k := range ls {
+		v := *l
+		v.end = ends[k]
+		ls[k] = &v
+	}
+	return ls, nil
 }
 
-// grow adds an empty slot per group and date for one more person and
-// returns the first.
+// byPerson holds the recent completions grouped by person.
+func (l *Latest) byPerson(recent []recentSlot) {
+	if len(recent) == 0 {
+		return
+	}
+	at := make([]int32, len(l.slots)/l.width+1)
+	for _, r := range recent {
+		at[int(r.at)/l.width+1]++
+	}
+	for i := 1; i < len(at); i++ {
+		at[i] += at[i-1]
+	}
+	l.recent = make([]recentSlot, len(recent))
+	next := slices.Clone(at[:len(at)-1])
+	for _, r := range recent {
+		run := int(r.at) / l.width
+		l.recent[next[run]] = r
+		next[run]++
+	}
+	l.recentAt = at
+}
+
+// grow adds an empty slot per group for one more person and returns the
+// first.
 func (l *Latest) grow() int32 {
 	at := int32(len(l.slots))
-	l.slots = append(l.slots, make([]latestSlot, l.stride)...)
+	l.slots = append(l.slots, make([]latestSlot, l.width)...)
 	return at
 }
 
