@@ -235,3 +235,39 @@ func trendString(trend []returns.TrendPoint) string {
 	}
 	return b.String()
 }
+
+// BenchmarkQuarterReturnTrend works out a quarter's return and its trend
+// of four earlier quarters over 20,000 people in six snapshots: together,
+// as QuarterReturn does, and each quarter loaded in full, as it did.
+func BenchmarkQuarterReturnTrend(b *testing.B) {
+	for _, dialect := range []string{store.SQLite, store.Postgres} {
+		b.Run(dialect, func(b *testing.B) {
+			dsn := storetest.SQLiteDSN(b)
+			if dialect == store.Postgres {
+				dsn = storetest.PostgresDSN(b)
+			}
+			s := storetest.Open(b, dsn)
+			trendTrust(b, s, 20_000)
+			ctx := context.Background()
+			pol := trendPolicy(true)
+			q := quarter(b, "2026-27Q3")
+			b.Run("together", func(b *testing.B) {
+				for b.Loop() {
+					if _, trend, err := QuarterReturn(ctx, s, pol, returns.Provider{}, q, 0, "", time.Time{}, true); err != nil || len(trend) != trendQuarters {
+						b.Fatalf("%d points, %v", len(trend), err)
+					}
+				}
+			})
+			b.Run("one by one", func(b *testing.B) {
+				for b.Loop() {
+					if _, _, err := QuarterReturn(ctx, s, pol, returns.Provider{}, q, 0, "", time.Time{}, false); err != nil {
+						b.Fatal(err)
+					}
+					if trend, err := trendOneByOne(ctx, s, pol, q); err != nil || len(trend) != trendQuarters {
+						b.Fatalf("%d points, %v", len(trend), err)
+					}
+				}
+			})
+		})
+	}
+}
