@@ -140,3 +140,66 @@ func TestEachAssignmentKind(t *testing.T) {
 		}
 	})
 }
+
+// An email's owner is found in the newest snapshot holding it, else in the
+// newest of the others, as CompletionsAsOf ranks them: the same whether
+// the newest snapshot holds it (first in file order) or not, in batches.
+func TestLatestEmailOwners(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		var older []compliance.Assignment
+		var done []compliance.Completion
+		for i := range 620 { // more than a batch held only by the older snapshot
+			emp := fmt.Sprint(5000 + i)
+			older = append(older, person(emp, "Old "+emp, "old"+emp+"@nhs.net"))
+			done = append(done, byEmail("old"+emp+"@nhs.net", "Prevent Awareness", date(2023, 1, 1).AddDate(0, 0, i)))
+		}
+		older = append(older, person("100", "Ann", "a@nhs.net"), person("300", "Cy", "c@nhs.net"), person("200", "Bo", "b@nhs.net"))
+		importStaff(t, s, "older.csv", date(2026, 1, 31), older...)
+		importStaff(t, s, "newest.csv", date(2026, 6, 30),
+			person("500", "Al", "a@nhs.net"),  // a@ has changed hands
+			person("201", "Bea", "b@nhs.net"), // b@ held twice: the first row's
+			person("200", "Bo", "b@nhs.net"))
+		importStaff(t, s, "oldest.csv", date(2025, 6, 30), person("900", "Cal", "c@nhs.net"))
+		done = append(done, byEmail("a@nhs.net", "Prevent Awareness", date(2025, 2, 1)),
+			byEmail("b@nhs.net", "Prevent Level 3", date(2025, 3, 1)),
+			byEmail("c@nhs.net", "WRAP", date(2025, 4, 1)),
+			byEmail("e@nhs.net", "Prevent Awareness", date(2025, 5, 1))) // nobody's
+		importCompletions(t, s, "lms.csv", done...)
+		groups := map[string]int{"prevent awareness": 1, "prevent level 3": 2, "wrap": 3}
+		got, err := s.LatestCompletions(ctx, date(2026, 9, 30), groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.CompletionsAsOf(ctx, date(2026, 9, 30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := map[string]string{} // course and day -> employee number, by the ranking over every snapshot
+		for _, c := range all {
+			if c.EmployeeNumber != "" {
+				owner[c.Course+c.CompletedOn.String()] = c.EmployeeNumber
+			}
+		}
+		if len(got) != len(owner) || len(got) != 623 {
+			t.Errorf("%d latest completions, %d owned by the ranking; want 623", len(got), len(owner))
+		}
+		for _, c := range got {
+			if want := owner[c.Course+c.CompletedOn.String()]; c.EmployeeNumber != want {
+				t.Errorf("%s on %s given to %s, want %s", c.Course, c.CompletedOn.Format(time.DateOnly), c.EmployeeNumber, want)
+			}
+		}
+		for _, w := range []struct {
+			course string
+			on     time.Time
+			emp    string
+		}{
+			{"Prevent Awareness", date(2025, 2, 1), "500"}, // a@, the newest holder
+			{"Prevent Level 3", date(2025, 3, 1), "201"},   // b@, first in file order
+			{"WRAP", date(2025, 4, 1), "300"},              // c@, the newest snapshot holding it
+		} {
+			if got := owner[w.course+w.on.String()]; got != w.emp {
+				t.Errorf("the ranking gives %s to %s, want %s", w.course, got, w.emp)
+			}
+		}
+	})
+}
