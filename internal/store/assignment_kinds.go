@@ -37,11 +37,12 @@ func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields
 		cols += ", " + c.name
 		sets = append(sets, c.set)
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
-		FROM assignments WHERE snapshot_id = ?`), snapshotID)
+	rows, end, err := s.querySnapshot(ctx, `SELECT `+cols+`
+		FROM assignments WHERE snapshot_id = ?`, snapshotID)
 	if err != nil {
 		return s.wrap("read staff snapshot", err)
 	}
+	defer end()
 	defer rows.Close()
 	in := make(interner)
 	byKey := make(map[string]int)
