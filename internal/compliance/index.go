@@ -79,6 +79,13 @@ func (x *EmployeeIndex) Get(emp string) (int32, bool) {
 	return v, ok
 }
 
+// GetValue is Get for the all-digit employee number of this value
+// written without leading zeros ("0" for 0), as EmployeeKey writes them.
+func (x *EmployeeIndex) GetValue(v uint64) (int32, bool) {
+	pos, ok := x.num[v]
+	return pos, ok
+}
+
 // GetBytes is Get for an employee number in a buffer the caller reuses.
 func (x *EmployeeIndex) GetBytes(emp []byte) (int32, bool) {
 	if k, ok := numberKey(emp); ok {

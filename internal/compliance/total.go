@@ -9,15 +9,66 @@ import (
 // TotalBuilder is Workforce, AssessAll and Aggregate's total for a caller
 // that needs only the total, such as a point of the return's trend: of
 // each person it keeps what the total is worked out from (employee number,
-// requirement, start date), not a Person, and it does not sort them. Add
-// takes the assignments in any order.
+// requirement, start date), not a Person. Add takes the assignments in any
+// order.
+//
+// The assignments of people with all-digit employee numbers, nearly
+// everyone, are gathered in a list that is then sorted by number and
+// folded, each person's assignments being side by side: looking each one
+// up in a table of millions of people as it came would be a cache miss an
+// assignment. The list holds no pointers, for the garbage collector to
+// skip, and the number only as its value.
 type TotalBuilder struct {
 	p           *Policy
 	requirement func(a *Assignment) (Level, int)
 	counted     map[string]bool // by assignment status
-	index       *EmployeeIndex  // employee number as written -> people
-	people      []totalPerson
-	kinds       []kindAnswer // by kind, for AddKind
+	kinds       []kindAnswer    // by kind, for AddKind
+	numbered    []numberedPerson
+	folded      bool           // numbered is one per person
+	index       *EmployeeIndex // other employee numbers, as written -> others
+	others      []totalPerson
+}
+
+// numberedPerson is an assignment, or once folded a person, of an
+// all-digit employee number.
+type numberedPerson struct {
+	key         uint64 // the employee number: its value, then its leading zeros (numberKey's bits turned round)
+	startSecond int64  // the start date as Unix seconds and nanoseconds, when there is one
+	startNano   int32
+	hasStart    bool
+	requirement Level
+}
+
+func numbered(k uint64, start time.Time, lvl Level) numberedPerson {
+	per := numberedPerson{key: k<<(64-zeroShift) | k>>zeroShift, requirement: lvl}
+	if !start.IsZero() {
+		per.startSecond, per.startNano, per.hasStart = start.Unix(), int32(start.Nanosecond()), true
+	}
+	return per
+}
+
+// numberKey is the key numberKey gave.
+func (per *numberedPerson) numberKey() uint64 {
+	return per.key>>(64-zeroShift) | per.key<<zeroShift
+}
+
+// value is the employee number's value: its key as EmployeeKey matches it.
+func (per *numberedPerson) value() uint64 { return per.key >> (64 - zeroShift) }
+
+func (per *numberedPerson) startDate() time.Time {
+	if !per.hasStart {
+		return time.Time{}
+	}
+	return time.Unix(per.startSecond, int64(per.startNano)).UTC()
+}
+
+// fold adds another assignment of the person.
+func (per *numberedPerson) fold(a *numberedPerson) {
+	if a.hasStart && (!per.hasStart || a.startSecond < per.startSecond ||
+		a.startSecond == per.startSecond && a.startNano < per.startNano) {
+		per.startSecond, per.startNano, per.hasStart = a.startSecond, a.startNano, true
+	}
+	per.requirement = max(per.requirement, a.requirement)
 }
 
 // kindAnswer is whether a kind of assignment counts and the level it
@@ -42,8 +93,8 @@ func (p *Policy) NewTotal(n int) *TotalBuilder {
 		p:           p,
 		requirement: p.requirementMemo(),
 		counted:     make(map[string]bool),
-		index:       NewEmployeeIndex(n),
-		people:      make([]totalPerson, 0, n),
+		index:       NewEmployeeIndex(0),
+		numbered:    make([]numberedPerson, 0, n+n/4),
 	}
 }
 
@@ -84,22 +135,90 @@ func (b *TotalBuilder) AddKind(employeeNumber string, start time.Time, kind int,
 
 // add adds a counted assignment.
 func (b *TotalBuilder) add(employeeNumber string, start time.Time, lvl Level) {
-	at, found := b.index.Get(employeeNumber)
-	if !found {
-		b.index.Put(employeeNumber, int32(len(b.people)))
-		b.people = append(b.people, totalPerson{employeeNumber: employeeNumber, startDate: start, requirement: lvl})
+	if k, ok := numberKey(employeeNumber); ok {
+		b.numbered = append(b.numbered, numbered(k, start, lvl))
 		return
 	}
-	per := &b.people[at]
-	if !start.IsZero() && (per.startDate.IsZero() || start.Before(per.startDate)) {
-		per.startDate = start
+	per := totalPerson{employeeNumber: employeeNumber, startDate: start, requirement: lvl}
+	at, found := b.index.Get(employeeNumber)
+	if !found {
+		b.index.Put(employeeNumber, int32(len(b.others)))
+		b.others = append(b.others, per)
+		return
 	}
-	per.requirement = max(per.requirement, lvl)
+	b.others[at].fold(&per)
 }
 
-// Done drops what only Add needs, once the last assignment is added.
+// fold adds another assignment of the person.
+func (per *totalPerson) fold(a *totalPerson) {
+	if !a.startDate.IsZero() && (per.startDate.IsZero() || a.startDate.Before(per.startDate)) {
+		per.startDate = a.startDate
+	}
+	per.requirement = max(per.requirement, a.requirement)
+}
+
+// Done drops what only Add needs, once the last assignment is added, and
+// gathers each person's assignments.
 func (b *TotalBuilder) Done() {
 	b.requirement, b.counted, b.index, b.kinds = nil, nil, nil, nil
+	if b.folded {
+		return
+	}
+	b.numbered = sortNumbered(b.numbered)
+	people := b.numbered[:0]
+	for i := range b.numbered {
+		if n := len(people); n > 0 && people[n-1].key == b.numbered[i].key {
+			people[n-1].fold(&b.numbered[i])
+			continue
+		}
+		people = append(people, b.numbered[i])
+	}
+	b.numbered, b.folded = people, true
+}
+
+// sortNumbered sorts by key, a byte at a time from the last (a radix
+// sort), skipping the bytes all keys share; it returns the sorted list,
+// which may be the one given.
+func sortNumbered(list []numberedPerson) []numberedPerson {
+	if len(list) < 2 {
+		return list
+	}
+	var counts [8][256]int
+	for i := range list {
+		k := list[i].key
+		for d := range counts {
+			counts[d][byte(k>>(8*d))]++
+		}
+	}
+	var spare []numberedPerson
+	for d := range counts {
+		c := &counts[d]
+		if c[byte(list[0].key>>(8*d))] == len(list) {
+			continue
+		}
+		if spare == nil {
+			spare = make([]numberedPerson, len(list))
+		}
+		at := 0
+		for v := range c {
+			at, c[v] = at+c[v], at
+		}
+		for i := range list {
+			v := byte(list[i].key >> (8 * d))
+			spare[c[v]] = list[i]
+			c[v]++
+		}
+		list, spare = spare, list
+	}
+	return list
+}
+
+// NumberedTrainingSource is a TrainingSource that also gives the training
+// of an all-digit employee number by its value (leading zeros aside, as
+// EmployeeKey matches them), which spares writing the number out.
+type NumberedTrainingSource interface {
+	TrainingSource
+	TrainingOfNumber(value uint64, buf []Training) []Training
 }
 
 // Total is the total position on the as-of date of the people added, their
@@ -108,33 +227,56 @@ func (b *TotalBuilder) Done() {
 // called again, for another date; like AssessAll it shares the people out
 // between the cores.
 func (b *TotalBuilder) Total(src TrainingSource, ex *Exemptions, asOf time.Time) *Summary {
+	b.Done()
 	asOf = Day(asOf)
 	soon := asOf.AddDate(0, 0, b.p.DueSoonDays)
-	sum := func(people []totalPerson) *Summary {
-		total := newSummary(TotalName)
-		var buf []Training
-		for i := range people {
-			tp := &people[i]
-			per := Person{EmployeeNumber: tp.employeeNumber, StartDate: tp.startDate, Requirement: tp.requirement}
-			buf = src.Training(per.EmployeeNumber, buf[:0])
-			b.p.assess(&per, buf, asOf, soon)
-			b.p.count(&per, buf, asOf, ex)
-			total.add(&per)
-		}
-		return total
+	// count adds a person to a total, buf being the caller's to reuse.
+	count := func(total *Summary, tp *totalPerson, buf []Training) []Training {
+		per := Person{EmployeeNumber: tp.employeeNumber, StartDate: tp.startDate, Requirement: tp.requirement}
+		buf = src.Training(per.EmployeeNumber, buf[:0])
+		b.p.assess(&per, buf, asOf, soon)
+		b.p.count(&per, buf, asOf, ex)
+		total.add(&per)
+		return buf
 	}
+	total := newSummary(TotalName)
+	var buf []Training
+	for i := range b.others {
+		buf = count(total, &b.others[i], buf)
+	}
+	// The numbered people's training by the number's value where src
+	// can, else by the number written out (as the exemptions want it).
+	bySource := func(per *numberedPerson, buf []Training) []Training {
+		return src.Training(numberText(per.numberKey()), buf)
+	}
+	if n, ok := src.(NumberedTrainingSource); ok {
+		bySource = func(per *numberedPerson, buf []Training) []Training { return n.TrainingOfNumber(per.value(), buf) }
+	}
+	exempt := ex.Len() > 0
+	people := b.numbered
 	const least = 50_000 // as AssessAll
-	parts := min(runtime.GOMAXPROCS(0), len(b.people)/least)
-	if parts <= 1 {
-		return sum(b.people)
-	}
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(people)/least))
 	sums := make([]*Summary, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
-		wg.Go(func() { sums[i] = sum(b.people[i*len(b.people)/parts : (i+1)*len(b.people)/parts]) })
+		wg.Go(func() {
+			sum := newSummary(TotalName)
+			var buf []Training
+			for j := i * len(people) / parts; j < (i+1)*len(people)/parts; j++ {
+				np := &people[j]
+				per := Person{StartDate: np.startDate(), Requirement: np.requirement}
+				if exempt {
+					per.EmployeeNumber = numberText(np.numberKey())
+				}
+				buf = bySource(np, buf[:0])
+				b.p.assess(&per, buf, asOf, soon)
+				b.p.count(&per, buf, asOf, ex)
+				sum.add(&per)
+			}
+			sums[i] = sum
+		})
 	}
 	wg.Wait()
-	total := newSummary(TotalName)
 	for _, s := range sums {
 		total.merge(s)
 	}

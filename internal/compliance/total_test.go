@@ -23,7 +23,8 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 	p.NewStarterDays = 60
 	p.AnnualUpdate = &AnnualUpdate{Months: 12, Levels: []Level{Level3, FaceToFace}, Courses: set("*Update*")}
 	p.Courses = append(p.Courses, CourseRule{Level: Level3, Match: set("*Level 3 Update*")})
-	emps := []string{"1", "01", "10", "9", "99", "100", "E123", "", "00", "0", "20000001", "20000002"}
+	emps := []string{"1", "01", "10", "9", "99", "100", "E123", "", "00", "0", "20000001", "20000002", "0020000001",
+		"123456789012345678", "0123456789012345678", "1234567890123456789", "256", "65536", "4294967296"}
 	groups := []string{"Medical and Dental", "Estates and Ancillary", "Allied Health Professionals", "Nursing and Midwifery Registered"}
 	roles := []string{"Staff", "Safeguarding Lead", "Porter"}
 	orgs := []string{"RXX Acute", "RXX Mental Health", ""}

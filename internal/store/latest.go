@@ -68,6 +68,24 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 	if !ok {
 		return buf
 	}
+	return l.trainingAt(at, buf)
+}
+
+// TrainingOfNumber is Training for an all-digit employee number, given
+// as its value (compliance.NumberedTrainingSource).
+func (l *Latest) TrainingOfNumber(value uint64, buf []compliance.Training) []compliance.Training {
+	if l.people == nil {
+		return buf
+	}
+	at, ok := l.people.GetValue(value)
+	if !ok {
+		return buf
+	}
+	return l.trainingAt(at, buf)
+}
+
+// trainingAt is Training for the person whose slots start at at.
+func (l *Latest) trainingAt(at int32, buf []compliance.Training) []compliance.Training {
 	start := len(buf)
 	var best [8]latestSlot
 	mine := l.pick(at, &best)
