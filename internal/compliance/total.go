@@ -2,15 +2,17 @@ package compliance
 
 import (
 	"runtime"
+	"sort"
 	"sync"
 	"time"
 )
 
-// TotalBuilder is Workforce, AssessAll and Aggregate's total for a caller
-// that needs only the total, such as a point of the return's trend: of
-// each person it keeps what the total is worked out from (employee number,
-// requirement, start date), not a Person. Add takes the assignments in any
-// order.
+// TotalBuilder is Workforce, AssessAll and AggregateBy for a caller that
+// needs only the figures, such as the quarterly return and the points of
+// its trend: of each person it keeps what the figures are worked out from
+// (employee number, requirement, start date and, with a group key, the
+// group of their main assignment), not a Person. Add takes the
+// assignments in any order.
 //
 // The assignments of people with all-digit employee numbers, nearly
 // everyone, are gathered in a list that is then sorted by number and
@@ -20,31 +22,75 @@ import (
 // skip, and the number only as its value.
 type TotalBuilder struct {
 	p           *Policy
+	by          GroupKey // "": the total only
 	requirement func(a *Assignment) (Level, int)
 	counted     map[string]bool // by assignment status
 	kinds       []kindAnswer    // by kind, for AddKind
+	groups      map[string]int32
+	names       []string // the groups' names, by number
 	numbered    []numberedPerson
 	folded      bool           // numbered is one per person
 	index       *EmployeeIndex // other employee numbers, as written -> others
-	others      []totalPerson
+	others      []otherPerson
+}
+
+// kindAnswer is whether a kind of assignment counts and the level it
+// requires.
+type kindAnswer struct {
+	seen, counted bool
+	level         Level
+}
+
+// counting is what the figures need of a person, or of one of their
+// assignments before they are folded together.
+type counting struct {
+	startSecond int64 // the start date as Unix seconds and nanoseconds, when there is one
+	startNano   int32
+	mainRow     int32 // the main assignment's row, and group (see WorkforceBuilder.Add)
+	group       int32
+	requirement int8
+	hasStart    bool
+	mainPrimary bool
+}
+
+func countingOf(start time.Time, lvl Level, row int32, primary bool, group int32) counting {
+	c := counting{requirement: int8(lvl), mainRow: row, mainPrimary: primary, group: group}
+	if !start.IsZero() {
+		c.startSecond, c.startNano, c.hasStart = start.Unix(), int32(start.Nanosecond()), true
+	}
+	return c
+}
+
+func (c *counting) startDate() time.Time {
+	if !c.hasStart {
+		return time.Time{}
+	}
+	return time.Unix(c.startSecond, int64(c.startNano)).UTC()
+}
+
+// fold adds a later-added assignment of the person, as WorkforceBuilder
+// weighs it: the earliest start date, the highest requirement, and the
+// main assignment the first primary one in file order, else the first.
+func (c *counting) fold(a *counting) {
+	if a.hasStart && (!c.hasStart || a.startSecond < c.startSecond ||
+		a.startSecond == c.startSecond && a.startNano < c.startNano) {
+		c.startSecond, c.startNano, c.hasStart = a.startSecond, a.startNano, true
+	}
+	c.requirement = max(c.requirement, a.requirement)
+	if a.mainPrimary && !c.mainPrimary || a.mainPrimary == c.mainPrimary && a.mainRow < c.mainRow {
+		c.mainRow, c.mainPrimary, c.group = a.mainRow, a.mainPrimary, a.group
+	}
 }
 
 // numberedPerson is an assignment, or once folded a person, of an
 // all-digit employee number.
 type numberedPerson struct {
-	key         uint64 // the employee number: its value, then its leading zeros (numberKey's bits turned round)
-	startSecond int64  // the start date as Unix seconds and nanoseconds, when there is one
-	startNano   int32
-	hasStart    bool
-	requirement Level
+	key uint64 // the employee number: its value, then its leading zeros (numberKey's bits turned round)
+	counting
 }
 
-func numbered(k uint64, start time.Time, lvl Level) numberedPerson {
-	per := numberedPerson{key: k<<(64-zeroShift) | k>>zeroShift, requirement: lvl}
-	if !start.IsZero() {
-		per.startSecond, per.startNano, per.hasStart = start.Unix(), int32(start.Nanosecond()), true
-	}
-	return per
+func numbered(k uint64, c counting) numberedPerson {
+	return numberedPerson{key: k<<(64-zeroShift) | k>>zeroShift, counting: c}
 }
 
 // numberKey is the key numberKey gave.
@@ -55,44 +101,25 @@ func (per *numberedPerson) numberKey() uint64 {
 // value is the employee number's value: its key as EmployeeKey matches it.
 func (per *numberedPerson) value() uint64 { return per.key >> (64 - zeroShift) }
 
-func (per *numberedPerson) startDate() time.Time {
-	if !per.hasStart {
-		return time.Time{}
-	}
-	return time.Unix(per.startSecond, int64(per.startNano)).UTC()
-}
-
-// fold adds another assignment of the person.
-func (per *numberedPerson) fold(a *numberedPerson) {
-	if a.hasStart && (!per.hasStart || a.startSecond < per.startSecond ||
-		a.startSecond == per.startSecond && a.startNano < per.startNano) {
-		per.startSecond, per.startNano, per.hasStart = a.startSecond, a.startNano, true
-	}
-	per.requirement = max(per.requirement, a.requirement)
-}
-
-// kindAnswer is whether a kind of assignment counts and the level it
-// requires.
-type kindAnswer struct {
-	seen, counted bool
-	level         Level
-}
-
-// totalPerson is what Total needs of a person: what Assess and Summary.add
-// read of a Person before the training position is set.
-type totalPerson struct {
+// otherPerson is a person whose employee number is not all digits.
+type otherPerson struct {
 	employeeNumber string
-	startDate      time.Time
-	requirement    Level
+	counting
 }
 
 // NewTotal starts a total, its tables sized for about n people.
-func (p *Policy) NewTotal(n int) *TotalBuilder {
+func (p *Policy) NewTotal(n int) *TotalBuilder { return p.NewTotalBy(n, "") }
+
+// NewTotalBy starts the figures grouped by the key (AggregateBy's), or the
+// total only when the key is "".
+func (p *Policy) NewTotalBy(n int, by GroupKey) *TotalBuilder {
 	n = max(n, 0)
 	return &TotalBuilder{
 		p:           p,
+		by:          by,
 		requirement: p.requirementMemo(),
 		counted:     make(map[string]bool),
+		groups:      make(map[string]int32),
 		index:       NewEmployeeIndex(0),
 		numbered:    make([]numberedPerson, 0, n+n/4),
 	}
@@ -100,7 +127,8 @@ func (p *Policy) NewTotal(n int) *TotalBuilder {
 
 // Add adds one assignment, as WorkforceBuilder.Add does: a person is
 // someone with a counted assignment, requiring the highest level of their
-// counted assignments, starting on the earliest start date they give.
+// counted assignments, starting on the earliest start date they give, in
+// the group of their main assignment.
 func (b *TotalBuilder) Add(a *Assignment) {
 	ok, seen := b.counted[a.AssignmentStatus]
 	if !seen {
@@ -111,14 +139,27 @@ func (b *TotalBuilder) Add(a *Assignment) {
 		return
 	}
 	lvl, _ := b.requirement(a)
-	b.add(a.EmployeeNumber, a.StartDate, lvl)
+	var group int32
+	if b.by != "" {
+		name := b.by.ofAssignment(a)
+		if name == "" {
+			name = b.by.BlankGroup()
+		}
+		var seen bool
+		if group, seen = b.groups[name]; !seen {
+			group = int32(len(b.names))
+			b.names = append(b.names, name)
+			b.groups[name] = group
+		}
+	}
+	b.add(a.EmployeeNumber, countingOf(a.StartDate, lvl, int32(a.Row), a.Primary, group))
 }
 
-// AddKind is Add for an assignment given as its employee number, start
-// date and kind: a number standing for its values of the fields the policy
-// looks at (AssignmentFields), held in values, the same for every
-// assignment of the kind (see store.EachAssignmentKind). Each kind is
-// weighed once.
+// AddKind is Add, for a total without groups, of an assignment given as
+// its employee number, start date and kind: a number standing for its
+// values of the fields the policy looks at (AssignmentFields), held in
+// values, the same for every assignment of the kind (see
+// store.EachAssignmentKind). Each kind is weighed once.
 func (b *TotalBuilder) AddKind(employeeNumber string, start time.Time, kind int, values *Assignment) {
 	if kind >= len(b.kinds) {
 		b.kinds = append(b.kinds, make([]kindAnswer, kind+1-len(b.kinds))...)
@@ -129,46 +170,39 @@ func (b *TotalBuilder) AddKind(employeeNumber string, start time.Time, kind int,
 		k.level, _ = b.p.Requirement(values)
 	}
 	if k.counted {
-		b.add(employeeNumber, start, k.level)
+		b.add(employeeNumber, countingOf(start, k.level, 0, false, 0))
 	}
 }
 
 // add adds a counted assignment.
-func (b *TotalBuilder) add(employeeNumber string, start time.Time, lvl Level) {
+func (b *TotalBuilder) add(employeeNumber string, c counting) {
 	if k, ok := numberKey(employeeNumber); ok {
-		b.numbered = append(b.numbered, numbered(k, start, lvl))
+		b.numbered = append(b.numbered, numbered(k, c))
 		return
 	}
-	per := totalPerson{employeeNumber: employeeNumber, startDate: start, requirement: lvl}
 	at, found := b.index.Get(employeeNumber)
 	if !found {
 		b.index.Put(employeeNumber, int32(len(b.others)))
-		b.others = append(b.others, per)
+		b.others = append(b.others, otherPerson{employeeNumber, c})
 		return
 	}
-	b.others[at].fold(&per)
-}
-
-// fold adds another assignment of the person.
-func (per *totalPerson) fold(a *totalPerson) {
-	if !a.startDate.IsZero() && (per.startDate.IsZero() || a.startDate.Before(per.startDate)) {
-		per.startDate = a.startDate
-	}
-	per.requirement = max(per.requirement, a.requirement)
+	b.others[at].fold(&c)
 }
 
 // Done drops what only Add needs, once the last assignment is added, and
 // gathers each person's assignments.
 func (b *TotalBuilder) Done() {
-	b.requirement, b.counted, b.index, b.kinds = nil, nil, nil, nil
+	b.requirement, b.counted, b.index, b.kinds, b.groups = nil, nil, nil, nil, nil
 	if b.folded {
 		return
 	}
+	// A stable sort: a person's assignments stay in the order added, for
+	// fold to weigh them as WorkforceBuilder does.
 	b.numbered = sortNumbered(b.numbered)
 	people := b.numbered[:0]
 	for i := range b.numbered {
 		if n := len(people); n > 0 && people[n-1].key == b.numbered[i].key {
-			people[n-1].fold(&b.numbered[i])
+			people[n-1].fold(&b.numbered[i].counting)
 			continue
 		}
 		people = append(people, b.numbered[i])
@@ -177,8 +211,8 @@ func (b *TotalBuilder) Done() {
 }
 
 // sortNumbered sorts by key, a byte at a time from the last (a radix
-// sort), skipping the bytes all keys share; it returns the sorted list,
-// which may be the one given.
+// sort, stable), skipping the bytes all keys share; it returns the sorted
+// list, which may be the one given.
 func sortNumbered(list []numberedPerson) []numberedPerson {
 	if len(list) < 2 {
 		return list
@@ -224,63 +258,101 @@ type NumberedTrainingSource interface {
 // Total is the total position on the as-of date of the people added, their
 // training from src and the exemptions in ex (nil: none): what Aggregate
 // gives as its total for the same people assessed by AssessAll. It may be
-// called again, for another date; like AssessAll it shares the people out
-// between the cores.
+// called again, for another date.
 func (b *TotalBuilder) Total(src TrainingSource, ex *Exemptions, asOf time.Time) *Summary {
+	_, total := b.figures(src, ex, asOf, false)
+	return total
+}
+
+// Figures is Total with the groups of the key the builder was started
+// with: what AggregateBy gives for the same people assessed by AssessAll.
+func (b *TotalBuilder) Figures(src TrainingSource, ex *Exemptions, asOf time.Time) (groups []*Summary, total *Summary) {
+	return b.figures(src, ex, asOf, b.by != "")
+}
+
+// figures shares the people out between the cores, as AssessAll does.
+func (b *TotalBuilder) figures(src TrainingSource, ex *Exemptions, asOf time.Time, grouped bool) ([]*Summary, *Summary) {
 	b.Done()
 	asOf = Day(asOf)
 	soon := asOf.AddDate(0, 0, b.p.DueSoonDays)
-	// count adds a person to a total, buf being the caller's to reuse.
-	count := func(total *Summary, tp *totalPerson, buf []Training) []Training {
-		per := Person{EmployeeNumber: tp.employeeNumber, StartDate: tp.startDate, Requirement: tp.requirement}
-		buf = src.Training(per.EmployeeNumber, buf[:0])
-		b.p.assess(&per, buf, asOf, soon)
-		b.p.count(&per, buf, asOf, ex)
-		total.add(&per)
-		return buf
-	}
-	total := newSummary(TotalName)
-	var buf []Training
-	for i := range b.others {
-		buf = count(total, &b.others[i], buf)
-	}
 	// The numbered people's training by the number's value where src
 	// can, else by the number written out (as the exemptions want it).
-	bySource := func(per *numberedPerson, buf []Training) []Training {
+	training := func(per *numberedPerson, buf []Training) []Training {
 		return src.Training(numberText(per.numberKey()), buf)
 	}
 	if n, ok := src.(NumberedTrainingSource); ok {
-		bySource = func(per *numberedPerson, buf []Training) []Training { return n.TrainingOfNumber(per.value(), buf) }
+		training = func(per *numberedPerson, buf []Training) []Training { return n.TrainingOfNumber(per.value(), buf) }
 	}
 	exempt := ex.Len() > 0
+	type sums struct {
+		total  *Summary
+		groups []*Summary // by group number, nil for none placed yet
+	}
+	place := func(s *sums, per *Person, c *counting) {
+		s.total.add(per)
+		if grouped {
+			g := s.groups[c.group]
+			if g == nil {
+				g = newSummary(b.names[c.group])
+				s.groups[c.group] = g
+			}
+			g.add(per)
+		}
+	}
+	newSums := func() *sums { return &sums{total: newSummary(TotalName), groups: make([]*Summary, len(b.names))} }
+	all := newSums()
+	var buf []Training
+	for i := range b.others {
+		o := &b.others[i]
+		per := Person{EmployeeNumber: o.employeeNumber, StartDate: o.startDate(), Requirement: Level(o.requirement)}
+		buf = src.Training(per.EmployeeNumber, buf[:0])
+		b.p.assess(&per, buf, asOf, soon)
+		b.p.count(&per, buf, asOf, ex)
+		place(all, &per, &o.counting)
+	}
 	people := b.numbered
 	const least = 50_000 // as AssessAll
-	parts := max(1, min(runtime.GOMAXPROCS(0), len(people)/least))
-	sums := make([]*Summary, parts)
+	parts := make([]*sums, max(1, min(runtime.GOMAXPROCS(0), len(people)/least)))
 	var wg sync.WaitGroup
 	for i := range parts {
 		wg.Go(func() {
-			sum := newSummary(TotalName)
+			s := newSums()
 			var buf []Training
-			for j := i * len(people) / parts; j < (i+1)*len(people)/parts; j++ {
+			for j := i * len(people) / len(parts); j < (i+1)*len(people)/len(parts); j++ {
 				np := &people[j]
-				per := Person{StartDate: np.startDate(), Requirement: np.requirement}
+				per := Person{StartDate: np.startDate(), Requirement: Level(np.requirement)}
 				if exempt {
 					per.EmployeeNumber = numberText(np.numberKey())
 				}
-				buf = bySource(np, buf[:0])
+				buf = training(np, buf[:0])
 				b.p.assess(&per, buf, asOf, soon)
 				b.p.count(&per, buf, asOf, ex)
-				sum.add(&per)
+				place(s, &per, &np.counting)
 			}
-			sums[i] = sum
+			parts[i] = s
 		})
 	}
 	wg.Wait()
-	for _, s := range sums {
-		total.merge(s)
+	for _, s := range parts {
+		all.total.merge(s.total)
+		for g, sum := range s.groups {
+			if sum == nil {
+				continue
+			}
+			if all.groups[g] == nil {
+				all.groups[g] = newSummary(b.names[g])
+			}
+			all.groups[g].merge(sum)
+		}
 	}
-	return total
+	var groups []*Summary
+	for _, g := range all.groups {
+		if g != nil {
+			groups = append(groups, g)
+		}
+	}
+	sort.Slice(groups, func(i, j int) bool { return groups[i].Organisation < groups[j].Organisation })
+	return groups, all.total
 }
 
 // merge adds another summary's counts to s.
@@ -303,4 +375,20 @@ func (s *Summary) merge(o *Summary) {
 		s.UpdateDue[l] += n
 	}
 	s.AllUpdateDue += o.AllUpdateDue
+}
+
+// ofAssignment is Of for the person whose main assignment a is.
+func (k GroupKey) ofAssignment(a *Assignment) string {
+	switch k {
+	case ByOrganisation:
+		return a.Organisation
+	case ByStaffGroup:
+		return a.StaffGroup
+	case ByManager:
+		return a.ManagerEmail
+	}
+	if i := k.orgLevel(); i >= 0 {
+		return a.OrgLevels[i]
+	}
+	return ""
 }

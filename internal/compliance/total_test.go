@@ -1,6 +1,7 @@
 package compliance
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -11,10 +12,15 @@ import (
 // wholeTotal is the total the long way: every person built, assessed and
 // aggregated.
 func wholeTotal(p *Policy, staff []Assignment, src TrainingSource, ex *Exemptions, asOf time.Time) *Summary {
+	_, total := wholeFigures(p, staff, src, ex, asOf, ByOrganisation)
+	return total
+}
+
+// wholeFigures is wholeTotal with the groups by the key.
+func wholeFigures(p *Policy, staff []Assignment, src TrainingSource, ex *Exemptions, asOf time.Time, by GroupKey) ([]*Summary, *Summary) {
 	people := p.Workforce(staff)
 	p.AssessAll(people, src, ex, asOf)
-	_, total := Aggregate(people)
-	return total
+	return AggregateBy(people, by)
 }
 
 func TestTotalAgreesWithAggregate(t *testing.T) {
@@ -38,8 +44,10 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 			staff[i] = Assignment{
 				EmployeeNumber: emps[rng.IntN(len(emps))], Organisation: orgs[rng.IntN(len(orgs))],
 				StaffGroup: groups[rng.IntN(len(groups))], JobRole: roles[rng.IntN(len(roles))],
-				AssignmentStatus: statuses[rng.IntN(len(statuses))], Primary: rng.IntN(3) == 0, Row: 2 + i,
+				AssignmentStatus: statuses[rng.IntN(len(statuses))], Primary: rng.IntN(3) == 0, Row: 2 + rng.IntN(len(staff)+1),
+				ManagerEmail: []string{"", "boss@nhs.net", "chief@nhs.net"}[rng.IntN(3)], // rows may repeat: the first added wins
 			}
+			staff[i].OrgLevels[1] = []string{"", "Medicine", "Surgery", "(blank)"}[rng.IntN(4)]
 			if rng.IntN(4) > 0 { // a blank start date one time in four
 				staff[i].StartDate = day()
 			}
@@ -78,8 +86,23 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 			byKind.AddKind(a.EmployeeNumber, a.StartDate, k, &values)
 		}
 		b.Done()
+		keys := []GroupKey{ByOrganisation, ByStaffGroup, ByManager, OrgLevelKey(3), "unknown"}
+		byKey := make([]*TotalBuilder, len(keys))
+		for k, key := range keys {
+			byKey[k] = p.NewTotalBy(0, key)
+			for i := range shuffled {
+				byKey[k].Add(&shuffled[i])
+			}
+		}
 		// One builder, several dates.
 		for _, asOf := range []time.Time{Date(2026, 9, 30), Date(2025, 12, 31), day()} {
+			for k, key := range keys {
+				// As the builder met them: of two assignments with the same row, the first added is first.
+				wantGroups, wantTotal := wholeFigures(&p, shuffled, idx, ex, asOf, key)
+				if groups, total := byKey[k].Figures(idx, ex, asOf); !reflect.DeepEqual(groups, wantGroups) || !reflect.DeepEqual(total, wantTotal) {
+					t.Fatalf("round %d on %s by %s:\n got %s\nwant %s", round, asOf.Format(time.DateOnly), key, figuresString(groups, total), figuresString(wantGroups, wantTotal))
+				}
+			}
 			want := wholeTotal(&p, staff, idx, ex, asOf)
 			if got := b.Total(idx, ex, asOf); !reflect.DeepEqual(got, want) {
 				t.Fatalf("round %d on %s:\n got %+v\nwant %+v", round, asOf.Format(time.DateOnly), got, want)
@@ -89,6 +112,14 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 			}
 		}
 	}
+}
+
+func figuresString(groups []*Summary, total *Summary) string {
+	s := ""
+	for _, g := range append(groups, total) {
+		s += fmt.Sprintf("\n  %s: %d %+v %v", g.Organisation, g.Headcount, g.All, g.ByStatus)
+	}
+	return s
 }
 
 // A workforce large enough to be totalled on several cores at once gives
@@ -111,5 +142,16 @@ func TestTotalInParts(t *testing.T) {
 	}
 	if len(want.ByStatus) < 3 {
 		t.Errorf("statuses %v: the workforce should mix them", want.ByStatus)
+	}
+	byOrg := p.NewTotalBy(0, ByStaffGroup)
+	for i := range staff {
+		byOrg.Add(&staff[i])
+	}
+	wantGroups, wantTotal := wholeFigures(&p, staff, idx, nil, asOf, ByStaffGroup)
+	if groups, total := byOrg.Figures(idx, nil, asOf); !reflect.DeepEqual(groups, wantGroups) || !reflect.DeepEqual(total, wantTotal) {
+		t.Fatalf("by staff group: got %s\nwant %s", figuresString(groups, total), figuresString(wantGroups, wantTotal))
+	}
+	if len(wantGroups) < 2 {
+		t.Errorf("%d staff groups: the workforce should have several", len(wantGroups))
 	}
 }

@@ -103,30 +103,17 @@ func (n Need) fields(pol *compliance.Policy, exemptions bool) []compliance.Field
 // LoadFor is Load reading of each person only what is needed (the
 // particulars not needed are left empty).
 func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, need Need) (*Position, error) {
-	pos, _, err := loadWithTotals(ctx, s, pol, asOf, need, nil)
-	return pos, err
-}
-
-// loadWithTotals is LoadFor, and the total position (compliance.Aggregate's
-// total) on each of the earlier dates up to the first with no snapshot in
-// force, worked out together: the completions are read once for every
-// date, and of each earlier snapshot only what a total needs.
-func loadWithTotals(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, need Need, earlier []time.Time) (*Position, []*compliance.Summary, error) {
 	asOf = compliance.Day(asOf)
 	snap, err := s.SnapshotAsOf(ctx, asOf)
 	if errors.Is(err, store.ErrNoSnapshot) {
-		return nil, nil, &NoSnapshotError{AsOf: asOf}
+		return nil, &NoSnapshotError{AsOf: asOf}
 	}
 	if err != nil {
-		return nil, nil, err
-	}
-	points, err := findTotalPoints(ctx, s, earlier)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	keys, err := s.CourseKeys(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	levels := make(map[string]int)
 	for _, k := range keys {
@@ -136,12 +123,12 @@ func loadWithTotals(ctx context.Context, s *store.Store, pol compliance.Policy, 
 	}
 	ex, err := s.ExemptionsAsOf(ctx, asOf)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	anyEx := ex.Len() > 0
 	if !anyEx {
 		if anyEx, err = s.HasExemptions(ctx); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	// What pol.Evaluate does, with people built as the assignments
@@ -160,26 +147,15 @@ func loadWithTotals(ctx context.Context, s *store.Store, pol compliance.Policy, 
 		}
 		staffDone <- err
 	}()
-	// The earlier snapshots, one after the other, on a third goroutine.
-	pointsDone := make(chan error, 1)
-	go func() { pointsDone <- points.read(ctx, s, &pol) }()
-	dates := append([]time.Time{asOf}, points.dates()...)
-	latest, err := s.LatestOn(ctx, dates, levels, snap.People)
+	latest, err := s.LatestFor(ctx, asOf, levels, snap.People)
 	if staffErr := <-staffDone; err == nil {
 		err = staffErr
 	}
-	if pointsErr := <-pointsDone; err == nil {
-		err = pointsErr
-	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	pol.AssessAll(people, latest[0], ex, asOf)
-	totals, err := points.totals(ctx, s, latest[1:])
-	if err != nil {
-		return nil, nil, err
-	}
-	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol, Exemptions: anyEx}, totals, nil
+	pol.AssessAll(people, latest, ex, asOf)
+	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol, Exemptions: anyEx}, nil
 }
 
 // Filter selects people for the status listing.

@@ -21,12 +21,8 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	if by == "" {
 		by = compliance.ByOrganisation
 	}
-	var need Need
-	if by != compliance.ByOrganisation {
-		need = NeedGroups
-	}
-	// The trend's quarters are worked out with the quarter's own
-	// position: their completions are read in the same pass.
+	// The trend's quarters are worked out with the quarter's own figures:
+	// their completions are read in the same pass.
 	var earlier []returns.Quarter
 	if withTrend {
 		for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
@@ -37,19 +33,19 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	for i, pq := range earlier {
 		ends[i] = pq.End()
 	}
-	pos, totals, err := loadWithTotals(ctx, s, pol, q.End(), need, ends)
+	f, err := loadReturnFigures(ctx, s, pol, q.End(), by, ends)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := returns.BuildBy(q, p, pos.People, pol.Threshold, by)
+	r := returns.BuildFrom(q, p, f.groups, f.total, pol.Threshold)
 	r.SuppressBelow = suppressBelow
-	r.SnapshotDate, r.SnapshotFile = pos.Snapshot.EffectiveDate, pos.Snapshot.FileName
+	r.SnapshotDate, r.SnapshotFile = f.snap.EffectiveDate, f.snap.FileName
 	r.GeneratedAt = now
 	imports, err := s.Imports(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	r.Sources = append(r.Sources, pos.Snapshot.FileName)
+	r.Sources = append(r.Sources, f.snap.FileName)
 	for i := len(imports) - 1; i >= 0; i-- { // oldest first
 		imp := imports[i]
 		if imp.Kind == store.KindCompletions {
@@ -61,7 +57,7 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	}
 	// Oldest first; up to the first quarter with no snapshot.
 	var trend []returns.TrendPoint
-	for i, total := range totals {
+	for i, total := range f.trend {
 		trend = append([]returns.TrendPoint{{Quarter: earlier[i], Total: total}}, trend...)
 	}
 	return r, trend, nil

@@ -10,8 +10,110 @@ import (
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
-// totalPoint is an earlier date of which loadWithTotals works out only the
-// total position, such as a quarter of the return's trend.
+// returnFigures are what a quarter's return and its trend are made of.
+type returnFigures struct {
+	snap   store.Snapshot // in force on the quarter's last day
+	groups []*compliance.Summary
+	total  *compliance.Summary
+	trend  []*compliance.Summary // on each earlier date, up to the first with no snapshot in force
+}
+
+// loadReturnFigures gives what LoadFor, then compliance.AggregateBy by the
+// key, give on asOf, and Aggregate's total on each of the earlier dates up
+// to the first with no snapshot in force, worked out together and without
+// building anyone's Person: the completions are read once for every date,
+// the email owners worked out once, and of each earlier snapshot only what
+// a total needs.
+func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, by compliance.GroupKey, earlier []time.Time) (*returnFigures, error) {
+	asOf = compliance.Day(asOf)
+	snap, err := s.SnapshotAsOf(ctx, asOf)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return nil, &NoSnapshotError{AsOf: asOf}
+	}
+	if err != nil {
+		return nil, err
+	}
+	points, err := findTotalPoints(ctx, s, earlier)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.CourseKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	levels := make(map[string]int)
+	for _, k := range keys {
+		if g := pol.CourseGroup(k); g != 0 {
+			levels[k] = g
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The quarter's snapshot on one goroutine, the earlier ones one after
+	// the other on another, while the completions stream in on this one.
+	own := pol.NewTotalBy(snap.People, by)
+	ownDone := make(chan error, 1)
+	go func() {
+		fields := append(totalFields(&pol), compliance.FieldOrganisation)
+		if by != compliance.ByOrganisation {
+			fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
+		}
+		err := s.EachAssignment(ctx, snap.ID, fields, func(a *compliance.Assignment) error {
+			own.Add(a)
+			return nil
+		})
+		if err == nil {
+			own.Done()
+		} else {
+			cancel()
+		}
+		ownDone <- err
+	}()
+	pointsDone := make(chan error, 1)
+	go func() {
+		err := points.read(ctx, s, &pol, snap.ID, own)
+		if err != nil {
+			cancel()
+		}
+		pointsDone <- err
+	}()
+	latest, err := s.LatestOn(ctx, append([]time.Time{asOf}, points.dates()...), levels, snap.People)
+	if err != nil {
+		cancel()
+	}
+	if err := firstError(err, <-ownDone, <-pointsDone); err != nil {
+		return nil, err
+	}
+	ex, err := s.ExemptionsAsOf(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	f := &returnFigures{snap: snap}
+	f.groups, f.total = own.Figures(latest[0], ex, asOf)
+	if f.trend, err = points.totals(ctx, s, latest[1:]); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// firstError is the first of errs that is not nil, one that did not come
+// of another's cancelling the rest first.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// totalPoint is an earlier date of which loadReturnFigures works out only
+// the total, such as a quarter of the return's trend.
 type totalPoint struct {
 	asOf  time.Time
 	snap  store.Snapshot
@@ -56,10 +158,11 @@ func totalFields(pol *compliance.Policy) []compliance.Field {
 	return fields
 }
 
-// read reads the points' snapshots, each once, one after the other.
-func (ps totalPoints) read(ctx context.Context, s *store.Store, pol *compliance.Policy) error {
+// read reads the points' snapshots, each once, one after the other; the
+// points on snapshot own (being read already) take its builder.
+func (ps totalPoints) read(ctx context.Context, s *store.Store, pol *compliance.Policy, own int64, ownStaff *compliance.TotalBuilder) error {
 	fields := totalFields(pol)
-	read := map[int64]*compliance.TotalBuilder{}
+	read := map[int64]*compliance.TotalBuilder{own: ownStaff}
 	for _, p := range ps {
 		if b, ok := read[p.snap.ID]; ok {
 			p.staff = b

@@ -53,7 +53,9 @@ func trendTrust(t testing.TB, s *store.Store, people int) {
 			}
 			a := compliance.Assignment{EmployeeNumber: emp(i), Name: fmt.Sprint("Person ", i), Organisation: orgs[i%len(orgs)],
 				StaffGroup: groups[(i/3)%len(groups)], JobRole: roles[rng.IntN(len(roles))], Email: email(i),
-				AssignmentStatus: "Active Assignment", Primary: true, Row: row}
+				AssignmentStatus: "Active Assignment", Primary: rng.IntN(4) > 0, Row: row,
+				ManagerEmail: fmt.Sprintf("manager%d@nhs.net", i%7)}
+			a.OrgLevels[2] = []string{"", "Ward 1", "Ward 2"}[i%3]
 			switch rng.IntN(5) {
 			case 0: // no start date
 			case 1: // started just before the snapshot: a new starter if untrained
@@ -66,8 +68,9 @@ func trendTrust(t testing.TB, s *store.Store, people int) {
 			}
 			row++
 			if rng.IntN(4) == 0 { // a second assignment, ending or not
-				a.Primary, a.Row, a.JobRole = false, row, roles[rng.IntN(len(roles))]
-				a.StaffGroup = groups[rng.IntN(len(groups))]
+				a.Primary, a.Row, a.JobRole = rng.IntN(3) == 0, row, roles[rng.IntN(len(roles))]
+				a.StaffGroup, a.Organisation = groups[rng.IntN(len(groups))], orgs[rng.IntN(len(orgs))]
+				a.ManagerEmail, a.OrgLevels[2] = "", "Ward 3"
 				if rng.IntN(2) == 0 {
 					a.AssignmentStatus = "Terminate Assignment"
 				}
@@ -200,6 +203,24 @@ func TestTrendAgreesWithLoadingEachQuarter(t *testing.T) {
 				if !reflect.DeepEqual(r, plain) {
 					t.Errorf("counting %v, %s: the return with its trend differs from the one without", counting, q)
 				}
+				// Its rows are those of the quarter's whole position, by each key.
+				pos, err := LoadFor(ctx, s, pol, q.End(), NeedAll)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, by := range []compliance.GroupKey{compliance.ByOrganisation, compliance.OrgLevelKey(4), compliance.ByStaffGroup, compliance.ByManager} {
+					r, _, err := QuarterReturn(ctx, s, pol, returns.Provider{}, q, 0, by, now, false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := returns.BuildBy(q, returns.Provider{}, pos.People, pol.Threshold, by)
+					if !reflect.DeepEqual(r.Rows, want.Rows) || !reflect.DeepEqual(r.Total, want.Total) {
+						t.Errorf("counting %v, %s by %s:\n got %s\nwant %s", counting, q, by, rowsString(r), rowsString(want))
+					}
+					if r.SnapshotDate != pos.Snapshot.EffectiveDate || r.SnapshotFile != pos.Snapshot.FileName {
+						t.Errorf("%s: snapshot %s %s, want %s", q, r.SnapshotDate, r.SnapshotFile, pos.Snapshot.FileName)
+					}
+				}
 				longest = max(longest, len(trend))
 				for _, p := range trend {
 					for st := range p.Total.ByStatus {
@@ -225,6 +246,14 @@ func quarter(t testing.TB, s string) returns.Quarter {
 		t.Fatal(err)
 	}
 	return q
+}
+
+func rowsString(r *returns.Return) string {
+	var b strings.Builder
+	for _, s := range append(append([]*compliance.Summary{}, r.Rows...), r.Total) {
+		fmt.Fprintf(&b, "\n  %s: headcount %d all %+v by status %v", s.Organisation, s.Headcount, s.All, s.ByStatus)
+	}
+	return b.String()
 }
 
 func trendString(trend []returns.TrendPoint) string {
