@@ -77,7 +77,7 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 		}
 		pointsDone <- err
 	}()
-	latest, err := s.LatestOn(ctx, append([]time.Time{asOf}, points.dates()...), levels, snap.People)
+	latest, err := s.LatestDaysOn(ctx, append([]time.Time{asOf}, points.dates()...), levels, snap.People)
 	if err != nil {
 		cancel()
 	}

@@ -190,6 +190,18 @@ func (s *Store) LatestFor(ctx context.Context, asOf time.Time, groups map[string
 // between the earliest date and the last, so that the dates of a return's
 // trend cost little more than one.
 func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[string]int, people int) ([]*Latest, error) {
+	return s.latestOn(ctx, dates, groups, people, true)
+}
+
+// LatestDaysOn is LatestOn for a caller that needs of each completion its
+// day and group but not its course: the completions' course names are not
+// read, and Training gives each Course as "". A figure counts people, and
+// a national history's course names are a string a row to decode.
+func (s *Store) LatestDaysOn(ctx context.Context, dates []time.Time, groups map[string]int, people int) ([]*Latest, error) {
+	return s.latestOn(ctx, dates, groups, people, false)
+}
+
+func (s *Store) latestOn(ctx context.Context, dates []time.Time, groups map[string]int, people int, courseNames bool) ([]*Latest, error) {
 	ls := make([]*Latest, len(dates))
 	for k := range ls {
 		ls[k] = &Latest{}
@@ -284,7 +296,11 @@ func (s *Store) LatestOn(ctx context.Context, dates []time.Time, groups map[stri
 	if s.dialect == Postgres {
 		onExpr = "c.completed_on - DATE '1900-01-01'"
 	}
-	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, c.course, ` + onExpr + `
+	courseExpr := "c.course"
+	if !courseNames {
+		courseExpr = "''"
+	}
+	q := `SELECT c.employee_number, c.email_key, ` + grp.String() + `, c.id, ` + courseExpr + `, ` + onExpr + `
 		FROM completions c ` + notIndexed + `
 		WHERE c.course_key IN (` + marks + `) AND c.completed_on <= ?`
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)

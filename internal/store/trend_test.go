@@ -36,6 +36,10 @@ func TestLatestOnAgreesWithLatestFor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		days, err := s.LatestDaysOn(ctx, dates, groups, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
 		emps := []string{"100", "0100", "200", "0200", "300", "400", "nobody@nhs.net"}
 		changes := 0
 		var before []compliance.Training
@@ -51,6 +55,19 @@ func TestLatestOnAgreesWithLatestFor(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: got %+v\nwant %+v", d.Format(time.DateOnly), got, want)
+			}
+			// LatestDaysOn: the same but for the course names.
+			var gotDays []compliance.Training
+			for _, emp := range emps {
+				gotDays = append(days[k].Training(emp, gotDays), compliance.Training{Course: "next"})
+			}
+			for i := range want {
+				if want[i].Course != "next" {
+					want[i].Course = ""
+				}
+			}
+			if !reflect.DeepEqual(gotDays, want) {
+				t.Errorf("%s, days only: got %+v\nwant %+v", d.Format(time.DateOnly), gotDays, want)
 			}
 			if k > 0 && !reflect.DeepEqual(got, before) {
 				changes++
