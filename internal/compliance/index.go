@@ -79,13 +79,6 @@ func (x *EmployeeIndex) Get(emp string) (int32, bool) {
 	return v, ok
 }
 
-// GetValue is Get for the all-digit employee number of this value
-// written without leading zeros ("0" for 0), as EmployeeKey writes them.
-func (x *EmployeeIndex) GetValue(v uint64) (int32, bool) {
-	pos, ok := x.num[v]
-	return pos, ok
-}
-
 // GetBytes is Get for an employee number in a buffer the caller reuses.
 func (x *EmployeeIndex) GetBytes(emp []byte) (int32, bool) {
 	if k, ok := numberKey(emp); ok {
@@ -115,6 +108,17 @@ func (x *EmployeeIndex) PutBytes(emp []byte, pos int32) {
 		return
 	}
 	x.Put(string(emp), pos)
+}
+
+// EachNumber calls fn with each all-digit employee number held that is
+// written without leading zeros ("0" for 0), as EmployeeKey writes them,
+// given as its value, and its position, in no particular order.
+func (x *EmployeeIndex) EachNumber(fn func(value uint64, pos int32)) {
+	for k, v := range x.num {
+		if k>>zeroShift == 0 {
+			fn(k, v)
+		}
+	}
 }
 
 // Len is how many employee numbers the index holds.

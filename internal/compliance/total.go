@@ -248,11 +248,14 @@ func sortNumbered(list []numberedPerson) []numberedPerson {
 }
 
 // NumberedTrainingSource is a TrainingSource that also gives the training
-// of an all-digit employee number by its value (leading zeros aside, as
-// EmployeeKey matches them), which spares writing the number out.
+// of all-digit employee numbers by their value (leading zeros aside, as
+// EmployeeKey matches them), asked for in order of value: NumberCursor
+// gives a function that takes values in increasing order, none less than
+// from, for one goroutine. A total asks for millions of people in that
+// order.
 type NumberedTrainingSource interface {
 	TrainingSource
-	TrainingOfNumber(value uint64, buf []Training) []Training
+	NumberCursor(from uint64) func(value uint64, buf []Training) []Training
 }
 
 // Total is the total position on the as-of date of the people added, their
@@ -275,13 +278,11 @@ func (b *TotalBuilder) figures(src TrainingSource, ex *Exemptions, asOf time.Tim
 	b.Done()
 	asOf = Day(asOf)
 	soon := asOf.AddDate(0, 0, b.p.DueSoonDays)
-	// The numbered people's training by the number's value where src
-	// can, else by the number written out (as the exemptions want it).
-	training := func(per *numberedPerson, buf []Training) []Training {
-		return src.Training(numberText(per.numberKey()), buf)
-	}
+	// The numbered people's training in order of the number's value where
+	// src can, else by the number written out (as the exemptions want it).
+	cursor := func(from uint64) func(value uint64, buf []Training) []Training { return nil }
 	if n, ok := src.(NumberedTrainingSource); ok {
-		training = func(per *numberedPerson, buf []Training) []Training { return n.TrainingOfNumber(per.value(), buf) }
+		cursor = n.NumberCursor
 	}
 	exempt := ex.Len() > 0
 	type sums struct {
@@ -318,13 +319,23 @@ func (b *TotalBuilder) figures(src TrainingSource, ex *Exemptions, asOf time.Tim
 		wg.Go(func() {
 			s := newSums()
 			var buf []Training
-			for j := i * len(people) / len(parts); j < (i+1)*len(people)/len(parts); j++ {
+			from, to := i*len(people)/len(parts), (i+1)*len(people)/len(parts)
+			if from == to {
+				parts[i] = s
+				return
+			}
+			training := cursor(people[from].value())
+			for j := from; j < to; j++ {
 				np := &people[j]
 				per := Person{StartDate: np.startDate(), Requirement: Level(np.requirement)}
-				if exempt {
+				if exempt || training == nil {
 					per.EmployeeNumber = numberText(np.numberKey())
 				}
-				buf = training(np, buf[:0])
+				if training != nil {
+					buf = training(np.value(), buf[:0])
+				} else {
+					buf = src.Training(per.EmployeeNumber, buf[:0])
+				}
 				b.p.assess(&per, buf, asOf, soon)
 				b.p.count(&per, buf, asOf, ex)
 				place(s, &per, &np.counting)

@@ -36,6 +36,7 @@ type Latest struct {
 	recent   []recentSlot
 	recentAt []int32
 	end      int32
+	order    *numberOrder // shared by the dates read together
 }
 
 type latestSlot struct {
@@ -71,24 +72,26 @@ func (l *Latest) Training(employeeNumber string, buf []compliance.Training) []co
 	return l.trainingAt(at, buf)
 }
 
-// TrainingOfNumber is Training for an all-digit employee number, given
-// as its value (compliance.NumberedTrainingSource).
-func (l *Latest) TrainingOfNumber(value uint64, buf []compliance.Training) []compliance.Training {
-	if l.people == nil {
-		return buf
-	}
-	at, ok := l.people.GetValue(value)
-	if !ok {
-		return buf
-	}
-	return l.trainingAt(at, buf)
-}
-
 // trainingAt is Training for the person whose slots start at at.
 func (l *Latest) trainingAt(at int32, buf []compliance.Training) []compliance.Training {
+	return l.training(l.slots[at:int(at)+l.width], l.recentOf(at), buf)
+}
+
+// recentOf is the recent completions of the person whose slots start at
+// at.
+func (l *Latest) recentOf(at int32) []recentSlot {
+	if l.recentAt == nil {
+		return nil
+	}
+	run := int(at) / l.width
+	return l.recent[l.recentAt[run]:l.recentAt[run+1]]
+}
+
+// training is Training for a person's slots and recent completions.
+func (l *Latest) training(slots []latestSlot, recent []recentSlot, buf []compliance.Training) []compliance.Training {
 	start := len(buf)
 	var best [8]latestSlot
-	mine := l.pick(at, &best)
+	mine := l.pick(slots, recent, &best)
 	for g, sl := range mine {
 		if sl.course == 0 {
 			continue
@@ -108,22 +111,19 @@ func (l *Latest) trainingAt(at int32, buf []compliance.Training) []compliance.Tr
 	return buf
 }
 
-// pick gives the latest completion of each group on the date for the
-// person whose slots start at at, in buf when it has room.
-func (l *Latest) pick(at int32, buf *[8]latestSlot) []latestSlot {
+// pick gives the latest completion of each group on the date for a
+// person with these slots and recent completions, in buf when it has room.
+func (l *Latest) pick(slots []latestSlot, recent []recentSlot, buf *[8]latestSlot) []latestSlot {
 	var mine []latestSlot
 	if l.width <= len(buf) {
 		mine = buf[:l.width]
 	} else {
 		mine = make([]latestSlot, l.width)
 	}
-	copy(mine, l.slots[at:int(at)+l.width])
-	if l.recentAt != nil {
-		run := int(at) / l.width
-		for _, r := range l.recent[l.recentAt[run]:l.recentAt[run+1]] {
-			if sl := &mine[r.group]; r.on <= l.end && sl.later(r.on, r.id) {
-				*sl = r.latestSlot
-			}
+	copy(mine, slots)
+	for _, r := range recent {
+		if sl := &mine[r.group]; r.on <= l.end && sl.later(r.on, r.id) {
+			*sl = r.latestSlot
 		}
 	}
 	return mine
@@ -151,7 +151,7 @@ func (s *Store) LatestCompletions(ctx context.Context, asOf time.Time, groups ma
 	var picks []pick
 	l.people.All(func(emp string, first int32) {
 		var best [8]latestSlot
-		for _, sl := range l.pick(first, &best) {
+		for _, sl := range l.pick(l.slots[first:int(first)+l.width], l.recentOf(first), &best) {
 			if sl.course != 0 {
 				picks = append(picks, pick{emp, sl})
 			}
@@ -409,6 +409,7 @@ func (s *Store) latestOn(ctx context.Context, dates []time.Time, groups map[stri
 		}
 	}
 	l.byPerson(recent)
+	l.order = &numberOrder{}
 	for k := range ls {
 		v := *l
 		v.end = ends[k]

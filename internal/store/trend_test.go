@@ -74,6 +74,23 @@ func TestLatestOnAgreesWithLatestFor(t *testing.T) {
 			}
 			before = got
 		}
+		// NumberCursor walks the all-digit numbers in order of value, the
+		// same again allowed, from a value on.
+		for k := range dates {
+			for _, from := range []uint64{0, 150, 200, 201} {
+				training := all[k].NumberCursor(from)
+				for _, v := range []uint64{0, 100, 100, 150, 200, 200, 300, 400} {
+					if v < from {
+						continue
+					}
+					got := training(v, nil)
+					want := all[k].Training(fmt.Sprint(v), nil)
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("%s from %d: %d's training %+v, want %+v", dates[k].Format(time.DateOnly), from, v, got, want)
+					}
+				}
+			}
+		}
 		if changes < 3 {
 			t.Errorf("the position changed between %d dates only: the test should tell the dates apart", changes)
 		}
