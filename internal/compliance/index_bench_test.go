@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
-	"time"
 )
 
 // BenchmarkEmployeeIndex puts and gets 2,000,000 ESR employee numbers in
@@ -66,7 +65,7 @@ func BenchmarkTotalBuilderAdd(b *testing.B) {
 	for b.Loop() {
 		t := p.NewTotal(n)
 		for _, r := range rows {
-			t.AddKind(r.emp, time.Time{}, r.kind, &kinds[r.kind])
+			t.AddKind(&Assignment{EmployeeNumber: r.emp}, r.kind, &kinds[r.kind])
 		}
 		t.Done()
 	}

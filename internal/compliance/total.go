@@ -34,11 +34,12 @@ type TotalBuilder struct {
 	others      []otherPerson
 }
 
-// kindAnswer is whether a kind of assignment counts and the level it
-// requires.
+// kindAnswer is whether a kind of assignment counts, the level it
+// requires and its group.
 type kindAnswer struct {
 	seen, counted bool
 	level         Level
+	group         int32
 }
 
 // counting is what the figures need of a person, or of one of their
@@ -139,28 +140,33 @@ func (b *TotalBuilder) Add(a *Assignment) {
 		return
 	}
 	lvl, _ := b.requirement(a)
-	var group int32
-	if b.by != "" {
-		name := b.by.ofAssignment(a)
-		if name == "" {
-			name = b.by.BlankGroup()
-		}
-		var seen bool
-		if group, seen = b.groups[name]; !seen {
-			group = int32(len(b.names))
-			b.names = append(b.names, name)
-			b.groups[name] = group
-		}
-	}
-	b.add(a.EmployeeNumber, countingOf(a.StartDate, lvl, int32(a.Row), a.Primary, group))
+	b.add(a.EmployeeNumber, countingOf(a.StartDate, lvl, int32(a.Row), a.Primary, b.groupOf(a)))
 }
 
-// AddKind is Add, for a total without groups, of an assignment given as
-// its employee number, start date and kind: a number standing for its
-// values of the fields the policy looks at (AssignmentFields), held in
+// groupOf is the number of the group of the key an assignment is in.
+func (b *TotalBuilder) groupOf(a *Assignment) int32 {
+	if b.by == "" {
+		return 0
+	}
+	name := b.by.ofAssignment(a)
+	if name == "" {
+		name = b.by.BlankGroup()
+	}
+	group, seen := b.groups[name]
+	if !seen {
+		group = int32(len(b.names))
+		b.names = append(b.names, name)
+		b.groups[name] = group
+	}
+	return group
+}
+
+// AddKind is Add for an assignment given as its employee number, row,
+// primary flag and start date (in a) and its kind: a number standing for
+// its values of the fields the policy and the group key look at, held in
 // values, the same for every assignment of the kind (see
 // store.EachAssignmentKind). Each kind is weighed once.
-func (b *TotalBuilder) AddKind(employeeNumber string, start time.Time, kind int, values *Assignment) {
+func (b *TotalBuilder) AddKind(a *Assignment, kind int, values *Assignment) {
 	if kind >= len(b.kinds) {
 		b.kinds = append(b.kinds, make([]kindAnswer, kind+1-len(b.kinds))...)
 	}
@@ -168,9 +174,10 @@ func (b *TotalBuilder) AddKind(employeeNumber string, start time.Time, kind int,
 	if !k.seen {
 		k.seen, k.counted = true, b.p.Counted(values)
 		k.level, _ = b.p.Requirement(values)
+		k.group = b.groupOf(values)
 	}
 	if k.counted {
-		b.add(employeeNumber, countingOf(start, k.level, 0, false, 0))
+		b.add(a.EmployeeNumber, countingOf(a.StartDate, k.level, int32(a.Row), a.Primary, k.group))
 	}
 }
 

@@ -71,22 +71,31 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 		for i := range shuffled {
 			b.Add(&shuffled[i])
 		}
-		// By kind: the rule fields' values numbered as they first come.
+		// By kind: the rule and group fields' values numbered as they
+		// first come.
+		keys := []GroupKey{ByOrganisation, ByStaffGroup, ByManager, OrgLevelKey(3), "unknown"}
 		byKind := p.NewTotal(0)
-		kinds := map[[4]string]int{}
+		byKeyAndKind := make([]*TotalBuilder, len(keys))
+		for k, key := range keys {
+			byKeyAndKind[k] = p.NewTotalBy(0, key)
+		}
+		kinds := map[Assignment]int{}
 		for i := range shuffled {
 			a := &shuffled[i]
-			values := Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup, JobRole: a.JobRole, AssignmentStatus: a.AssignmentStatus}
-			key := [4]string{a.Organisation, a.StaffGroup, a.JobRole, a.AssignmentStatus}
-			k, ok := kinds[key]
+			values := Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup, JobRole: a.JobRole,
+				AssignmentStatus: a.AssignmentStatus, ManagerEmail: a.ManagerEmail, OrgLevels: a.OrgLevels}
+			k, ok := kinds[values]
 			if !ok {
 				k = len(kinds)
-				kinds[key] = k
+				kinds[values] = k
 			}
-			byKind.AddKind(a.EmployeeNumber, a.StartDate, k, &values)
+			row := &Assignment{EmployeeNumber: a.EmployeeNumber, StartDate: a.StartDate, Row: a.Row, Primary: a.Primary}
+			byKind.AddKind(row, k, &values)
+			for _, b := range byKeyAndKind {
+				b.AddKind(row, k, &values)
+			}
 		}
 		b.Done()
-		keys := []GroupKey{ByOrganisation, ByStaffGroup, ByManager, OrgLevelKey(3), "unknown"}
 		byKey := make([]*TotalBuilder, len(keys))
 		for k, key := range keys {
 			byKey[k] = p.NewTotalBy(0, key)
@@ -101,6 +110,9 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 				wantGroups, wantTotal := wholeFigures(&p, shuffled, idx, ex, asOf, key)
 				if groups, total := byKey[k].Figures(idx, ex, asOf); !reflect.DeepEqual(groups, wantGroups) || !reflect.DeepEqual(total, wantTotal) {
 					t.Fatalf("round %d on %s by %s:\n got %s\nwant %s", round, asOf.Format(time.DateOnly), key, figuresString(groups, total), figuresString(wantGroups, wantTotal))
+				}
+				if groups, total := byKeyAndKind[k].Figures(idx, ex, asOf); !reflect.DeepEqual(groups, wantGroups) || !reflect.DeepEqual(total, wantTotal) {
+					t.Fatalf("round %d on %s by %s, by kind:\n got %s\nwant %s", round, asOf.Format(time.DateOnly), key, figuresString(groups, total), figuresString(wantGroups, wantTotal))
 				}
 			}
 			want := wholeTotal(&p, staff, idx, ex, asOf)

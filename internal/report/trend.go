@@ -58,10 +58,7 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 		if by != compliance.ByOrganisation {
 			fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
 		}
-		err := s.EachAssignment(ctx, snap.ID, fields, func(a *compliance.Assignment) error {
-			own.Add(a)
-			return nil
-		})
+		err := readTotal(ctx, s, snap.ID, fields, own)
 		if err == nil {
 			own.Done()
 		} else {
@@ -169,26 +166,29 @@ func (ps totalPoints) read(ctx context.Context, s *store.Store, pol *compliance.
 			continue
 		}
 		b := pol.NewTotal(p.snap.People)
-		var err error
-		if slices.Contains(fields, compliance.FieldEmployeeNumber) {
-			// As many kinds as people: nothing to share.
-			err = s.EachAssignment(ctx, p.snap.ID, fields, func(a *compliance.Assignment) error {
-				b.Add(a)
-				return nil
-			})
-		} else {
-			err = s.EachAssignmentKind(ctx, p.snap.ID, fields, func(emp string, start time.Time, kind int, a *compliance.Assignment) error {
-				b.AddKind(emp, start, kind, a)
-				return nil
-			})
-		}
-		if err != nil {
+		if err := readTotal(ctx, s, p.snap.ID, fields, b); err != nil {
 			return err
 		}
 		b.Done()
 		p.staff, read[p.snap.ID] = b, b
 	}
 	return nil
+}
+
+// readTotal adds a snapshot's assignments to a total, reading of each the
+// fields listed, by kind (see store.EachAssignmentKind) unless the
+// employee number is one of them, which makes as many kinds as people.
+func readTotal(ctx context.Context, s *store.Store, snapshotID int64, fields []compliance.Field, b *compliance.TotalBuilder) error {
+	if slices.Contains(fields, compliance.FieldEmployeeNumber) {
+		return s.EachAssignment(ctx, snapshotID, fields, func(a *compliance.Assignment) error {
+			b.Add(a)
+			return nil
+		})
+	}
+	return s.EachAssignmentKind(ctx, snapshotID, fields, func(a *compliance.Assignment, kind int, values *compliance.Assignment) error {
+		b.AddKind(a, kind, values)
+		return nil
+	})
 }
 
 // totals works out each point's total from its snapshot (read), the

@@ -5,25 +5,25 @@ import (
 	"database/sql"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
 // EachAssignmentKind is EachAssignment for a caller that weighs
 // assignments by a few fields alike for millions of them, such as the
-// requirement rules: fn gets each assignment's employee number, its start
-// date (zero unless FieldStartDate is listed) and its kind, the number of
-// its values of the other fields listed among the distinct ones seen so far
-// (0, 1, ...). a holds a kind's values (those fields only), the same
-// Assignment for every assignment of the kind, kept for the whole call, so
-// that the caller weighs each kind once rather than each of millions of
-// assignments, and no value is kept per assignment. In no particular order.
-// (The database sending the values as one key, a column instead of one
-// per field, cost it more than it saved here.)
+// requirement rules: fn gets each assignment with its employee number, row,
+// primary flag and start date (zero unless FieldStartDate is listed) only,
+// and its kind, the number of its values of the other fields listed among
+// the distinct ones seen so far (0, 1, ...). values holds a kind's values
+// (those fields only), the same Assignment for every assignment of the
+// kind, kept for the whole call, so that the caller weighs each kind once
+// rather than each of millions of assignments, and no value is kept per
+// assignment. a is fn's only for the call. In no particular order. (The
+// database sending the values as one key, a column instead of one per
+// field, cost it more than it saved here.)
 func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields []compliance.Field,
-	fn func(employeeNumber string, start time.Time, kind int, a *compliance.Assignment) error) error {
-	cols := "employee_number, "
+	fn func(a *compliance.Assignment, kind int, values *compliance.Assignment) error) error {
+	cols := "employee_number, row_no, is_primary, "
 	if slices.Contains(fields, FieldStartDate) {
 		cols += "start_date"
 	} else {
@@ -47,13 +47,16 @@ func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields
 	in := make(interner)
 	byKey := make(map[string]int)
 	var kinds []*compliance.Assignment
-	var emp, on string
+	var (
+		a   compliance.Assignment
+		on  string
+		key []byte
+	)
 	raw := make([]sql.RawBytes, len(sets))
-	dest := append(make([]any, 0, 2+len(sets)), &emp, &on)
+	dest := append(make([]any, 0, 4+len(sets)), &a.EmployeeNumber, &a.Row, &a.Primary, &on)
 	for i := range raw {
 		dest = append(dest, &raw[i])
 	}
-	var key []byte
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return s.wrap("read staff snapshot", err)
@@ -67,15 +70,16 @@ func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields
 		}
 		kind, ok := byKey[string(key)]
 		if !ok {
-			a := &compliance.Assignment{}
+			values := &compliance.Assignment{}
 			for i, set := range sets {
-				set(a, in, string(raw[i]))
+				set(values, in, string(raw[i]))
 			}
 			kind = len(kinds)
-			kinds = append(kinds, a)
+			kinds = append(kinds, values)
 			byKey[string(key)] = kind
 		}
-		if err := fn(emp, startDate(on), kind, kinds[kind]); err != nil {
+		a.StartDate = startDate(on)
+		if err := fn(&a, kind, kinds[kind]); err != nil {
 			return err
 		}
 	}

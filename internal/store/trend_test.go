@@ -115,7 +115,7 @@ func TestEachAssignmentKind(t *testing.T) {
 		for i := range 20 {
 			v := values[i*7%len(values)]
 			a := compliance.Assignment{EmployeeNumber: fmt.Sprint(1000 + i), Organisation: v[0], StaffGroup: v[1],
-				AssignmentStatus: v[2], JobRole: "Staff", Name: "Someone"}
+				AssignmentStatus: v[2], JobRole: "Staff", Name: "Someone", Primary: i%2 == 0}
 			if i%3 > 0 {
 				a.StartDate = date(2020, 1, 1+i)
 			}
@@ -134,7 +134,7 @@ func TestEachAssignmentKind(t *testing.T) {
 			want := map[string]compliance.Assignment{}
 			if err := s.EachAssignment(ctx, snap.ID, fields, func(a *compliance.Assignment) error {
 				want[a.EmployeeNumber] = compliance.Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup,
-					AssignmentStatus: a.AssignmentStatus, StartDate: a.StartDate}
+					AssignmentStatus: a.AssignmentStatus, StartDate: a.StartDate, Primary: a.Primary}
 				return nil
 			}); err != nil {
 				t.Fatal(err)
@@ -142,7 +142,11 @@ func TestEachAssignmentKind(t *testing.T) {
 			kinds := map[int]*compliance.Assignment{}
 			byValues := map[compliance.Assignment]int{}
 			seen := 0
-			err := s.EachAssignmentKind(ctx, snap.ID, fields, func(emp string, start time.Time, kind int, a *compliance.Assignment) error {
+			err := s.EachAssignmentKind(ctx, snap.ID, fields, func(row *compliance.Assignment, kind int, a *compliance.Assignment) error {
+				emp, start := row.EmployeeNumber, row.StartDate
+				if row.Row < 2 || row.Primary != want[emp].Primary {
+					t.Errorf("%s: row %d primary %v, want primary %v", emp, row.Row, row.Primary, want[emp].Primary)
+				}
 				seen++
 				if k, ok := kinds[kind]; ok && k != a {
 					t.Errorf("kind %d given as two assignments", kind)
@@ -159,7 +163,7 @@ func TestEachAssignmentKind(t *testing.T) {
 					t.Errorf("values %+v are kinds %d and %d", got, k, kind)
 				}
 				byValues[got] = kind
-				got.StartDate = start
+				got.StartDate, got.Primary = start, row.Primary
 				if got != want[emp] {
 					t.Errorf("%s: got %+v, want %+v", emp, got, want[emp])
 				}
