@@ -110,6 +110,17 @@ func (x *EmployeeIndex) PutBytes(emp []byte, pos int32) {
 	x.Put(string(emp), pos)
 }
 
+// EachNumber calls fn with each all-digit employee number held that is
+// written without leading zeros ("0" for 0), as EmployeeKey writes them,
+// given as its value, and its position, in no particular order.
+func (x *EmployeeIndex) EachNumber(fn func(value uint64, pos int32)) {
+	for k, v := range x.num {
+		if k>>zeroShift == 0 {
+			fn(k, v)
+		}
+	}
+}
+
 // Len is how many employee numbers the index holds.
 func (x *EmployeeIndex) Len() int { return len(x.num) + len(x.str) }
 

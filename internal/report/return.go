@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -22,23 +21,31 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	if by == "" {
 		by = compliance.ByOrganisation
 	}
-	var need Need
-	if by != compliance.ByOrganisation {
-		need = NeedGroups
+	// The trend's quarters are worked out with the quarter's own figures:
+	// their completions are read in the same pass.
+	var earlier []returns.Quarter
+	if withTrend {
+		for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
+			earlier = append(earlier, pq)
+		}
 	}
-	pos, err := LoadFor(ctx, s, pol, q.End(), need)
+	ends := make([]time.Time, len(earlier))
+	for i, pq := range earlier {
+		ends[i] = pq.End()
+	}
+	f, err := loadReturnFigures(ctx, s, pol, q.End(), by, ends)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := returns.BuildBy(q, p, pos.People, pol.Threshold, by)
+	r := returns.BuildFrom(q, p, f.groups, f.total, pol.Threshold)
 	r.SuppressBelow = suppressBelow
-	r.SnapshotDate, r.SnapshotFile = pos.Snapshot.EffectiveDate, pos.Snapshot.FileName
+	r.SnapshotDate, r.SnapshotFile = f.snap.EffectiveDate, f.snap.FileName
 	r.GeneratedAt = now
 	imports, err := s.Imports(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	r.Sources = append(r.Sources, pos.Snapshot.FileName)
+	r.Sources = append(r.Sources, f.snap.FileName)
 	for i := len(imports) - 1; i >= 0; i-- { // oldest first
 		imp := imports[i]
 		if imp.Kind == store.KindCompletions {
@@ -48,18 +55,10 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	if !withTrend {
 		return r, nil, nil
 	}
+	// Oldest first; up to the first quarter with no snapshot.
 	var trend []returns.TrendPoint
-	for i, pq := 0, q.Prev(); i < trendQuarters; i, pq = i+1, pq.Prev() {
-		prev, err := LoadFor(ctx, s, pol, pq.End(), 0)
-		var none *NoSnapshotError
-		if errors.As(err, &none) {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		_, total := compliance.Aggregate(prev.People)
-		trend = append([]returns.TrendPoint{{Quarter: pq, Total: total}}, trend...)
+	for i, total := range f.trend {
+		trend = append([]returns.TrendPoint{{Quarter: earlier[i], Total: total}}, trend...)
 	}
 	return r, trend, nil
 }

@@ -54,6 +54,12 @@ func Build(q Quarter, p Provider, people []compliance.Person, threshold float64)
 // the header stays, the group's name goes under organisation.
 func BuildBy(q Quarter, p Provider, people []compliance.Person, threshold float64, by compliance.GroupKey) *Return {
 	rows, total := compliance.AggregateBy(people, by)
+	return BuildFrom(q, p, rows, total, threshold)
+}
+
+// BuildFrom is BuildBy from the groups and total already summed, as
+// compliance.AggregateBy gives them.
+func BuildFrom(q Quarter, p Provider, rows []*compliance.Summary, total *compliance.Summary, threshold float64) *Return {
 	return &Return{Quarter: q, AsOf: q.End(), Provider: p, Threshold: threshold, Rows: rows, Total: total}
 }
 

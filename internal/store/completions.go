@@ -308,27 +308,6 @@ func atoi(b []byte) int {
 	return n
 }
 
-// emailOwners maps each email that keys a completion to the employee
-// number of its holder (see emailOwnersQuery), counting only the
-// completions that also meet cond ("AND ...", with its arguments).
-func (s *Store) emailOwners(ctx context.Context, cond string, args ...any) (map[string][]byte, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(emailOwnersQuery(cond)), args...)
-	if err != nil {
-		return nil, s.wrap("match completions by email", err)
-	}
-	defer rows.Close()
-	owners := make(map[string][]byte)
-	for rows.Next() {
-		var email string
-		var emp []byte
-		if err := rows.Scan(&email, &emp); err != nil {
-			return nil, s.wrap("match completions by email", err)
-		}
-		owners[email] = emp
-	}
-	return owners, s.wrap("match completions by email", rows.Err())
-}
-
 // CountSkipped records, for the data-quality report, the rows of each
 // course that the import read but did not store (courses that map to no
 // Prevent level). It ends the rows: call it after the last Add.

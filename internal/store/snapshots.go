@@ -169,11 +169,12 @@ func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []c
 	if fields != nil {
 		order = ""
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT `+cols+`
-		FROM assignments WHERE snapshot_id = ?`+order), snapshotID)
+	rows, end, err := s.querySnapshot(ctx, `SELECT `+cols+`
+		FROM assignments WHERE snapshot_id = ?`+order, snapshotID)
 	if err != nil {
 		return s.wrap("read staff snapshot", err)
 	}
+	defer end()
 	defer rows.Close()
 	// The values a snapshot repeats (organisations, staff groups, job
 	// roles, ...) are shared rather than held once per assignment, which

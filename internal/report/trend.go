@@ -1,0 +1,206 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// returnFigures are what a quarter's return and its trend are made of.
+type returnFigures struct {
+	snap   store.Snapshot // in force on the quarter's last day
+	groups []*compliance.Summary
+	total  *compliance.Summary
+	trend  []*compliance.Summary // on each earlier date, up to the first with no snapshot in force
+}
+
+// loadReturnFigures gives what LoadFor, then compliance.AggregateBy by the
+// key, give on asOf, and Aggregate's total on each of the earlier dates up
+// to the first with no snapshot in force, worked out together and without
+// building anyone's Person: the completions are read once for every date,
+// the email owners worked out once, and of each earlier snapshot only what
+// a total needs.
+func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, by compliance.GroupKey, earlier []time.Time) (*returnFigures, error) {
+	asOf = compliance.Day(asOf)
+	snap, err := s.SnapshotAsOf(ctx, asOf)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return nil, &NoSnapshotError{AsOf: asOf}
+	}
+	if err != nil {
+		return nil, err
+	}
+	points, err := findTotalPoints(ctx, s, earlier)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.CourseKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	levels := make(map[string]int)
+	for _, k := range keys {
+		if g := pol.CourseGroup(k); g != 0 {
+			levels[k] = g
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The quarter's snapshot on one goroutine, the earlier ones one after
+	// the other on another, while the completions stream in on this one.
+	own := pol.NewTotalBy(snap.People, by)
+	ownDone := make(chan error, 1)
+	go func() {
+		fields := append(totalFields(&pol), compliance.FieldOrganisation)
+		if by != compliance.ByOrganisation {
+			fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
+		}
+		err := readTotal(ctx, s, snap.ID, fields, own)
+		if err == nil {
+			own.Done()
+		} else {
+			cancel()
+		}
+		ownDone <- err
+	}()
+	pointsDone := make(chan error, 1)
+	go func() {
+		err := points.read(ctx, s, &pol, snap.ID, own)
+		if err != nil {
+			cancel()
+		}
+		pointsDone <- err
+	}()
+	latest, err := s.LatestDaysOn(ctx, append([]time.Time{asOf}, points.dates()...), levels, snap.People)
+	if err != nil {
+		cancel()
+	}
+	if err := firstError(err, <-ownDone, <-pointsDone); err != nil {
+		return nil, err
+	}
+	ex, err := s.ExemptionsAsOf(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	f := &returnFigures{snap: snap}
+	f.groups, f.total = own.Figures(latest[0], ex, asOf)
+	if f.trend, err = points.totals(ctx, s, latest[1:]); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// firstError is the first of errs that is not nil, one that did not come
+// of another's cancelling the rest first.
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// totalPoint is an earlier date of which loadReturnFigures works out only
+// the total, such as a quarter of the return's trend.
+type totalPoint struct {
+	asOf  time.Time
+	snap  store.Snapshot
+	staff *compliance.TotalBuilder // shared by the points on one snapshot
+}
+
+type totalPoints []*totalPoint
+
+// findTotalPoints finds the snapshot in force on each date, up to the first
+// date with none.
+func findTotalPoints(ctx context.Context, s *store.Store, dates []time.Time) (totalPoints, error) {
+	var ps totalPoints
+	for _, d := range dates {
+		d = compliance.Day(d)
+		snap, err := s.SnapshotAsOf(ctx, d)
+		if errors.Is(err, store.ErrNoSnapshot) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		ps = append(ps, &totalPoint{asOf: d, snap: snap})
+	}
+	return ps, nil
+}
+
+func (ps totalPoints) dates() []time.Time {
+	out := make([]time.Time, len(ps))
+	for i, p := range ps {
+		out[i] = p.asOf
+	}
+	return out
+}
+
+// totalFields are the assignment fields a total is worked out from: the
+// policy's rule fields, and the start date when new starters are counted.
+func totalFields(pol *compliance.Policy) []compliance.Field {
+	fields := append([]compliance.Field{}, pol.AssignmentFields()...)
+	if pol.NewStarterDays > 0 {
+		fields = append(fields, store.FieldStartDate)
+	}
+	return fields
+}
+
+// read reads the points' snapshots, each once, one after the other; the
+// points on snapshot own (being read already) take its builder.
+func (ps totalPoints) read(ctx context.Context, s *store.Store, pol *compliance.Policy, own int64, ownStaff *compliance.TotalBuilder) error {
+	fields := totalFields(pol)
+	read := map[int64]*compliance.TotalBuilder{own: ownStaff}
+	for _, p := range ps {
+		if b, ok := read[p.snap.ID]; ok {
+			p.staff = b
+			continue
+		}
+		b := pol.NewTotal(p.snap.People)
+		if err := readTotal(ctx, s, p.snap.ID, fields, b); err != nil {
+			return err
+		}
+		b.Done()
+		p.staff, read[p.snap.ID] = b, b
+	}
+	return nil
+}
+
+// readTotal adds a snapshot's assignments to a total, reading of each the
+// fields listed, by kind (see store.EachAssignmentKind) unless the
+// employee number is one of them, which makes as many kinds as people.
+func readTotal(ctx context.Context, s *store.Store, snapshotID int64, fields []compliance.Field, b *compliance.TotalBuilder) error {
+	if slices.Contains(fields, compliance.FieldEmployeeNumber) {
+		return s.EachAssignment(ctx, snapshotID, fields, func(a *compliance.Assignment) error {
+			b.Add(a)
+			return nil
+		})
+	}
+	return s.EachAssignmentKind(ctx, snapshotID, fields, func(a *compliance.Assignment, kind int, values *compliance.Assignment) error {
+		b.AddKind(a, kind, values)
+		return nil
+	})
+}
+
+// totals works out each point's total from its snapshot (read), the
+// latest completions on its date and the exemptions covering it.
+func (ps totalPoints) totals(ctx context.Context, s *store.Store, latest []*store.Latest) ([]*compliance.Summary, error) {
+	out := make([]*compliance.Summary, len(ps))
+	for i, p := range ps {
+		ex, err := s.ExemptionsAsOf(ctx, p.asOf)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p.staff.Total(latest[i], ex, p.asOf)
+	}
+	return out, nil
+}
