@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -126,24 +128,33 @@ func (f peopleFilter) query(asOf string) url.Values {
 	return q
 }
 
+// match reports whether the filter selects a person, on the as-of date
+// with last the last day of the due-within window.
+func (f peopleFilter) match(p *compliance.Person, asOf, last time.Time) bool {
+	if !f.inGroups(p) {
+		return false
+	}
+	switch {
+	case f.Org != "" && orgName(p.Organisation) != f.Org,
+		f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
+		f.Requirement != compliance.LevelNone && p.Requirement != f.Requirement,
+		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status),
+		f.DueWithin >= 0 && (p.DueDate.IsZero() || p.DueDate.Before(asOf) || p.DueDate.After(last)):
+		return false
+	}
+	return true
+}
+
 // apply returns the people the filter selects, in its order, as a new
-// slice (the position's own is shared and never reordered).
+// slice (the position's own is shared and never reordered). each does the
+// same without copying anyone.
 func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compliance.Person {
-	out := make([]compliance.Person, 0, len(people))
+	var out []compliance.Person
 	last := asOf.AddDate(0, 0, f.DueWithin)
-	for _, p := range people {
-		if !f.inGroups(&p) {
-			continue
+	for i := range people {
+		if f.match(&people[i], asOf, last) {
+			out = append(out, people[i])
 		}
-		switch {
-		case f.Org != "" && orgName(p.Organisation) != f.Org,
-			f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
-			f.Requirement != compliance.LevelNone && p.Requirement != f.Requirement,
-			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status),
-			f.DueWithin >= 0 && (p.DueDate.IsZero() || p.DueDate.Before(asOf) || p.DueDate.After(last)):
-			continue
-		}
-		out = append(out, p)
 	}
 	if f.Sort == "due" {
 		// Never trained first, then by due date; ties by employee number.
@@ -156,6 +167,50 @@ func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compli
 		})
 	}
 	return out
+}
+
+// each calls fn with each person of the position the filter selects, in
+// the filter's order, until fn returns false. Sorted by due date, the
+// order is the position's, worked out once for every request.
+func (f peopleFilter) each(pos *position, asOf time.Time, fn func(p *compliance.Person) bool) {
+	last := asOf.AddDate(0, 0, f.DueWithin)
+	people := pos.People
+	if f.Sort == "due" {
+		for _, i := range pos.dueOrder() {
+			if p := &people[i]; f.match(p, asOf, last) && !fn(p) {
+				return
+			}
+		}
+		return
+	}
+	for i := range people {
+		if p := &people[i]; f.match(p, asOf, last) && !fn(p) {
+			return
+		}
+	}
+}
+
+// byDue orders people by due date: never trained first, then by due
+// date, ties in the people's order (by employee number).
+func byDue(people []compliance.Person) []int32 {
+	type key struct {
+		due int64
+		at  int32
+	}
+	keys := make([]key, len(people))
+	for i := range people {
+		k := key{due: math.MinInt64, at: int32(i)}
+		if d := people[i].DueDate; !d.IsZero() {
+			k.due = d.Unix()
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.at, b.at)) })
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.at
+	}
+	return order
 }
 
 // inGroups reports whether a person is in the organisation levels and
@@ -247,18 +302,18 @@ type personRow struct {
 	Cells  []string
 }
 
-// peopleFor loads the position and applies the request's filter. pos is
+// peopleFor loads the position and reads the request's filter. pos is
 // nil when there is no staff snapshot for the date (d.NoData says so).
-func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData, pos *report.Position, people []compliance.Person, ok bool) {
+func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData, pos *position, ok bool) {
 	asOf, given, err := s.asOf(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	f, err := parsePeopleFilter(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "The filter is not right: "+err.Error()+".")
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	d = peopleData{AsOf: asOf, Filter: f, Levels: compliance.Levels}
 	if given {
@@ -267,14 +322,14 @@ func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData
 	pos, err = s.load(r.Context(), asOf)
 	if noSnapshot(err) {
 		d.NoData = err.Error()
-		return d, nil, nil, true
+		return d, nil, true
 	}
 	if err != nil {
 		s.internal(w, r, err)
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	d.Total = len(pos.People)
-	return d, pos, f.apply(pos.People, asOf), true
+	return d, pos, true
 }
 
 func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
@@ -283,12 +338,12 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "The page is not right: "+err.Error()+".")
 		return
 	}
-	d, pos, people, ok := s.peopleFor(w, r)
+	d, pos, ok := s.peopleFor(w, r)
 	if !ok {
 		return
 	}
 	if pos != nil {
-		d.Orgs, d.StaffGroups = distinct(pos.People)
+		d.Orgs, d.StaffGroups = pos.distinct()
 	}
 	statuses := compliance.Statuses
 	if pos != nil && pos.Extras().Counting {
@@ -308,10 +363,28 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
 	}
 	q := d.Filter.query(d.AsOfValue)
-	// Only the page's rows are rendered; the filter ran once above.
-	lo, hi := pg.paginate(len(people), q)
-	for i := lo; i < hi; i++ {
-		p := &people[i]
+	// One pass over the people counts those selected and keeps the page's
+	// rows (a second, for a page past the last, keeps the last page's);
+	// only they are rendered.
+	window := func(lo, hi int) (count int, rows []*compliance.Person) {
+		if pos == nil {
+			return 0, nil
+		}
+		d.Filter.each(pos, d.AsOf, func(p *compliance.Person) bool {
+			if count >= lo && count < hi {
+				rows = append(rows, p)
+			}
+			count++
+			return true
+		})
+		return count, rows
+	}
+	want := (pg.Page - 1) * pg.Per
+	count, rows := window(want, want+pg.Per)
+	if lo, hi := pg.paginate(count, q); lo != want {
+		_, rows = window(lo, hi)
+	}
+	for _, p := range rows {
 		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
 			Status: p.Status, Cells: peopleRecord(p)})
 	}
@@ -343,8 +416,11 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 
 // groupTables adds the manager's team figures and the drill-down from the
 // deepest organisation level the filter names to the level below it.
-func (s *server) groupTables(d *peopleData, pos *report.Position) {
+func (s *server) groupTables(d *peopleData, pos *position) {
 	d.Threshold = s.policy.Threshold
+	if d.Filter.Manager == "" && d.Filter.OrgLevels == ([6]string{}) {
+		return // neither table is shown
+	}
 	inGroups := d.Filter.groupsOnly().apply(pos.People, d.AsOf)
 	if d.Filter.Manager != "" {
 		_, total := compliance.AggregateBy(inGroups, compliance.ByManager)
@@ -409,7 +485,7 @@ func distinct(people []compliance.Person) (orgs, groups []string) {
 // peopleExport writes the filtered list as CSV or XLSX: the same columns
 // and rows as the page.
 func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
-	d, _, people, ok := s.peopleFor(w, r)
+	d, pos, ok := s.peopleFor(w, r)
 	if !ok {
 		return
 	}
@@ -421,34 +497,47 @@ func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
 	for i, c := range peopleColumns {
 		header[i] = c.key
 	}
-	rows := make([][]string, len(people))
-	for i := range people {
-		rows[i] = peopleRecord(&people[i])
-	}
+	// Every matching row, made as it is written: a national list is
+	// millions of rows, too many to hold as text.
+	var people []*compliance.Person
+	d.Filter.each(pos, d.AsOf, func(p *compliance.Person) bool {
+		people = append(people, p)
+		return true
+	})
+	row := func(i int) []string { return peopleRecord(people[i]) }
 	name := "prevent-people-" + isoDate(d.AsOf)
-	if !s.auditExport(w, r, len(rows)) {
+	if !s.auditExport(w, r, len(people)) {
 		return
 	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
-		s.sendXLSX(w, r, name, "People "+isoDate(d.AsOf), header, rows)
+		s.sendXLSXRows(w, r, name, "People "+isoDate(d.AsOf), header, len(people), row)
 		return
 	}
-	s.sendCSV(w, name, header, rows)
+	s.sendCSVRows(w, name, header, len(people), row)
 }
 
 // sendCSV writes a table as a CSV download, each cell made safe from
 // spreadsheet formulas.
 func (s *server) sendCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	s.sendCSVRows(w, name, header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// sendCSVRows is sendCSV with the n rows made one at a time by row, as
+// they are written.
+func (s *server) sendCSVRows(w http.ResponseWriter, name string, header []string, n int, row func(i int) []string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", attachment(name+".csv"))
 	cw := csv.NewWriter(w)
 	_ = cw.Write(header)
-	for _, row := range rows {
-		safe := make([]string, len(row))
-		for i, v := range row {
-			safe[i] = figures.SafeCell(v)
+	safe := make([]string, len(header))
+	for i := range n {
+		safe = safe[:0]
+		for _, v := range row(i) {
+			safe = append(safe, figures.SafeCell(v))
 		}
-		_ = cw.Write(safe)
+		if err := cw.Write(safe); err != nil {
+			return // the client has gone
+		}
 	}
 	cw.Flush()
 }
@@ -458,8 +547,13 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // sendXLSX writes a table as an XLSX download (every cell text, never a
 // formula).
 func (s *server) sendXLSX(w http.ResponseWriter, r *http.Request, name, sheet string, header []string, rows [][]string) {
+	s.sendXLSXRows(w, r, name, sheet, header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// sendXLSXRows is sendXLSX with the n rows made one at a time by row.
+func (s *server) sendXLSXRows(w http.ResponseWriter, r *http.Request, name, sheet string, header []string, n int, row func(i int) []string) {
 	var buf bytes.Buffer
-	if err := report.WriteXLSX(&buf, sheet, header, rows); err != nil {
+	if err := report.WriteXLSXRows(&buf, sheet, header, n, row); err != nil {
 		s.internal(w, r, err)
 		return
 	}
