@@ -65,44 +65,35 @@ func (s *Store) LatestOf(ctx context.Context, asOf time.Time, groups map[string]
 	if key == "" || len(groups) == 0 {
 		return p, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(spellings)), ", ")
 	numbers := make([]any, len(spellings))
 	for i, sp := range spellings {
 		numbers[i] = sp
 	}
 	// The emails the person holds in any snapshot that are theirs: held
 	// by nobody else in a newer snapshot.
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(emailOwnersQuery(
-		`AND email_key IN (SELECT email FROM assignments WHERE email <> '' AND employee_number IN (`+marks+`))`)), numbers...)
+	held, err := s.emailsOf(ctx, spellings)
 	if err != nil {
-		return nil, s.wrap("match one person's completions by email", err)
+		return nil, err
+	}
+	owners, err := s.ownersOf(ctx, held)
+	if err != nil {
+		return nil, err
 	}
 	var emails []any
-	for rows.Next() {
-		var email string
-		var owner []byte
-		if err := rows.Scan(&email, &owner); err != nil {
-			rows.Close()
-			return nil, s.wrap("match one person's completions by email", err)
+	for _, e := range held {
+		if owner, ok := owners[e]; ok && string(employeeKey([]byte(owner))) == key {
+			emails = append(emails, e)
 		}
-		if string(employeeKey(owner)) == key {
-			emails = append(emails, email)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("match one person's completions by email", err)
 	}
 	onExpr := "completed_on"
 	if s.dialect == Postgres {
 		onExpr = "completed_on - DATE '1900-01-01'"
 	}
 	sel := `SELECT id, course, course_key, ` + onExpr + ` FROM completions WHERE completed_on <= ? AND `
-	q := sel + `employee_number IN (` + marks + `)`
+	q := sel + `employee_number IN (` + marks(len(spellings)) + `)`
 	args := append([]any{dayArg(asOf)}, numbers...)
 	if len(emails) > 0 {
-		q += ` UNION ALL ` + sel + `employee_number = '' AND email_key IN (` +
-			strings.TrimSuffix(strings.Repeat("?, ", len(emails)), ", ") + `)`
+		q += ` UNION ALL ` + sel + `employee_number = '' AND email_key IN (` + marks(len(emails)) + `)`
 		args = append(append(args, dayArg(asOf)), emails...)
 	}
 	type pick struct {
@@ -111,7 +102,7 @@ func (s *Store) LatestOf(ctx context.Context, asOf time.Time, groups map[string]
 		course string
 	}
 	latest := map[int]*pick{}
-	rows, err = s.db.QueryContext(ctx, s.db.Rebind(q), args...)
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(q), args...)
 	if err != nil {
 		return nil, s.wrap("read one person's latest completions", err)
 	}
@@ -153,4 +144,51 @@ func (s *Store) LatestOf(ctx context.Context, asOf time.Time, groups map[string]
 		p.training = append(p.training, compliance.Training{Level: compliance.Level(g), Course: pk.course, CompletedOn: dayTime(pk.on)})
 	}
 	return p, nil
+}
+
+// marks is n placeholders for an IN list.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// emailsOf lists the emails held by the employee numbers in any snapshot.
+func (s *Store) emailsOf(ctx context.Context, numbers []string) ([]string, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(numbers))
+	for i, n := range numbers {
+		args[i] = n
+	}
+	var out []string
+	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`SELECT DISTINCT email FROM assignments
+		WHERE email <> '' AND employee_number IN (`+marks(len(numbers))+`) ORDER BY email`), args...)
+	return out, s.wrap("read one person's emails", err)
+}
+
+// ownersOf is the owner (employee number as written) of each of the
+// emails that a completion keyed by email names, as emailOwnersQuery
+// works them out. The emails are given as values, not a subquery, so that
+// the database looks each up by index rather than reading every
+// completion keyed by email.
+func (s *Store) ownersOf(ctx context.Context, emails []string) (map[string]string, error) {
+	owners := map[string]string{}
+	if len(emails) == 0 {
+		return owners, nil
+	}
+	args := make([]any, len(emails))
+	for i, e := range emails {
+		args[i] = e
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(emailOwnersQuery(`AND email_key IN (`+marks(len(emails))+`)`)), args...)
+	if err != nil {
+		return nil, s.wrap("match one person's completions by email", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email, owner string
+		if err := rows.Scan(&email, &owner); err != nil {
+			return nil, s.wrap("match one person's completions by email", err)
+		}
+		owners[email] = owner
+	}
+	return owners, s.wrap("match one person's completions by email", rows.Err())
 }

@@ -369,10 +369,10 @@ func TestPeopleOrder(t *testing.T) {
 		// filtered, then sorted.
 		want := f.apply(people, pos.AsOf)
 		var got []string
-		f.each(pos, pos.AsOf, func(p *compliance.Person) bool {
-			got = append(got, p.EmployeeNumber)
-			return true
-		})
+		f.each(pos, func(p *compliance.Person) { got = append(got, p.EmployeeNumber) })
+		if again := pos.selection(f); len(again) != len(got) || len(pos.selections) == 0 && q != "sort=due" {
+			t.Errorf("%s: the selection was not kept", q)
+		}
 		var wantNumbers []string
 		for _, p := range want {
 			wantNumbers = append(wantNumbers, p.EmployeeNumber)

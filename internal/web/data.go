@@ -93,6 +93,7 @@ type position struct {
 	orgs       []string // organisations and staff groups, sorted
 	groups     []string
 	byDue      []int32 // People's indexes by due date (never trained first)
+	selections []selected
 	tna        *tnaCounts
 }
 

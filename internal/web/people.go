@@ -169,25 +169,106 @@ func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compli
 	return out
 }
 
-// each calls fn with each person of the position the filter selects, in
-// the filter's order, until fn returns false. Sorted by due date, the
-// order is the position's, worked out once for every request.
-func (f peopleFilter) each(pos *position, asOf time.Time, fn func(p *compliance.Person) bool) {
-	last := asOf.AddDate(0, 0, f.DueWithin)
-	people := pos.People
+// selection is the people of the position the filter selects, as
+// indexes into its People in the filter's order; nil when it selects
+// everyone in the people's own order. Worked out once per filter (the page
+// and page size aside) and kept with the position while it is among the
+// last few asked for: each page of a list, and its downloads, then take
+// only the rows they show.
+func (p *position) selection(f peopleFilter) []int32 {
+	if f.everyone() {
+		return nil
+	}
+	if unsorted := f; unsorted.Sort == "due" {
+		if unsorted.Sort = ""; unsorted.everyone() {
+			return p.dueOrder() // everyone, by due date
+		}
+	}
+	key := f.query("").Encode()
+	p.mu.Lock()
+	for i, c := range p.selections {
+		if c.key == key {
+			// Most recently used last.
+			p.selections = append(append(p.selections[:i:i], p.selections[i+1:]...), c)
+			p.mu.Unlock()
+			return c.people
+		}
+	}
+	p.mu.Unlock()
+	var order []int32
 	if f.Sort == "due" {
-		for _, i := range pos.dueOrder() {
-			if p := &people[i]; f.match(p, asOf, last) && !fn(p) {
-				return
+		order = p.dueOrder()
+	}
+	asOf := p.AsOf
+	last := asOf.AddDate(0, 0, f.DueWithin)
+	people := p.People
+	sel := []int32{}
+	if order != nil {
+		for _, i := range order {
+			if f.match(&people[i], asOf, last) {
+				sel = append(sel, i)
 			}
+		}
+	} else {
+		for i := range people {
+			if f.match(&people[i], asOf, last) {
+				sel = append(sel, int32(i))
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.selections = append(p.selections, selected{key: key, people: sel})
+	held := 0
+	for _, c := range p.selections {
+		held += len(c.people)
+	}
+	// A few lists, and about four workforces' worth of indexes at most.
+	for len(p.selections) > 1 && (len(p.selections) > maxSelections || held > 4*len(people)) {
+		held -= len(p.selections[0].people)
+		p.selections = p.selections[1:]
+	}
+	return sel
+}
+
+// maxSelections is how many filters' selections a position keeps.
+const maxSelections = 8
+
+// selected is a filter's selection (see selection).
+type selected struct {
+	key    string
+	people []int32
+}
+
+// everyone reports whether the filter selects everyone, in order.
+func (f peopleFilter) everyone() bool {
+	return f.Org == "" && f.StaffGroup == "" && f.Requirement == compliance.LevelNone && len(f.Statuses) == 0 &&
+		f.DueWithin < 0 && f.Sort == "" && f.OrgLevels == [6]string{} && f.Manager == ""
+}
+
+// each calls fn with each person of the position the filter selects, in
+// the filter's order.
+func (f peopleFilter) each(pos *position, fn func(p *compliance.Person)) {
+	sel := pos.selection(f)
+	if sel == nil {
+		for i := range pos.People {
+			fn(&pos.People[i])
 		}
 		return
 	}
-	for i := range people {
-		if p := &people[i]; f.match(p, asOf, last) && !fn(p) {
-			return
-		}
+	for _, i := range sel {
+		fn(&pos.People[i])
 	}
+}
+
+// count is how many people of the position the filter selects, and at
+// returns the i-th of them.
+func (f peopleFilter) count(pos *position) (n int, at func(i int) *compliance.Person) {
+	sel := pos.selection(f)
+	if sel == nil {
+		return len(pos.People), func(i int) *compliance.Person { return &pos.People[i] }
+	}
+	return len(sel), func(i int) *compliance.Person { return &pos.People[sel[i]] }
 }
 
 // byDue orders people by due date: never trained first, then by due
@@ -363,28 +444,14 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
 	}
 	q := d.Filter.query(d.AsOfValue)
-	// One pass over the people counts those selected and keeps the page's
-	// rows (a second, for a page past the last, keeps the last page's);
-	// only they are rendered.
-	window := func(lo, hi int) (count int, rows []*compliance.Person) {
-		if pos == nil {
-			return 0, nil
-		}
-		d.Filter.each(pos, d.AsOf, func(p *compliance.Person) bool {
-			if count >= lo && count < hi {
-				rows = append(rows, p)
-			}
-			count++
-			return true
-		})
-		return count, rows
+	// Only the page's rows are rendered.
+	count, at := 0, func(int) *compliance.Person { return nil }
+	if pos != nil {
+		count, at = d.Filter.count(pos)
 	}
-	want := (pg.Page - 1) * pg.Per
-	count, rows := window(want, want+pg.Per)
-	if lo, hi := pg.paginate(count, q); lo != want {
-		_, rows = window(lo, hi)
-	}
-	for _, p := range rows {
+	lo, hi := pg.paginate(count, q)
+	for i := lo; i < hi; i++ {
+		p := at(i)
 		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
 			Status: p.Status, Cells: peopleRecord(p)})
 	}
@@ -499,21 +566,17 @@ func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	// Every matching row, made as it is written: a national list is
 	// millions of rows, too many to hold as text.
-	var people []*compliance.Person
-	d.Filter.each(pos, d.AsOf, func(p *compliance.Person) bool {
-		people = append(people, p)
-		return true
-	})
-	row := func(i int) []string { return peopleRecord(people[i]) }
+	n, at := d.Filter.count(pos)
+	row := func(i int) []string { return peopleRecord(at(i)) }
 	name := "prevent-people-" + isoDate(d.AsOf)
-	if !s.auditExport(w, r, len(people)) {
+	if !s.auditExport(w, r, n) {
 		return
 	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
-		s.sendXLSXRows(w, r, name, "People "+isoDate(d.AsOf), header, len(people), row)
+		s.sendXLSXRows(w, r, name, "People "+isoDate(d.AsOf), header, n, row)
 		return
 	}
-	s.sendCSVRows(w, name, header, len(people), row)
+	s.sendCSVRows(w, name, header, n, row)
 }
 
 // sendCSV writes a table as a CSV download, each cell made safe from

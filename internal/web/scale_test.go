@@ -23,10 +23,12 @@ import (
 // database, read only: PREVENT_WEB_SCALE_DB names it (the national bench's
 // PostgreSQL; the connection is made read-only), PREVENT_WEB_SCALE_CONFIG
 // its config (default prevent.example.yaml). Without it the test is
-// skipped. It logs, for each page, its first load on a dashboard started
-// afresh for that page alone (nothing cached), the same page again
-// (cached), then every page requested by 10 users at once, and the
-// process's peak RSS.
+// skipped. It logs the warm-up's time and each page's first load after
+// it, each page cached (slowest of three), then every page requested by
+// 10 users at once, and the process's peak RSS. PREVENT_WEB_SCALE_STEPS
+// adds "cold" (each page's first load on a dashboard started afresh for it
+// alone, without warm-up, and an address from before a restart) and
+// "midwarm" (10 users arriving as the warm-up starts).
 func TestDashboardAtScale(t *testing.T) {
 	dsn := os.Getenv("PREVENT_WEB_SCALE_DB")
 	if dsn == "" {
@@ -80,8 +82,9 @@ func TestDashboardAtScale(t *testing.T) {
 	}
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond)) }
 
-	if os.Getenv("PREVENT_WEB_SCALE_COLD") != "" {
-		t.Logf("first load, a dashboard started afresh for each page (load average %s)", loadAverage())
+	steps := os.Getenv("PREVENT_WEB_SCALE_STEPS")
+	if strings.Contains(steps, "cold") {
+		t.Logf("first load, a dashboard started afresh for each page, no warm-up (load average %s)", loadAverage())
 		for _, p := range pages {
 			s, srv := newDashboard()
 			first, status, size := fetch(srv.URL + address(s, p))
@@ -99,11 +102,53 @@ func TestDashboardAtScale(t *testing.T) {
 		srv.Close()
 		runtime.GC()
 	}
+	if strings.Contains(steps, "midwarm") {
+		s, srv := newDashboard()
+		start := time.Now()
+		done := make(chan time.Duration)
+		go func() {
+			if err := s.warm(context.Background()); err != nil {
+				t.Error(err)
+			}
+			done <- time.Since(start)
+		}()
+		t.Logf("first load of each page by 10 users at once, arriving as the warm-up starts (load average %s)", loadAverage())
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		worst := map[string]time.Duration{}
+		for u := range 10 {
+			wg.Go(func() {
+				p := pages[u%len(pages)]
+				d, status, _ := fetch(srv.URL + address(s, p))
+				if status != http.StatusOK {
+					t.Errorf("%s: status %d", p, status)
+				}
+				mu.Lock()
+				worst[p] = max(worst[p], d)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		for _, p := range pages {
+			t.Logf("%-42s %8s", p, ms(worst[p]))
+		}
+		t.Logf("the warm-up took %s; computed %d; peak RSS so far %d MB", ms(<-done), s.computed.Load(), peakRSS()/1024)
+		srv.Close()
+		runtime.GC()
+	}
 
 	s, srv := newDashboard()
 	defer srv.Close()
+	start := time.Now()
+	if err := s.warm(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("warm-up: %s, %d computations, %d people held; peak RSS so far %d MB (load average %s)",
+		ms(time.Since(start)), s.computed.Load(), s.position.people(), peakRSS()/1024, loadAverage())
+	t.Logf("first load after the warm-up:")
 	for _, p := range pages {
-		fetch(srv.URL + address(s, p))
+		d, status, size := fetch(srv.URL + address(s, p))
+		t.Logf("%-42s %8s  status %d, %d KB", p, ms(d), status, size/1024)
 	}
 	t.Logf("cached (slowest of 3), one user (load average %s):", loadAverage())
 	for _, p := range pages {
@@ -118,7 +163,7 @@ func TestDashboardAtScale(t *testing.T) {
 	took := map[string][]time.Duration{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	start := time.Now()
+	start = time.Now()
 	for u := range users {
 		wg.Go(func() {
 			for r := range rounds {
