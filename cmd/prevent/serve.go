@@ -121,10 +121,23 @@ func (m *Main) serveDashboard(addr string, log *slog.Logger) (stop func(), err e
 		}
 	}()
 	log.Info("dashboard listening", "url", "http://"+ln.Addr().String()+"/")
+	// Today's figures are worked out before the first visitor asks, and
+	// again after each import.
+	warmCtx, stopWarm := context.WithCancel(context.Background())
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		web.Warm(warmCtx, handler, web.WarmEvery)
+	}()
 	return func() {
+		stopWarm()
 		ctx, cancel := context.WithTimeout(context.Background(), dashboardShutdown)
 		defer cancel()
 		_ = srv.Shutdown(ctx)
+		select {
+		case <-warmed:
+		case <-ctx.Done():
+		}
 	}, nil
 }
 

@@ -354,6 +354,12 @@ func WriteXLSX(w io.Writer, sheet string, header []string, rows [][]string) erro
 	return writeXLSX(w, sheet, header, len(rows), func(i int) []string { return rows[i] })
 }
 
+// WriteXLSXRows is WriteXLSX with the n rows made one at a time by row, as
+// they are written, for a table too large to hold as text.
+func WriteXLSXRows(w io.Writer, sheet string, header []string, n int, row func(i int) []string) error {
+	return writeXLSX(w, sheet, header, n, row)
+}
+
 // sheetRows is how many rows below the header a sheet takes: an Excel
 // sheet holds 1,048,576 rows in all.
 var sheetRows = 1_048_575

@@ -99,12 +99,22 @@ type exemptionRow struct {
 // Exemptions lists the exemptions held, by employee number then From.
 // With asOf non-zero, only those covering that day.
 func (s *Store) Exemptions(ctx context.Context, asOf time.Time) ([]HeldExemption, error) {
+	return s.exemptions(ctx, asOf, "")
+}
+
+// exemptions is Exemptions, of the person with the employee key only when
+// key is not "".
+func (s *Store) exemptions(ctx context.Context, asOf time.Time, key string) ([]HeldExemption, error) {
 	q := `SELECT e.employee_number, e.reason, e.from_date, e.until_date, i.file_name, e.source_row
-		FROM exemptions e JOIN imports i ON i.id = e.import_id`
+		FROM exemptions e JOIN imports i ON i.id = e.import_id WHERE 1 = 1`
 	var args []any
 	if !asOf.IsZero() {
-		q += ` WHERE e.from_date <= ? AND (e.until_date IS NULL OR e.until_date >= ?)`
+		q += ` AND e.from_date <= ? AND (e.until_date IS NULL OR e.until_date >= ?)`
 		args = append(args, dayArg(asOf), dayArg(asOf))
+	}
+	if key != "" {
+		q += ` AND e.employee_key = ?`
+		args = append(args, key)
 	}
 	q += ` ORDER BY e.employee_number, e.from_date`
 	var rows []exemptionRow
@@ -122,7 +132,22 @@ func (s *Store) Exemptions(ctx context.Context, asOf time.Time) ([]HeldExemption
 // ExemptionsAsOf returns the exemptions that could cover asOf, indexed
 // for the engine.
 func (s *Store) ExemptionsAsOf(ctx context.Context, asOf time.Time) (*compliance.Exemptions, error) {
-	held, err := s.Exemptions(ctx, asOf)
+	return s.exemptionsAsOf(ctx, asOf, "")
+}
+
+// ExemptionsOf is ExemptionsAsOf for one person: the exemptions held for
+// the employee number (matched as compliance.EmployeeKey matches numbers)
+// that could cover asOf.
+func (s *Store) ExemptionsOf(ctx context.Context, asOf time.Time, emp string) (*compliance.Exemptions, error) {
+	key := compliance.EmployeeKey(emp)
+	if key == "" {
+		return compliance.NewExemptions(nil), nil
+	}
+	return s.exemptionsAsOf(ctx, asOf, key)
+}
+
+func (s *Store) exemptionsAsOf(ctx context.Context, asOf time.Time, key string) (*compliance.Exemptions, error) {
+	held, err := s.exemptions(ctx, asOf, key)
 	if err != nil {
 		return nil, err
 	}

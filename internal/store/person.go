@@ -57,12 +57,33 @@ type HeldCompletion struct {
 // belongs to them (see emailOwnersQuery: the person holding it in the
 // newest snapshot that has it, as every report resolves it).
 func (s *Store) PersonCompletions(ctx context.Context, emp string) ([]HeldCompletion, error) {
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`WITH owners AS (`+
-		emailOwnersQuery(`AND email_key IN (SELECT email FROM assignments WHERE employee_number = ?)`)+`)
-		SELECT c.email, c.course, c.completed_on, i.file_name, c.source_row, c.employee_number = '' AS by_email
-		FROM completions c JOIN imports i ON i.id = c.import_id
-		WHERE c.employee_number = ? OR (c.employee_number = '' AND c.email_key IN (SELECT email FROM owners WHERE employee_number = ?))
-		ORDER BY c.completed_on DESC, c.id`), emp, emp, emp)
+	// The person's emails, then those of them that are theirs, as values:
+	// looked up by index, where a subquery had the database read every
+	// completion keyed by email.
+	held, err := s.emailsOf(ctx, []string{emp})
+	if err != nil {
+		return nil, err
+	}
+	owners, err := s.ownersOf(ctx, held)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT c.email, c.course, c.completed_on, i.file_name, c.source_row, c.employee_number = '' AS by_email, c.id
+		FROM completions c JOIN imports i ON i.id = c.import_id WHERE c.employee_number = ?`
+	args := []any{emp}
+	var mine []any
+	for _, e := range held {
+		if owners[e] == emp {
+			mine = append(mine, e)
+		}
+	}
+	if len(mine) > 0 {
+		q += ` UNION ALL SELECT c.email, c.course, c.completed_on, i.file_name, c.source_row, c.employee_number = '' AS by_email, c.id
+		FROM completions c JOIN imports i ON i.id = c.import_id WHERE c.employee_number = '' AND c.email_key IN (` + marks(len(mine)) + `)`
+		args = append(args, mine...)
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT email, course, completed_on, file_name, source_row, by_email FROM (`+q+`) c
+		ORDER BY completed_on DESC, id`), args...)
 	if err != nil {
 		return nil, s.wrap("read the completions of one person", err)
 	}

@@ -151,6 +151,22 @@ func (s *Store) AssignmentsFor(ctx context.Context, snapshotID int64, fields []c
 // turn, for a caller that keeps less of them (such as
 // compliance.WorkforceBuilder). The assignment is fn's only for the call.
 func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []compliance.Field, fn func(a *compliance.Assignment) error) error {
+	return s.eachAssignment(ctx, snapshotID, "", fields, fn)
+}
+
+// EachAssignmentOf is EachAssignment for the assignments of one employee
+// number (as written) only: one person's rows of a snapshot, found by
+// index.
+func (s *Store) EachAssignmentOf(ctx context.Context, snapshotID int64, emp string, fields []compliance.Field, fn func(a *compliance.Assignment) error) error {
+	if emp == "" {
+		return nil
+	}
+	return s.eachAssignment(ctx, snapshotID, emp, fields, fn)
+}
+
+// eachAssignment is EachAssignment, for one employee number when emp is
+// not "".
+func (s *Store) eachAssignment(ctx context.Context, snapshotID int64, emp string, fields []compliance.Field, fn func(a *compliance.Assignment) error) error {
 	cols := "row_no, is_primary"
 	var sets []func(a *compliance.Assignment, in interner, v string)
 	for _, c := range assignmentReads {
@@ -169,8 +185,12 @@ func (s *Store) EachAssignment(ctx context.Context, snapshotID int64, fields []c
 	if fields != nil {
 		order = ""
 	}
+	where, args := "", []any{snapshotID}
+	if emp != "" {
+		where, args = " AND employee_number = ?", append(args, emp)
+	}
 	rows, end, err := s.querySnapshot(ctx, `SELECT `+cols+`
-		FROM assignments WHERE snapshot_id = ?`+order, snapshotID)
+		FROM assignments WHERE snapshot_id = ?`+where+order, args...)
 	if err != nil {
 		return s.wrap("read staff snapshot", err)
 	}

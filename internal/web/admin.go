@@ -76,17 +76,16 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 	listed := map[string]bool{}
 	q := returns.LastCompleted(s.today())
 	for i := 0; i < returnsShown; i, q = i+1, q.Prev() {
-		pos, err := s.load(ctx, q.End())
-		if noSnapshot(err) {
-			break
-		}
+		f, err := s.quarter(ctx, q)
 		if err != nil {
 			s.internal(w, r, err)
 			return
 		}
-		ret := returns.BuildBy(q, s.provider(), pos.People, th, s.cfg.ReturnBy())
-		ret.SuppressBelow = s.cfg.Return.SuppressBelow
-		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: pos.Snapshot,
+		if f.None != nil {
+			break
+		}
+		ret := f.Return
+		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: f.Snapshot,
 			Meets: ret.Total.MeetsThreshold(th), XLSX: "/returns/" + q.String() + ".xlsx",
 			CSV: "/returns/" + q.String() + ".csv", Sent: byKey[q.String()]}
 		for _, l := range compliance.Levels {
@@ -140,11 +139,11 @@ func (s *server) returnDownload(w http.ResponseWriter, r *http.Request) {
 // returnFile is a quarter's return as a file, built once per quarter,
 // format and version of the data (a new import makes it anew).
 func (s *server) returnFile(ctx context.Context, q returns.Quarter, ext string) (*file, error) {
-	fp, err := s.fingerprint(ctx)
+	version, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	key := "return " + q.String() + "." + ext + " " + fp
+	key := "return " + q.String() + "." + ext + " " + version
 	if f := s.returns.get(key); f != nil {
 		return f, nil
 	}
@@ -198,7 +197,7 @@ type importRow struct {
 }
 
 func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
-	q, err := report.LoadQuality(r.Context(), s.store, s.policy)
+	q, err := s.loadQuality(r.Context())
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -223,6 +222,20 @@ func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Other = capped(d.Other)
 	s.render(w, r, http.StatusOK, "imports", "Imports and data quality", d)
+}
+
+// loadQuality is report.LoadQuality once per version of the data: it
+// reads every completion and staff extract held, seconds at national
+// scale.
+func (s *server) loadQuality(ctx context.Context) (*report.Quality, error) {
+	version, err := s.version(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cachedWork(ctx, s, &s.quality, "quality "+version, func(ctx context.Context) (*report.Quality, error) {
+		s.computed.Add(1)
+		return report.LoadQuality(ctx, s.store, s.policy)
+	})
 }
 
 func capped[T any](list []T) []T {
@@ -268,13 +281,62 @@ type tnaCourse struct {
 	Link     string
 }
 
-// tnaRules is the rule table with each rule's people on the as-of date
-// (nil people: no counts).
-func (s *server) tnaRules(people []compliance.Person) []tnaRule {
-	counts := map[int]int{}
-	for _, p := range people {
-		counts[p.RequirementRule]++
+// tnaCounts are the workforce's people per requirement rule (-1: the
+// default) and per staff group and level.
+type tnaCounts struct {
+	rules  map[int]int
+	groups []tnaGroup // by staff group
+	total  int
+}
+
+func countTNA(people []compliance.Person) *tnaCounts {
+	c := &tnaCounts{rules: map[int]int{}, total: len(people)}
+	groups := map[string]*tnaGroup{}
+	var names []string
+	for i := range people {
+		p := &people[i]
+		c.rules[p.RequirementRule]++
+		g := groups[p.StaffGroup]
+		if g == nil {
+			g = &tnaGroup{StaffGroup: p.StaffGroup, ByLevel: make([]int, len(compliance.Levels))}
+			groups[p.StaffGroup] = g
+			names = append(names, p.StaffGroup)
+		}
+		g.ByLevel[int(p.Requirement)-int(compliance.Basic)]++
+		g.Total++
 	}
+	sort.Strings(names)
+	for _, n := range names {
+		c.groups = append(c.groups, *groups[n])
+	}
+	return c
+}
+
+// tnaCounts is countTNA of the workforce, worked out once.
+func (p *position) tnaCounts() *tnaCounts {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tna == nil {
+		p.tna = countTNA(p.People)
+	}
+	return p.tna
+}
+
+// tnaFor is the TNA counts on the request's as-of date, none when there
+// is no staff snapshot for it (noData says why).
+func (s *server) tnaFor(ctx context.Context, asOf time.Time) (c *tnaCounts, noData string, err error) {
+	pos, err := s.load(ctx, asOf)
+	switch {
+	case noSnapshot(err):
+		return countTNA(nil), err.Error(), nil
+	case err != nil:
+		return nil, "", err
+	}
+	return pos.tnaCounts(), "", nil
+}
+
+// tnaRules is the rule table with each rule's people on the as-of date.
+func (s *server) tnaRules(counts map[int]int) []tnaRule {
 	var rules []tnaRule
 	for i, rr := range s.cfg.Requirements {
 		level, _ := compliance.ParseLevel(rr.Level)
@@ -303,35 +365,15 @@ func (s *server) tnaPage(w http.ResponseWriter, r *http.Request) {
 		q = "?as_of=" + d.AsOfValue
 	}
 	d.CSV, d.XLSX = "/tna.csv"+q, "/tna.xlsx"+q
-	var people []compliance.Person
-	pos, err := s.load(r.Context(), asOf)
-	switch {
-	case noSnapshot(err):
-		d.NoData = err.Error()
-	case err != nil:
+	counts, noData, err := s.tnaFor(r.Context(), asOf)
+	if err != nil {
 		s.internal(w, r, err)
 		return
-	default:
-		people = pos.People
 	}
-	d.Rules = s.tnaRules(people)
-	d.Total = len(people)
-	groups := map[string]*tnaGroup{}
-	var names []string
-	for _, p := range people {
-		g := groups[p.StaffGroup]
-		if g == nil {
-			g = &tnaGroup{StaffGroup: p.StaffGroup, ByLevel: make([]int, len(compliance.Levels))}
-			groups[p.StaffGroup] = g
-			names = append(names, p.StaffGroup)
-		}
-		g.ByLevel[int(p.Requirement)-int(compliance.Basic)]++
-		g.Total++
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		d.Groups = append(d.Groups, *groups[n])
-	}
+	d.NoData = noData
+	d.Rules = s.tnaRules(counts.rules)
+	d.Total = counts.total
+	d.Groups = counts.groups
 	for _, c := range s.cfg.Courses {
 		level, _ := compliance.ParseLevel(c.Level)
 		d.Courses = append(d.Courses, tnaCourse{Level: level, Patterns: strings.Join(c.Match, " or "), Link: c.Link})
@@ -355,18 +397,13 @@ func (s *server) tnaExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	pos, err := s.load(r.Context(), asOf)
-	var people []compliance.Person
-	switch {
-	case noSnapshot(err):
-	case err != nil:
+	counts, _, err := s.tnaFor(r.Context(), asOf)
+	if err != nil {
 		s.internal(w, r, err)
 		return
-	default:
-		people = pos.People
 	}
 	var rows [][]string
-	for _, t := range s.tnaRules(people) {
+	for _, t := range s.tnaRules(counts.rules) {
 		number := t.Number
 		if number == "" {
 			number = "default"

@@ -27,129 +27,284 @@ func (s *server) asOf(r *http.Request) (day time.Time, given bool, err error) {
 	return t, true, nil
 }
 
-// positionCache keeps recent positions, so that the overview's eight
-// quarters are not recomputed on every page. An entry is used only while
-// the imports are as they were when it was computed, and for two minutes
-// at most. It keeps few: with 30,000 people a position is tens of
-// megabytes.
+// The data's version (store.DataVersion) keys every cache: a position, a
+// quarter's figures, a return file or the quality report is used only
+// while the data is as it was when it was computed. A request reads it
+// once, whatever it shows: the overview's trend and the returns page need
+// several quarters.
+
+// versionKey carries a request's versionMemo in its context.
+type versionKey struct{}
+
+// versionMemo is the data's version as first read by a request.
+type versionMemo struct {
+	mu sync.Mutex
+	v  string
+}
+
+// withVersion gives a context a memo of its own, so that everything done
+// for it reads the data's version once.
+func withVersion(ctx context.Context) context.Context {
+	return context.WithValue(ctx, versionKey{}, &versionMemo{})
+}
+
+// memoVersion gives each request a memo of the data's version.
+func memoVersion(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(withVersion(r.Context())))
+	})
+}
+
+// version is the data's version, read from the store the first time a
+// request (or a warm-up round) asks.
+func (s *server) version(ctx context.Context) (string, error) {
+	m, _ := ctx.Value(versionKey{}).(*versionMemo)
+	if m != nil {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.v != "" {
+			return m.v, nil
+		}
+	}
+	s.versionReads.Add(1)
+	v, err := s.store.DataVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	if m != nil {
+		m.v = v
+	}
+	return v, nil
+}
+
+// position is a whole workforce's position on a date, shared by every
+// request for that date on the same data, with what pages work out from
+// it, each worked out once (a national workforce is millions of people:
+// summing, sorting or listing them takes a noticeable time every time).
+// Callers must not reorder or change its people, nor what it hands out.
+type position struct {
+	*report.Position
+	version string
+
+	mu         sync.Mutex
+	aggregates map[compliance.GroupKey]*aggregate
+	point      *trendRow
+	forecasts  []compliance.Forecast
+	orgs       []string // organisations and staff groups, sorted
+	groups     []string
+	byDue      []int32 // People's indexes by due date (never trained first)
+	selections []selected
+	tna        *tnaCounts
+}
+
+// aggregate is a summary of the workforce by a key.
+type aggregate struct {
+	groups []*compliance.Summary // by name; share, don't sort
+	total  *compliance.Summary
+}
+
+// aggregateBy is the workforce summed by the key.
+func (p *position) aggregateBy(key compliance.GroupKey) *aggregate {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a := p.aggregates[key]; a != nil {
+		return a
+	}
+	groups, total := compliance.AggregateBy(p.People, key)
+	a := &aggregate{groups: groups, total: total}
+	if p.aggregates == nil {
+		p.aggregates = map[compliance.GroupKey]*aggregate{}
+	}
+	p.aggregates[key] = a
+	return a
+}
+
+// trendPoint is the position's own point on the overview's trend.
+func (p *position) trendPoint() trendRow {
+	a := p.aggregateBy(compliance.ByOrganisation)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.point == nil {
+		row := pointOf(p.AsOf.Format("2 Jan 2006"), p.AsOf, a.total)
+		p.point = &row
+	}
+	return *p.point
+}
+
+// forecastsFor is compliance.Forecasts of the workforce.
+func (p *position) forecastsFor(threshold float64) []compliance.Forecast {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.forecasts == nil {
+		p.forecasts = compliance.Forecasts(p.People, p.AsOf, threshold, forecastMonths)
+	}
+	return p.forecasts
+}
+
+// distinct lists the organisations and staff groups of the workforce.
+func (p *position) distinct() (orgs, groups []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.orgs == nil {
+		p.orgs, p.groups = distinct(p.People)
+	}
+	return p.orgs, p.groups
+}
+
+// dueOrder is the order of the people list sorted by due date: never
+// trained first, then by due date, ties by employee number (the people's
+// own order).
+func (p *position) dueOrder() []int32 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.byDue == nil {
+		p.byDue = byDue(p.People)
+	}
+	return p.byDue
+}
+
+// positionCache keeps recent positions, for the pages and their as-of
+// dates, while the data is unchanged (a new version drops them). It holds
+// at most positionCacheSize positions, and about positionBudget people
+// in all: a 30,000-person trust keeps four dates, a national workforce
+// one. Today's position is kept first: a position for another date that
+// would leave no room for it is computed for its requests and not kept.
 type positionCache struct {
 	mu      sync.Mutex
-	entries map[time.Time]cachedPosition
+	budget  int
+	entries map[time.Time]*cachedPosition
+	tick    int64 // for least recently used
 }
 
 type cachedPosition struct {
-	pos         *report.Position
-	fingerprint string
-	at          time.Time
+	pos  *position
+	used int64
 }
 
 const (
-	positionCacheTTL  = 2 * time.Minute
 	positionCacheSize = 4
+	// positionBudget is about how many people the cache holds in all,
+	// each some hundreds of bytes.
+	positionBudget = 3_000_000
 )
 
 func newPositionCache() *positionCache {
-	return &positionCache{entries: map[time.Time]cachedPosition{}}
+	return &positionCache{budget: positionBudget, entries: map[time.Time]*cachedPosition{}}
 }
 
-func (c *positionCache) get(asOf time.Time, fp string) *report.Position {
+func (c *positionCache) get(asOf time.Time, version string) *position {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[asOf]; ok && e.fingerprint == fp && time.Since(e.at) < positionCacheTTL {
+	if e, ok := c.entries[asOf]; ok && e.pos.version == version {
+		c.tick++
+		e.used = c.tick
 		return e.pos
 	}
 	return nil
 }
 
-// put keeps a position, making room by dropping stale entries, then the
-// oldest.
-func (c *positionCache) put(asOf time.Time, fp string, pos *report.Position) {
+// put keeps a position, making room by dropping those of other versions,
+// then the least recently used other than today's; it reports whether the
+// position was kept.
+func (c *positionCache) put(pos *position, today time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, v := range c.entries {
-		if v.fingerprint != fp || time.Since(v.at) >= positionCacheTTL {
+		if v.pos.version != pos.version {
 			delete(c.entries, k)
 		}
 	}
-	for len(c.entries) >= positionCacheSize {
-		var oldest, at time.Time
+	delete(c.entries, pos.AsOf)
+	held := 0
+	for _, v := range c.entries {
+		held += len(v.pos.People)
+	}
+	for len(c.entries) > 0 && (len(c.entries) >= positionCacheSize || held+len(pos.People) > c.budget) {
+		var drop *cachedPosition
 		for k, v := range c.entries {
-			if at.IsZero() || v.at.Before(at) {
-				oldest, at = k, v.at
+			if !k.Equal(today) && (drop == nil || v.used < drop.used) {
+				drop = v
 			}
 		}
-		delete(c.entries, oldest)
+		if drop == nil { // only today's is left
+			if !pos.AsOf.Equal(today) {
+				return false
+			}
+			drop = c.entries[today]
+		}
+		delete(c.entries, drop.pos.AsOf)
+		held -= len(drop.pos.People)
 	}
-	c.entries[asOf] = cachedPosition{pos: pos, fingerprint: fp, at: time.Now()}
+	c.tick++
+	c.entries[pos.AsOf] = &cachedPosition{pos: pos, used: c.tick}
+	return true
 }
 
-// pointCache keeps the trend's quarter figures (a few tallies each), so
-// that the overview does not recompute eight quarters' positions once they
-// have left the position cache. Keys carry the data's fingerprint.
-type pointCache struct {
-	mu     sync.Mutex
-	points map[string]trendRow
-}
-
-const pointCacheSize = 256
-
-func (c *pointCache) get(key string) (trendRow, bool) {
+// prune drops the positions of versions other than this one.
+func (c *positionCache) prune(version string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	row, ok := c.points[key]
-	return row, ok
+	for k, v := range c.entries {
+		if v.pos.version != version {
+			delete(c.entries, k)
+		}
+	}
 }
 
-func (c *pointCache) put(key string, row trendRow) {
+// people is how many people the cache holds.
+func (c *positionCache) people() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.points == nil || len(c.points) >= pointCacheSize {
-		c.points = map[string]trendRow{} // stale keys go with the rest
+	n := 0
+	for _, v := range c.entries {
+		n += len(v.pos.People)
 	}
-	c.points[key] = row
+	return n
 }
 
-// fingerprint changes whenever an import is added or replaced.
-func (s *server) fingerprint(ctx context.Context) (string, error) {
-	imports, err := s.store.Imports(ctx)
+// cached returns the position for the date if it is cached for the
+// request's data, without computing it.
+func (s *server) cached(ctx context.Context, asOf time.Time) (*position, error) {
+	version, err := s.version(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	if len(imports) == 0 {
-		return "none", nil
-	}
-	return fmt.Sprintf("%d/%d/%d", len(imports), imports[0].ID, imports[0].ImportedAt.UnixNano()), nil
+	return s.position.get(compliance.Day(asOf), version), nil
 }
 
 // load is report.Load through the cache, and through s.work: a few at a
 // time, and one computation for requests for the same date on the same
 // data. The position returned is shared: callers must not reorder or
 // change its people.
-func (s *server) load(ctx context.Context, asOf time.Time) (*report.Position, error) {
+func (s *server) load(ctx context.Context, asOf time.Time) (*position, error) {
 	asOf = compliance.Day(asOf)
-	fp, err := s.fingerprint(ctx)
+	version, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if pos := s.position.get(asOf, fp); pos != nil {
+	if pos := s.position.get(asOf, version); pos != nil {
 		return pos, nil
 	}
-	v, err := s.work.do(ctx, "position "+isoDate(asOf)+" "+fp, func(ctx context.Context) (any, error) {
-		if pos := s.position.get(asOf, fp); pos != nil {
+	v, err := s.work.do(ctx, "position "+isoDate(asOf)+" "+version, func(ctx context.Context) (any, error) {
+		if pos := s.position.get(asOf, version); pos != nil {
 			return pos, nil // computed while this waited its turn
 		}
+		// Positions of an older version will not be asked for again:
+		// not held while this one is computed.
+		s.position.prune(version)
 		s.computed.Add(1)
-		pos, err := report.Load(ctx, s.store, s.policy, asOf)
+		rp, err := report.Load(ctx, s.store, s.policy, asOf)
 		if err != nil {
 			return nil, err
 		}
-		s.position.put(asOf, fp, pos)
+		pos := &position{Position: rp, version: version}
+		s.position.put(pos, s.today())
 		return pos, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*report.Position), nil
+	return v.(*position), nil
 }
 
 // noSnapshot reports whether err says there is no staff snapshot for the
@@ -159,51 +314,52 @@ func noSnapshot(err error) bool {
 	return errors.As(err, &ns)
 }
 
-// tokens maps people to the opaque tokens in their pages' addresses: an
-// HMAC of the employee number under the process key, so that the address
-// gives nothing away and cannot be guessed from a number.
-type tokens struct {
-	key []byte
-	mu  sync.RWMutex
-	emp map[string]string // token -> employee number
+// small is a cache of a few small things computed from the data (a
+// quarter's figures, the quality report), keyed by what they are and the
+// data's version.
+type small[T any] struct {
+	mu    sync.Mutex
+	items map[string]T
+	size  int
 }
 
-func (s *server) personToken(emp string) string {
-	tok := s.mac("person", emp)[:22] // 132 bits
-	t := s.people
-	t.mu.RLock()
-	_, known := t.emp[tok]
-	t.mu.RUnlock()
-	if !known {
-		t.mu.Lock()
-		if t.emp == nil {
-			t.emp = map[string]string{}
+func (c *small[T]) get(key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.items[key]
+	return v, ok
+}
+
+func (c *small[T]) put(key string, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.items == nil || len(c.items) >= c.size {
+		c.items = map[string]T{} // stale keys go with the rest
+	}
+	c.items[key] = v
+}
+
+// cachedWork is fn's result through the cache c and s.work: computed once
+// for the key (which carries the data's version) by one request, the
+// others asking meanwhile waiting for it.
+func cachedWork[T any](ctx context.Context, s *server, c *small[T], key string, fn func(ctx context.Context) (T, error)) (T, error) {
+	if v, ok := c.get(key); ok {
+		return v, nil
+	}
+	v, err := s.work.do(ctx, key, func(ctx context.Context) (any, error) {
+		if v, ok := c.get(key); ok {
+			return v, nil
 		}
-		t.emp[tok] = emp
-		t.mu.Unlock()
-	}
-	return tok
-}
-
-// personByToken finds the employee number behind a token: one handed out
-// by this process, else anyone in any snapshot (after a restart the
-// tokens are new, so an old address finds nobody).
-func (s *server) personByToken(ctx context.Context, tok string) (string, bool, error) {
-	t := s.people
-	t.mu.RLock()
-	emp, ok := t.emp[tok]
-	t.mu.RUnlock()
-	if ok {
-		return emp, true, nil
-	}
-	all, err := s.store.EmployeeNumbers(ctx)
+		v, err := fn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.put(key, v)
+		return v, nil
+	})
 	if err != nil {
-		return "", false, err
+		var zero T
+		return zero, err
 	}
-	for _, e := range all {
-		if s.personToken(e) == tok {
-			return e, true, nil
-		}
-	}
-	return "", false, nil
+	return v.(T), nil
 }

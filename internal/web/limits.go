@@ -55,6 +55,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger, t Timeouts) *http.Server {
 type handler struct {
 	http.Handler
 	downloads time.Duration
+	s         *server // for Warm
 }
 
 // longWrites gives downloads their own, longer write deadline.

@@ -210,7 +210,10 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	if s.policy.RedBelow > 0 {
 		d.RAG, d.RedBelow = true, figures.ThresholdPct(s.policy.RedBelow)
 	}
-	orgs, total := compliance.AggregateBy(pos.People, by)
+	agg := pos.aggregateBy(by)
+	// The position's summaries are shared: this request sorts its own
+	// list of them.
+	orgs, total := slices.Clone(agg.groups), agg.total
 	if u := s.policy.AnnualUpdate; u != nil {
 		d.Update = &updateFigures{Months: u.Months, All: total.AllUpdateDue}
 		for _, l := range compliance.Levels {
@@ -261,8 +264,8 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		d.Columns[0].Label = d.ByTitle
 	}
 
-	s.trend(&d, quarters, pos.People)
-	s.forecast(&d, pos.People)
+	s.trend(&d, quarters, pos)
+	s.forecast(&d, pos)
 	s.render(w, r, http.StatusOK, "overview", "Overview", d)
 }
 
@@ -413,26 +416,15 @@ func (s *server) quarterPoints(ctx context.Context, asOf time.Time) ([]trendRow,
 	if !q.End().Equal(asOf) {
 		q = q.Prev()
 	}
-	fp, err := s.fingerprint(ctx)
-	if err != nil {
-		return nil, err
-	}
 	for i := 0; i < trendQuarters; i, q = i+1, q.Prev() {
-		key := isoDate(q.End()) + " " + fp
-		if row, ok := s.points.get(key); ok {
-			rows = append(rows, row)
-			continue
-		}
-		pos, err := s.load(ctx, q.End())
-		if noSnapshot(err) {
-			break // earlier quarters have none either
-		}
+		f, err := s.quarter(ctx, q)
 		if err != nil {
 			return nil, err
 		}
-		row := trendPoint(quarterLabel(q), q.End(), pos.People)
-		s.points.put(key, row)
-		rows = append(rows, row)
+		if f.None != nil {
+			break // earlier quarters have none either
+		}
+		rows = append(rows, f.Point)
 	}
 	slices.Reverse(rows)
 	return rows, nil
@@ -440,9 +432,9 @@ func (s *server) quarterPoints(ctx context.Context, asOf time.Time) ([]trendRow,
 
 // trend charts the quarters' figures, then the as-of date's itself when
 // it is not a quarter's end.
-func (s *server) trend(d *overviewData, rows []trendRow, now []compliance.Person) {
+func (s *server) trend(d *overviewData, rows []trendRow, now *position) {
 	if len(rows) == 0 || !rows[len(rows)-1].AsOf.Equal(d.AsOf) {
-		rows = append(rows, trendPoint(d.AsOf.Format("2 Jan 2006"), d.AsOf, now))
+		rows = append(rows, now.trendPoint())
 	}
 	d.TrendRows = rows
 	chart := LineChart{Title: "Compliance by level over the last quarters", Threshold: d.Threshold}
@@ -459,15 +451,6 @@ func (s *server) trend(d *overviewData, rows []trendRow, now []compliance.Person
 	d.Trend = chart.SVG()
 }
 
-func trendPoint(label string, asOf time.Time, people []compliance.Person) trendRow {
-	_, total := compliance.Aggregate(people)
-	row := trendRow{Label: label, AsOf: asOf, All: total.All}
-	for _, l := range compliance.Levels {
-		row.Levels = append(row.Levels, total.Level(l))
-	}
-	return row
-}
-
 // quarterLabel is a short quarter name for an axis: "Q2 26/27".
 func quarterLabel(q returns.Quarter) string {
 	return fmt.Sprintf("Q%d %02d/%02d", q.Q, q.StartYear%100, (q.StartYear+1)%100)
@@ -480,8 +463,8 @@ func rateOrGap(t compliance.Tally) float64 {
 	return t.Rate()
 }
 
-func (s *server) forecast(d *overviewData, people []compliance.Person) {
-	fs := compliance.Forecasts(people, d.AsOf, d.Threshold, forecastMonths)
+func (s *server) forecast(d *overviewData, pos *position) {
+	fs := pos.forecastsFor(d.Threshold)
 	chart := LineChart{Title: "Compliance by level if nobody trains", Threshold: d.Threshold}
 	chart.Labels = append(chart.Labels, "Now")
 	for _, m := range compliance.MonthEnds(d.AsOf, forecastMonths) {

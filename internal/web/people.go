@@ -2,8 +2,10 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -126,24 +128,33 @@ func (f peopleFilter) query(asOf string) url.Values {
 	return q
 }
 
+// match reports whether the filter selects a person, on the as-of date
+// with last the last day of the due-within window.
+func (f peopleFilter) match(p *compliance.Person, asOf, last time.Time) bool {
+	if !f.inGroups(p) {
+		return false
+	}
+	switch {
+	case f.Org != "" && orgName(p.Organisation) != f.Org,
+		f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
+		f.Requirement != compliance.LevelNone && p.Requirement != f.Requirement,
+		len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status),
+		f.DueWithin >= 0 && (p.DueDate.IsZero() || p.DueDate.Before(asOf) || p.DueDate.After(last)):
+		return false
+	}
+	return true
+}
+
 // apply returns the people the filter selects, in its order, as a new
-// slice (the position's own is shared and never reordered).
+// slice (the position's own is shared and never reordered). each does the
+// same without copying anyone.
 func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compliance.Person {
-	out := make([]compliance.Person, 0, len(people))
+	var out []compliance.Person
 	last := asOf.AddDate(0, 0, f.DueWithin)
-	for _, p := range people {
-		if !f.inGroups(&p) {
-			continue
+	for i := range people {
+		if f.match(&people[i], asOf, last) {
+			out = append(out, people[i])
 		}
-		switch {
-		case f.Org != "" && orgName(p.Organisation) != f.Org,
-			f.StaffGroup != "" && p.StaffGroup != f.StaffGroup,
-			f.Requirement != compliance.LevelNone && p.Requirement != f.Requirement,
-			len(f.Statuses) > 0 && !slices.Contains(f.Statuses, p.Status),
-			f.DueWithin >= 0 && (p.DueDate.IsZero() || p.DueDate.Before(asOf) || p.DueDate.After(last)):
-			continue
-		}
-		out = append(out, p)
 	}
 	if f.Sort == "due" {
 		// Never trained first, then by due date; ties by employee number.
@@ -156,6 +167,131 @@ func (f peopleFilter) apply(people []compliance.Person, asOf time.Time) []compli
 		})
 	}
 	return out
+}
+
+// selection is the people of the position the filter selects, as
+// indexes into its People in the filter's order; nil when it selects
+// everyone in the people's own order. Worked out once per filter (the page
+// and page size aside) and kept with the position while it is among the
+// last few asked for: each page of a list, and its downloads, then take
+// only the rows they show.
+func (p *position) selection(f peopleFilter) []int32 {
+	if f.everyone() {
+		return nil
+	}
+	if unsorted := f; unsorted.Sort == "due" {
+		if unsorted.Sort = ""; unsorted.everyone() {
+			return p.dueOrder() // everyone, by due date
+		}
+	}
+	key := f.query("").Encode()
+	p.mu.Lock()
+	for i, c := range p.selections {
+		if c.key == key {
+			// Most recently used last.
+			p.selections = append(append(p.selections[:i:i], p.selections[i+1:]...), c)
+			p.mu.Unlock()
+			return c.people
+		}
+	}
+	p.mu.Unlock()
+	var order []int32
+	if f.Sort == "due" {
+		order = p.dueOrder()
+	}
+	asOf := p.AsOf
+	last := asOf.AddDate(0, 0, f.DueWithin)
+	people := p.People
+	sel := []int32{}
+	if order != nil {
+		for _, i := range order {
+			if f.match(&people[i], asOf, last) {
+				sel = append(sel, i)
+			}
+		}
+	} else {
+		for i := range people {
+			if f.match(&people[i], asOf, last) {
+				sel = append(sel, int32(i))
+			}
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.selections = append(p.selections, selected{key: key, people: sel})
+	held := 0
+	for _, c := range p.selections {
+		held += len(c.people)
+	}
+	// A few lists, and about four workforces' worth of indexes at most.
+	for len(p.selections) > 1 && (len(p.selections) > maxSelections || held > 4*len(people)) {
+		held -= len(p.selections[0].people)
+		p.selections = p.selections[1:]
+	}
+	return sel
+}
+
+// maxSelections is how many filters' selections a position keeps.
+const maxSelections = 8
+
+// selected is a filter's selection (see selection).
+type selected struct {
+	key    string
+	people []int32
+}
+
+// everyone reports whether the filter selects everyone, in order.
+func (f peopleFilter) everyone() bool {
+	return f.Org == "" && f.StaffGroup == "" && f.Requirement == compliance.LevelNone && len(f.Statuses) == 0 &&
+		f.DueWithin < 0 && f.Sort == "" && f.OrgLevels == [6]string{} && f.Manager == ""
+}
+
+// each calls fn with each person of the position the filter selects, in
+// the filter's order.
+func (f peopleFilter) each(pos *position, fn func(p *compliance.Person)) {
+	sel := pos.selection(f)
+	if sel == nil {
+		for i := range pos.People {
+			fn(&pos.People[i])
+		}
+		return
+	}
+	for _, i := range sel {
+		fn(&pos.People[i])
+	}
+}
+
+// count is how many people of the position the filter selects, and at
+// returns the i-th of them.
+func (f peopleFilter) count(pos *position) (n int, at func(i int) *compliance.Person) {
+	sel := pos.selection(f)
+	if sel == nil {
+		return len(pos.People), func(i int) *compliance.Person { return &pos.People[i] }
+	}
+	return len(sel), func(i int) *compliance.Person { return &pos.People[sel[i]] }
+}
+
+// byDue orders people by due date: never trained first, then by due
+// date, ties in the people's order (by employee number).
+func byDue(people []compliance.Person) []int32 {
+	type key struct {
+		due int64
+		at  int32
+	}
+	keys := make([]key, len(people))
+	for i := range people {
+		k := key{due: math.MinInt64, at: int32(i)}
+		if d := people[i].DueDate; !d.IsZero() {
+			k.due = d.Unix()
+		}
+		keys[i] = k
+	}
+	slices.SortFunc(keys, func(a, b key) int { return cmp.Or(cmp.Compare(a.due, b.due), cmp.Compare(a.at, b.at)) })
+	order := make([]int32, len(keys))
+	for i, k := range keys {
+		order[i] = k.at
+	}
+	return order
 }
 
 // inGroups reports whether a person is in the organisation levels and
@@ -247,18 +383,18 @@ type personRow struct {
 	Cells  []string
 }
 
-// peopleFor loads the position and applies the request's filter. pos is
+// peopleFor loads the position and reads the request's filter. pos is
 // nil when there is no staff snapshot for the date (d.NoData says so).
-func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData, pos *report.Position, people []compliance.Person, ok bool) {
+func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData, pos *position, ok bool) {
 	asOf, given, err := s.asOf(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	f, err := parsePeopleFilter(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "The filter is not right: "+err.Error()+".")
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	d = peopleData{AsOf: asOf, Filter: f, Levels: compliance.Levels}
 	if given {
@@ -267,14 +403,14 @@ func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData
 	pos, err = s.load(r.Context(), asOf)
 	if noSnapshot(err) {
 		d.NoData = err.Error()
-		return d, nil, nil, true
+		return d, nil, true
 	}
 	if err != nil {
 		s.internal(w, r, err)
-		return d, nil, nil, false
+		return d, nil, false
 	}
 	d.Total = len(pos.People)
-	return d, pos, f.apply(pos.People, asOf), true
+	return d, pos, true
 }
 
 func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
@@ -283,12 +419,12 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, "The page is not right: "+err.Error()+".")
 		return
 	}
-	d, pos, people, ok := s.peopleFor(w, r)
+	d, pos, ok := s.peopleFor(w, r)
 	if !ok {
 		return
 	}
 	if pos != nil {
-		d.Orgs, d.StaffGroups = distinct(pos.People)
+		d.Orgs, d.StaffGroups = pos.distinct()
 	}
 	statuses := compliance.Statuses
 	if pos != nil && pos.Extras().Counting {
@@ -308,10 +444,14 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
 	}
 	q := d.Filter.query(d.AsOfValue)
-	// Only the page's rows are rendered; the filter ran once above.
-	lo, hi := pg.paginate(len(people), q)
+	// Only the page's rows are rendered.
+	count, at := 0, func(int) *compliance.Person { return nil }
+	if pos != nil {
+		count, at = d.Filter.count(pos)
+	}
+	lo, hi := pg.paginate(count, q)
 	for i := lo; i < hi; i++ {
-		p := &people[i]
+		p := at(i)
 		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
 			Status: p.Status, Cells: peopleRecord(p)})
 	}
@@ -343,8 +483,11 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 
 // groupTables adds the manager's team figures and the drill-down from the
 // deepest organisation level the filter names to the level below it.
-func (s *server) groupTables(d *peopleData, pos *report.Position) {
+func (s *server) groupTables(d *peopleData, pos *position) {
 	d.Threshold = s.policy.Threshold
+	if d.Filter.Manager == "" && d.Filter.OrgLevels == ([6]string{}) {
+		return // neither table is shown
+	}
 	inGroups := d.Filter.groupsOnly().apply(pos.People, d.AsOf)
 	if d.Filter.Manager != "" {
 		_, total := compliance.AggregateBy(inGroups, compliance.ByManager)
@@ -409,7 +552,7 @@ func distinct(people []compliance.Person) (orgs, groups []string) {
 // peopleExport writes the filtered list as CSV or XLSX: the same columns
 // and rows as the page.
 func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
-	d, _, people, ok := s.peopleFor(w, r)
+	d, pos, ok := s.peopleFor(w, r)
 	if !ok {
 		return
 	}
@@ -421,34 +564,43 @@ func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
 	for i, c := range peopleColumns {
 		header[i] = c.key
 	}
-	rows := make([][]string, len(people))
-	for i := range people {
-		rows[i] = peopleRecord(&people[i])
-	}
+	// Every matching row, made as it is written: a national list is
+	// millions of rows, too many to hold as text.
+	n, at := d.Filter.count(pos)
+	row := func(i int) []string { return peopleRecord(at(i)) }
 	name := "prevent-people-" + isoDate(d.AsOf)
-	if !s.auditExport(w, r, len(rows)) {
+	if !s.auditExport(w, r, n) {
 		return
 	}
 	if strings.HasSuffix(r.URL.Path, ".xlsx") {
-		s.sendXLSX(w, r, name, "People "+isoDate(d.AsOf), header, rows)
+		s.sendXLSXRows(w, r, name, "People "+isoDate(d.AsOf), header, n, row)
 		return
 	}
-	s.sendCSV(w, name, header, rows)
+	s.sendCSVRows(w, name, header, n, row)
 }
 
 // sendCSV writes a table as a CSV download, each cell made safe from
 // spreadsheet formulas.
 func (s *server) sendCSV(w http.ResponseWriter, name string, header []string, rows [][]string) {
+	s.sendCSVRows(w, name, header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// sendCSVRows is sendCSV with the n rows made one at a time by row, as
+// they are written.
+func (s *server) sendCSVRows(w http.ResponseWriter, name string, header []string, n int, row func(i int) []string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", attachment(name+".csv"))
 	cw := csv.NewWriter(w)
 	_ = cw.Write(header)
-	for _, row := range rows {
-		safe := make([]string, len(row))
-		for i, v := range row {
-			safe[i] = figures.SafeCell(v)
+	safe := make([]string, len(header))
+	for i := range n {
+		safe = safe[:0]
+		for _, v := range row(i) {
+			safe = append(safe, figures.SafeCell(v))
 		}
-		_ = cw.Write(safe)
+		if err := cw.Write(safe); err != nil {
+			return // the client has gone
+		}
 	}
 	cw.Flush()
 }
@@ -458,8 +610,13 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // sendXLSX writes a table as an XLSX download (every cell text, never a
 // formula).
 func (s *server) sendXLSX(w http.ResponseWriter, r *http.Request, name, sheet string, header []string, rows [][]string) {
+	s.sendXLSXRows(w, r, name, sheet, header, len(rows), func(i int) []string { return rows[i] })
+}
+
+// sendXLSXRows is sendXLSX with the n rows made one at a time by row.
+func (s *server) sendXLSXRows(w http.ResponseWriter, r *http.Request, name, sheet string, header []string, n int, row func(i int) []string) {
 	var buf bytes.Buffer
-	if err := report.WriteXLSX(&buf, sheet, header, rows); err != nil {
+	if err := report.WriteXLSXRows(&buf, sheet, header, n, row); err != nil {
 		s.internal(w, r, err)
 		return
 	}

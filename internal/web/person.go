@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
@@ -48,11 +50,7 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	emp, ok, err := s.personByToken(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.internal(w, r, err)
-		return
-	}
+	emp, ok := s.personByToken(r.PathValue("id"))
 	if !ok {
 		s.fail(w, r, http.StatusNotFound, "Nobody has this address. Addresses of people change when the dashboard restarts: find the person again from People.")
 		return
@@ -61,7 +59,7 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 	if given {
 		d.Back += "?as_of=" + isoDate(asOf)
 	}
-	pos, err := s.load(r.Context(), asOf)
+	pos, err := s.personPosition(r.Context(), asOf, emp)
 	switch {
 	case noSnapshot(err):
 		d.NoData = err.Error()
@@ -123,6 +121,21 @@ func (s *server) person(w http.ResponseWriter, r *http.Request) {
 	}
 	title := "Staff record"
 	s.render(w, r, http.StatusOK, "person", title, d)
+}
+
+// personPosition is the position on the date with the person in it if
+// they are in the workforce: the whole workforce's when it is cached, else
+// theirs alone, read from the store by index (report.LoadPerson: the same
+// answer, without reading everyone).
+func (s *server) personPosition(ctx context.Context, asOf time.Time, emp string) (*report.Position, error) {
+	pos, err := s.cached(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	if pos != nil {
+		return pos.Position, nil
+	}
+	return report.LoadPerson(ctx, s.store, s.policy, asOf, emp, report.NeedAll)
 }
 
 // explain says why a person requires their level: "level3 because staff

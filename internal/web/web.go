@@ -26,6 +26,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/config"
+	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
@@ -60,11 +61,16 @@ type server struct {
 	people   *tokens
 	position *positionCache
 	work     *loads
-	points   pointCache
+	quarters small[*quarterFigures]
+	quality  small[*report.Quality]
 	returns  *fileCache
 	// computed counts positions and return files computed (not found in
-	// a cache), for the tests.
-	computed atomic.Int64
+	// a cache), for the tests; versionReads the reads of the data's
+	// version from the store.
+	computed     atomic.Int64
+	versionReads atomic.Int64
+	// warmed is the data's version and date last warmed up (see warm).
+	warmed atomic.Value
 	// providerReturns is set once the store is seen to hold providers'
 	// returns (commissioner mode).
 	providerReturns atomic.Bool
@@ -112,8 +118,10 @@ func newServer(opts Options) (*server, error) {
 		return nil, err
 	}
 	s.auth = newAuth(s)
-	s.people = &tokens{key: s.key}
+	s.people = newTokens(s.key)
 	s.position = newPositionCache()
+	s.quarters.size = quarterCacheSize
+	s.quality.size = 4
 	s.work = newLoads(maxLoads)
 	s.returns = newFileCache()
 	return s, nil
@@ -121,7 +129,7 @@ func newServer(opts Options) (*server, error) {
 
 // handler wires the routes and the middleware around them.
 func (s *server) handler() http.Handler {
-	h := &handler{}
+	h := &handler{s: s}
 	h.Handler = s.routes(h)
 	return h
 }
@@ -157,7 +165,7 @@ func (s *server) routes(top *handler) http.Handler {
 		s.fail(w, r, http.StatusNotFound, "There is no page at this address.")
 	})
 
-	var h http.Handler = mux
+	var h http.Handler = memoVersion(mux)
 	h = s.auth.require(h)
 	h = s.auth.checkCSRF(h)
 	h = http.NewCrossOriginProtection().Handler(h)
