@@ -43,7 +43,9 @@ func national(args []string, out io.Writer) error {
 	seeded := fs.Bool("seeded", false, "use the database of -pg DSN as an earlier run seeded it, without resetting or seeding it")
 	cli := fs.Bool("cli", true, "time status and the returns (-cli=false: the dashboard only)")
 	web := fs.Bool("web", true, "time the dashboard's pages (prevent serve on loopback)")
-	webLimit := fs.Duration("web-limit", 20*time.Minute, "bound on the whole dashboard leg")
+	load := defaultWebLoad
+	fs.DurationVar(&load.leg, "web-limit", load.leg, "bound on the whole dashboard leg")
+	maxMB := fs.Int64("web-max-mb", halfMemory()/1024, "stop the dashboard's server when its RSS passes this many `MB` (default half the machine's memory; 0 for no bound)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,7 +132,8 @@ func national(args []string, out io.Writer) error {
 		}
 	}
 	if *web {
-		return dashboardLeg(out, *prevent, dsn, *config, work, defaultWebLoad, *webLimit)
+		load.maxRSSKB = *maxMB * 1024
+		return dashboardLeg(out, *prevent, dsn, *config, work, load)
 	}
 	return nil
 }

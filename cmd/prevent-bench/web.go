@@ -36,15 +36,21 @@ var dashboardPages = []string{"/", "/people", personPage, "/returns", "/imports"
 
 const personPage = "/people/{id}"
 
-// webLoad says how many requests a page gets after its first.
+// webLoad says how many requests a page gets after its first, and the
+// bounds of the leg.
 type webLoad struct {
 	cached int           // sequential requests after the first
 	users  int           // clients at once
 	rounds int           // times the users ask at once
 	per    time.Duration // bound on one request
+	leg    time.Duration // bound on the whole leg
+	// maxRSSKB stops the server when its resident set grows past it, so
+	// that a page holding too much takes down the server measured, not
+	// the machine; 0 for no bound.
+	maxRSSKB int64
 }
 
-var defaultWebLoad = webLoad{cached: 5, users: 10, rounds: 3, per: 120 * time.Second}
+var defaultWebLoad = webLoad{cached: 5, users: 10, rounds: 3, per: 120 * time.Second, leg: 20 * time.Minute}
 
 // pageResult is one page's measurements. Durations run from sending the
 // request to reading the last byte of the answer.
@@ -439,8 +445,8 @@ func dashboardConfig(config, dir string) (string, error) {
 // page, then restarts it and asks for the person measured before, as a
 // link kept from before a restart would, before anything else. The whole
 // leg is bounded by limit.
-func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad, limit time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad) error {
+	ctx, cancel := context.WithTimeout(context.Background(), load.leg)
 	defer cancel()
 	cfg, err := dashboardConfig(config, work)
 	if err != nil {
@@ -454,14 +460,24 @@ func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad
 		return err
 	}
 	started := time.Now()
+	watched := srv.watch(load.maxRSSKB)
 	results := measureDashboard(ctx, srv.base, srv.cmd.Process.Pid, load)
 	elapsed := time.Since(started)
+	ended := false
 	select {
 	case <-srv.done:
-		fmt.Fprintf(out, "prevent serve ended during the leg (%v); the end of its log:\n%s\n", srv.cmd.ProcessState, tail(srv.log, 20))
+		ended = true
 	default:
 		srv.stop()
 	}
+	switch kb := <-watched; {
+	case kb > 0:
+		fmt.Fprintf(out, "prevent serve was stopped during the leg, its RSS at %d MB, over the leg's bound of %d MB (-web-max-mb)\n",
+			kb/1024, load.maxRSSKB/1024)
+	case ended:
+		fmt.Fprintf(out, "prevent serve ended during the leg (%v); the end of its log:\n%s\n", srv.cmd.ProcessState, tail(srv.log, 20))
+	}
+	logged := problems(srv.log, 10)
 
 	// A fresh server, and a person's address before anything else.
 	var person string
@@ -476,6 +492,7 @@ func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad
 		if err != nil {
 			cold.err = err
 		} else {
+			srv.watch(load.maxRSSKB)
 			d, code, body, err := fetch(ctx, webClient(load), srv.base+person)
 			cold.first, cold.bytes, cold.err = d, len(body), err
 			if err == nil {
@@ -493,7 +510,62 @@ func dashboardLeg(out io.Writer, prevent, dsn, config, work string, load webLoad
 		fmt.Fprintf(out, "(404: a person's address is made with a key the server draws when it starts, so one from before a restart finds nobody; the time is what looking for it costs)\n")
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintf(out, "the leg stopped at its bound of %s: the pages not listed were not measured\n", limit)
+		fmt.Fprintf(out, "the leg stopped at its bound of %s: the pages not listed were not measured\n", load.leg)
+	}
+	if logged != "" {
+		fmt.Fprintf(out, "the server's last warnings and errors:\n%s\n", logged)
 	}
 	return nil
+}
+
+// watch kills the server when its resident set passes maxKB (checked
+// every 100 ms), and sends on the channel returned, once the server has
+// ended, the resident set it was killed at, or 0.
+func (p *serveProcess) watch(maxKB int64) <-chan int64 {
+	killed := make(chan int64, 1)
+	go func() {
+		for {
+			select {
+			case <-p.done:
+				killed <- 0
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if rss, _ := procMemory(p.cmd.Process.Pid); maxKB > 0 && rss > maxKB {
+				_ = p.cmd.Process.Kill()
+				<-p.done
+				killed <- rss
+				return
+			}
+		}
+	}()
+	return killed
+}
+
+// problems is the last n warnings and errors of a serve log.
+func problems(log string, n int) string {
+	b, _ := os.ReadFile(log)
+	var lines []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR") {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// halfMemory is half the machine's memory in KiB (MemTotal), 0 when
+// unknown.
+func halfMemory() int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n / 2
+			}
+		}
+	}
+	return 0
 }

@@ -121,14 +121,14 @@ func demoDatabase(t *testing.T) string {
 	return dsn
 }
 
-var smallLoad = webLoad{cached: 2, users: 3, rounds: 2, per: 30 * time.Second}
+var smallLoad = webLoad{cached: 2, users: 3, rounds: 2, per: 30 * time.Second, leg: 2 * time.Minute}
 
 func TestDashboardLeg(t *testing.T) {
 	dsn := demoDatabase(t)
 	t.Setenv("PREVENT_BENCH_SERVE", "1")
 	work := t.TempDir()
 	var out bytes.Buffer
-	if err := dashboardLeg(&out, os.Args[0], dsn, exampleConfig, work, smallLoad, 2*time.Minute); err != nil {
+	if err := dashboardLeg(&out, os.Args[0], dsn, exampleConfig, work, smallLoad); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -171,6 +171,24 @@ func TestDashboardLeg(t *testing.T) {
 	log, err := os.ReadFile(filepath.Join(work, "serve.log"))
 	if err != nil || !strings.Contains(string(log), "/commissioner") {
 		t.Errorf("the server's log does not show the pages asked for (%v):\n%s", err, log)
+	}
+}
+
+// TestDashboardLegBoundsTheServersMemory: a server past -web-max-mb is
+// stopped, and the table says so rather than the machine running out.
+func TestDashboardLegBoundsTheServersMemory(t *testing.T) {
+	dsn := demoDatabase(t)
+	t.Setenv("PREVENT_BENCH_SERVE", "1")
+	load := smallLoad
+	load.maxRSSKB = 1024 // any Go program is past 1 MB
+	var out bytes.Buffer
+	if err := dashboardLeg(&out, os.Args[0], dsn, exampleConfig, t.TempDir(), load); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{"over the leg's bound of 1 MB (-web-max-mb)", "/tna: a request got no answer"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the leg does not say %q:\n%s", want, out.String())
+		}
 	}
 }
 
