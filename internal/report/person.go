@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -19,10 +18,7 @@ import (
 // The cost does not grow with the workforce.
 func LoadPerson(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, emp string, need Need) (*Position, error) {
 	asOf = compliance.Day(asOf)
-	snap, err := s.SnapshotAsOf(ctx, asOf)
-	if errors.Is(err, store.ErrNoSnapshot) {
-		return nil, &NoSnapshotError{AsOf: asOf}
-	}
+	snap, err := snapshotAsOf(ctx, s, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -43,15 +39,9 @@ func LoadPerson(ctx context.Context, s *store.Store, pol compliance.Policy, asOf
 	if len(pos.People) == 0 {
 		return pos, nil
 	}
-	keys, err := s.CourseKeys(ctx)
+	levels, err := courseLevels(ctx, s, &pol)
 	if err != nil {
 		return nil, err
-	}
-	levels := make(map[string]int)
-	for _, k := range keys {
-		if g := pol.CourseGroup(k); g != 0 {
-			levels[k] = g
-		}
 	}
 	training, err := s.LatestOf(ctx, asOf, levels, emp)
 	if err != nil {

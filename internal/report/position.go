@@ -104,22 +104,13 @@ func (n Need) fields(pol *compliance.Policy, exemptions bool) []compliance.Field
 // particulars not needed are left empty).
 func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, need Need) (*Position, error) {
 	asOf = compliance.Day(asOf)
-	snap, err := s.SnapshotAsOf(ctx, asOf)
-	if errors.Is(err, store.ErrNoSnapshot) {
-		return nil, &NoSnapshotError{AsOf: asOf}
-	}
+	snap, err := snapshotAsOf(ctx, s, asOf)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.CourseKeys(ctx)
+	levels, err := courseLevels(ctx, s, &pol)
 	if err != nil {
 		return nil, err
-	}
-	levels := make(map[string]int)
-	for _, k := range keys {
-		if g := pol.CourseGroup(k); g != 0 {
-			levels[k] = g
-		}
 	}
 	ex, err := s.ExemptionsAsOf(ctx, asOf)
 	if err != nil {
@@ -156,6 +147,32 @@ func LoadFor(ctx context.Context, s *store.Store, pol compliance.Policy, asOf ti
 	}
 	pol.AssessAll(people, latest, ex, asOf)
 	return &Position{AsOf: asOf, Snapshot: snap, People: people, Policy: pol, Exemptions: anyEx}, nil
+}
+
+// snapshotAsOf is the staff snapshot in force on asOf, or a
+// *NoSnapshotError.
+func snapshotAsOf(ctx context.Context, s *store.Store, asOf time.Time) (store.Snapshot, error) {
+	snap, err := s.SnapshotAsOf(ctx, asOf)
+	if errors.Is(err, store.ErrNoSnapshot) {
+		return snap, &NoSnapshotError{AsOf: asOf}
+	}
+	return snap, err
+}
+
+// courseLevels applies the policy's course rules once to each distinct
+// course held: the Prevent group of each course key that has one.
+func courseLevels(ctx context.Context, s *store.Store, pol *compliance.Policy) (map[string]int, error) {
+	keys, err := s.CourseKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	levels := make(map[string]int)
+	for _, k := range keys {
+		if g := pol.CourseGroup(k); g != 0 {
+			levels[k] = g
+		}
+	}
+	return levels, nil
 }
 
 // Filter selects people for the status listing.

@@ -26,10 +26,7 @@ type returnFigures struct {
 // a total needs.
 func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Policy, asOf time.Time, by compliance.GroupKey, earlier []time.Time) (*returnFigures, error) {
 	asOf = compliance.Day(asOf)
-	snap, err := s.SnapshotAsOf(ctx, asOf)
-	if errors.Is(err, store.ErrNoSnapshot) {
-		return nil, &NoSnapshotError{AsOf: asOf}
-	}
+	snap, err := snapshotAsOf(ctx, s, asOf)
 	if err != nil {
 		return nil, err
 	}
@@ -37,15 +34,9 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 	if err != nil {
 		return nil, err
 	}
-	keys, err := s.CourseKeys(ctx)
+	levels, err := courseLevels(ctx, s, &pol)
 	if err != nil {
 		return nil, err
-	}
-	levels := make(map[string]int)
-	for _, k := range keys {
-		if g := pol.CourseGroup(k); g != 0 {
-			levels[k] = g
-		}
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
