@@ -80,6 +80,8 @@ func national(args []string, out io.Writer) error {
 	}{
 		{"status --format csv", []string{"status", "--as-of", "2026-09-30", "--format", "csv", "--out", filepath.Join(work, "status.csv")}},
 		{"return --format csv", []string{"return", "--quarter", "2026-27Q2", "--format", "csv", "--out", filepath.Join(work, "return.csv")}},
+		// The workbook has the trend: four quarters' figures from one pass.
+		{"return --format xlsx", []string{"return", "--quarter", "2026-27Q2", "--format", "xlsx", "--out", filepath.Join(work, "return.xlsx")}},
 	} {
 		s, err := run(c.name, c.args...)
 		if err != nil {
