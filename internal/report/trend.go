@@ -45,7 +45,7 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 	own := pol.NewTotalBy(snap.People, by)
 	ownDone := make(chan error, 1)
 	go func() {
-		fields := append(totalFields(&pol), compliance.FieldOrganisation)
+		fields := append(totalFields(&pol), compliance.FieldOrganisation, store.FieldMain)
 		if by != compliance.ByOrganisation {
 			fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
 		}

@@ -9,11 +9,15 @@ import (
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
+// FieldMain is an assignment's row and primary flag, which say which of a
+// person's assignments is their main one, for EachAssignmentKind.
+const FieldMain compliance.Field = "main"
+
 // EachAssignmentKind is EachAssignment for a caller that weighs
 // assignments by a few fields alike for millions of them, such as the
-// requirement rules: fn gets each assignment with its employee number, row,
-// primary flag and start date (zero unless FieldStartDate is listed) only,
-// and its kind, the number of its values of the other fields listed among
+// requirement rules: fn gets each assignment with its employee number, row
+// and primary flag (when FieldMain is listed) and start date (when
+// FieldStartDate is) only, and its kind, the number of its values of the other fields listed among
 // the distinct ones seen so far (0, 1, ...). values holds a kind's values
 // (those fields only), the same Assignment for every assignment of the
 // kind, kept for the whole call, so that the caller weighs each kind once
@@ -23,7 +27,10 @@ import (
 // field, cost it more than it saved here.)
 func (s *Store) EachAssignmentKind(ctx context.Context, snapshotID int64, fields []compliance.Field,
 	fn func(a *compliance.Assignment, kind int, values *compliance.Assignment) error) error {
-	cols := "employee_number, row_no, is_primary, "
+	cols := "employee_number, 0, false, "
+	if slices.Contains(fields, FieldMain) {
+		cols = "employee_number, row_no, is_primary, "
+	}
 	if slices.Contains(fields, FieldStartDate) {
 		cols += "start_date"
 	} else {

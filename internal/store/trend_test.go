@@ -127,7 +127,7 @@ func TestEachAssignmentKind(t *testing.T) {
 			t.Fatalf("snapshot %+v, %v", snap, err)
 		}
 		for _, withStart := range []bool{false, true} {
-			fields := []compliance.Field{compliance.FieldOrganisation, compliance.FieldStaffGroup, compliance.FieldAssignmentStatus}
+			fields := []compliance.Field{compliance.FieldOrganisation, compliance.FieldStaffGroup, compliance.FieldAssignmentStatus, store.FieldMain}
 			if withStart {
 				fields = append(fields, store.FieldStartDate)
 			}
