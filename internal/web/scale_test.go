@@ -143,8 +143,12 @@ func TestDashboardAtScale(t *testing.T) {
 	if err := s.warm(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("warm-up: %s, %d computations, %d people held; peak RSS so far %d MB (load average %s)",
-		ms(time.Since(start)), s.computed.Load(), s.position.people(), peakRSS()/1024, loadAverage())
+	warmed := time.Since(start)
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	t.Logf("warm-up: %s, %d computations, %d people held, %d MB of heap live after it; peak RSS so far %d MB (load average %s)",
+		ms(warmed), s.computed.Load(), s.position.people(), m.HeapAlloc>>20, peakRSS()/1024, loadAverage())
 	t.Logf("first load after the warm-up:")
 	for _, p := range pages {
 		d, status, size := fetch(srv.URL + address(s, p))
