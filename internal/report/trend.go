@@ -185,8 +185,8 @@ func readTotal(ctx context.Context, s *store.Store, snapshotID int64, fields []c
 			return nil
 		})
 	}
-	return s.EachAssignmentKind(ctx, snapshotID, fields, func(a *compliance.Assignment, kind int, values *compliance.Assignment) error {
-		b.AddKind(a, kind, values)
+	return s.EachAssignmentKind(ctx, snapshotID, fields, func(emp []byte, a *compliance.Assignment, kind int, values *compliance.Assignment) error {
+		b.AddKind(emp, a, kind, values)
 		return nil
 	})
 }
