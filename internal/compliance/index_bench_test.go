@@ -65,7 +65,7 @@ func BenchmarkTotalBuilderAdd(b *testing.B) {
 	for b.Loop() {
 		t := p.NewTotal(n)
 		for _, r := range rows {
-			t.AddKind(&Assignment{EmployeeNumber: r.emp}, r.kind, &kinds[r.kind])
+			t.AddKind([]byte(r.emp), &Assignment{}, r.kind, &kinds[r.kind])
 		}
 		t.Done()
 	}

@@ -161,12 +161,13 @@ func (b *TotalBuilder) groupOf(a *Assignment) int32 {
 	return group
 }
 
-// AddKind is Add for an assignment given as its employee number, row,
+// AddKind is Add for an assignment given as its employee number, its row,
 // primary flag and start date (in a) and its kind: a number standing for
 // its values of the fields the policy and the group key look at, held in
 // values, the same for every assignment of the kind (see
-// store.EachAssignmentKind). Each kind is weighed once.
-func (b *TotalBuilder) AddKind(a *Assignment, kind int, values *Assignment) {
+// store.EachAssignmentKind). Each kind is weighed once; the employee
+// number is kept as a string only when it is not all digits.
+func (b *TotalBuilder) AddKind(employeeNumber []byte, a *Assignment, kind int, values *Assignment) {
 	if kind >= len(b.kinds) {
 		b.kinds = append(b.kinds, make([]kindAnswer, kind+1-len(b.kinds))...)
 	}
@@ -176,9 +177,15 @@ func (b *TotalBuilder) AddKind(a *Assignment, kind int, values *Assignment) {
 		k.level, _ = b.p.Requirement(values)
 		k.group = b.groupOf(values)
 	}
-	if k.counted {
-		b.add(a.EmployeeNumber, countingOf(a.StartDate, k.level, int32(a.Row), a.Primary, k.group))
+	if !k.counted {
+		return
 	}
+	c := countingOf(a.StartDate, k.level, int32(a.Row), a.Primary, k.group)
+	if n, ok := numberKey(employeeNumber); ok {
+		b.numbered = append(b.numbered, numbered(n, c))
+		return
+	}
+	b.addOther(string(employeeNumber), c)
 }
 
 // add adds a counted assignment.
@@ -187,6 +194,11 @@ func (b *TotalBuilder) add(employeeNumber string, c counting) {
 		b.numbered = append(b.numbered, numbered(k, c))
 		return
 	}
+	b.addOther(employeeNumber, c)
+}
+
+// addOther adds a counted assignment of an employee number not all digits.
+func (b *TotalBuilder) addOther(employeeNumber string, c counting) {
 	at, found := b.index.Get(employeeNumber)
 	if !found {
 		b.index.Put(employeeNumber, int32(len(b.others)))

@@ -89,10 +89,10 @@ func TestTotalAgreesWithAggregate(t *testing.T) {
 				k = len(kinds)
 				kinds[values] = k
 			}
-			row := &Assignment{EmployeeNumber: a.EmployeeNumber, StartDate: a.StartDate, Row: a.Row, Primary: a.Primary}
-			byKind.AddKind(row, k, &values)
+			row := &Assignment{StartDate: a.StartDate, Row: a.Row, Primary: a.Primary}
+			byKind.AddKind([]byte(a.EmployeeNumber), row, k, &values)
 			for _, b := range byKeyAndKind {
-				b.AddKind(row, k, &values)
+				b.AddKind([]byte(a.EmployeeNumber), row, k, &values)
 			}
 		}
 		b.Done()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -40,8 +41,8 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// The quarter's snapshot on one goroutine, the earlier ones one after
-	// the other on another, while the completions stream in on this one.
+	// The quarter's snapshot on one goroutine, the earlier ones each on
+	// one of their own, while the completions stream in on this one.
 	own := pol.NewTotalBy(snap.People, by)
 	ownDone := make(chan error, 1)
 	go func() {
@@ -146,24 +147,34 @@ func totalFields(pol *compliance.Policy) []compliance.Field {
 	return fields
 }
 
-// read reads the points' snapshots, each once, one after the other; the
-// points on snapshot own (being read already) take its builder.
+// read reads the points' snapshots, each once, all at once (the database
+// does most of the work, grouping them, and a process of its own for each
+// keeps the cores busy); the points on snapshot own (being read already)
+// take its builder.
 func (ps totalPoints) read(ctx context.Context, s *store.Store, pol *compliance.Policy, own int64, ownStaff *compliance.TotalBuilder) error {
 	fields := totalFields(pol)
-	read := map[int64]*compliance.TotalBuilder{own: ownStaff}
+	builders := map[int64]*compliance.TotalBuilder{own: ownStaff}
+	var toRead []*totalPoint
 	for _, p := range ps {
-		if b, ok := read[p.snap.ID]; ok {
+		if b, ok := builders[p.snap.ID]; ok {
 			p.staff = b
 			continue
 		}
-		b := pol.NewTotal(p.snap.People)
-		if err := readTotal(ctx, s, p.snap.ID, fields, b); err != nil {
-			return err
-		}
-		b.Done()
-		p.staff, read[p.snap.ID] = b, b
+		p.staff = pol.NewTotal(p.snap.People)
+		builders[p.snap.ID] = p.staff
+		toRead = append(toRead, p)
 	}
-	return nil
+	errs := make([]error, len(toRead))
+	var wg sync.WaitGroup
+	for i, p := range toRead {
+		wg.Go(func() {
+			if errs[i] = readTotal(ctx, s, p.snap.ID, fields, p.staff); errs[i] == nil {
+				p.staff.Done()
+			}
+		})
+	}
+	wg.Wait()
+	return firstError(errs...)
 }
 
 // readTotal adds a snapshot's assignments to a total, reading of each the
@@ -176,8 +187,8 @@ func readTotal(ctx context.Context, s *store.Store, snapshotID int64, fields []c
 			return nil
 		})
 	}
-	return s.EachAssignmentKind(ctx, snapshotID, fields, func(a *compliance.Assignment, kind int, values *compliance.Assignment) error {
-		b.AddKind(a, kind, values)
+	return s.EachAssignmentKind(ctx, snapshotID, fields, func(emp []byte, a *compliance.Assignment, kind int, values *compliance.Assignment) error {
+		b.AddKind(emp, a, kind, values)
 		return nil
 	})
 }

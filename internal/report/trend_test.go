@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/glob"
+	"github.com/nhs-prevent/prevent/internal/ingest"
 	"github.com/nhs-prevent/prevent/internal/returns"
 	"github.com/nhs-prevent/prevent/internal/store"
 	"github.com/nhs-prevent/prevent/internal/store/storetest"
@@ -299,4 +303,72 @@ func BenchmarkQuarterReturnTrend(b *testing.B) {
 			})
 		})
 	}
+}
+
+// The demo trust as `make demo` counts it (demo/counting.yaml: the example
+// config with new starters counted), its three monthly staff extracts,
+// completions and exemptions imported: the trend of each quarter is what
+// loading each of its quarters gives, the quarter's own snapshot shared
+// with a trend point included.
+func TestTrendOnTheDemoTrust(t *testing.T) {
+	demo := func(f string) string { return filepath.Join("..", "..", "testdata", "demo", f) }
+	example, err := os.ReadFile(filepath.Join("..", "..", "prevent.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counting := filepath.Join(t.TempDir(), "counting.yaml")
+	if err := os.WriteFile(counting, append(example, "\nnew_starter_days: 60\nrag: {red_below: 0.75}\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(counting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := cfg.Policy()
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		opt := ingest.Options{Aliases: cfg.Aliases(), Policy: &pol, Today: date(2026, 12, 1)}
+		for _, f := range []string{"esr_staff_2026-09-30.csv", "ESR Staff Extract 2026-10-31.xlsx", "ESR Staff Extract 2026-11-30.xlsx"} {
+			if _, err := ingest.Staff(ctx, s, demo(f), opt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, f := range []string{"LMS completions export 2026-11-01.csv", "ESR competences 2026-11-01.xlsx"} {
+			if _, err := ingest.Completions(ctx, s, demo(f), opt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := ingest.Exemptions(ctx, s, demo("exemptions 2026-12-01.csv"), opt); err != nil {
+			t.Fatal(err)
+		}
+		points := 0
+		for _, qs := range []string{"2026-27Q2", "2026-27Q3", "2026-27Q4"} {
+			q := quarter(t, qs)
+			r, trend, err := QuarterReturn(ctx, s, pol, returns.Provider{}, q, 0, "", time.Time{}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := trendOneByOne(ctx, s, pol, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(trend, want) {
+				t.Errorf("%s: trend\n got %s\nwant %s", q, trendString(trend), trendString(want))
+			}
+			pos, err := LoadFor(ctx, s, pol, q.End(), NeedAll)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w := returns.BuildBy(q, returns.Provider{}, pos.People, pol.Threshold, compliance.ByOrganisation); !reflect.DeepEqual(r.Rows, w.Rows) || !reflect.DeepEqual(r.Total, w.Total) {
+				t.Errorf("%s:\n got %s\nwant %s", q, rowsString(r), rowsString(w))
+			}
+			if r.Total.ByStatus[compliance.NewStarter] == 0 && q.String() == "2026-27Q3" {
+				t.Errorf("%s: no new starters counted: the config should count them", q)
+			}
+			points += len(trend)
+		}
+		if points < 3 {
+			t.Errorf("%d trend points over three quarters: the demo should give some", points)
+		}
+	})
 }

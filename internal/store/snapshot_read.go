@@ -16,6 +16,12 @@ import (
 // on a national workforce. So on PostgreSQL the query runs in a read-only
 // transaction of its own that turns sequential scans off for it.
 func (s *Store) querySnapshot(ctx context.Context, query string, args ...any) (rows *sql.Rows, end func(), err error) {
+	return s.querySnapshotWith(ctx, nil, query, args...)
+}
+
+// querySnapshotWith is querySnapshot with more of PostgreSQL's settings
+// ("name = value") for the query.
+func (s *Store) querySnapshotWith(ctx context.Context, settings []string, query string, args ...any) (rows *sql.Rows, end func(), err error) {
 	query = s.db.Rebind(query)
 	if s.dialect != Postgres {
 		rows, err = s.db.QueryContext(ctx, query, args...)
@@ -25,9 +31,11 @@ func (s *Store) querySnapshot(ctx context.Context, query string, args ...any) (r
 	if err != nil {
 		return nil, nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-		tx.Rollback()
-		return nil, nil, err
+	for _, set := range append([]string{"enable_seqscan = off"}, settings...) {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL `+set); err != nil {
+			tx.Rollback()
+			return nil, nil, err
+		}
 	}
 	rows, err = tx.QueryContext(ctx, query, args...)
 	if err != nil {

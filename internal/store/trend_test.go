@@ -111,10 +111,17 @@ func TestEachAssignmentKind(t *testing.T) {
 			{"Ménière Unit", "é", "0"}, // more bytes than characters
 			{"3:a", "b1:", "::"},       // the same text run together as another's
 		}
+		// Employee numbers as an array of them writes them out, quoted
+		// or not.
+		emps := []string{"1000", "0001", "a,b", `"q"`, `back\slash`, "{x}", " sp ace ", "NULL", "null", "é1", "E 1,2", `\"`}
 		var rows []compliance.Assignment
-		for i := range 20 {
+		for i := range 24 {
 			v := values[i*7%len(values)]
-			a := compliance.Assignment{EmployeeNumber: fmt.Sprint(1000 + i), Organisation: v[0], StaffGroup: v[1],
+			emp := fmt.Sprint(1000 + i)
+			if i < len(emps) {
+				emp = emps[i]
+			}
+			a := compliance.Assignment{EmployeeNumber: emp, Organisation: v[0], StaffGroup: v[1],
 				AssignmentStatus: v[2], JobRole: "Staff", Name: "Someone", Primary: i%2 == 0}
 			if i%3 > 0 {
 				a.StartDate = date(2020, 1, 1+i)
@@ -134,7 +141,7 @@ func TestEachAssignmentKind(t *testing.T) {
 			want := map[string]compliance.Assignment{}
 			if err := s.EachAssignment(ctx, snap.ID, fields, func(a *compliance.Assignment) error {
 				want[a.EmployeeNumber] = compliance.Assignment{Organisation: a.Organisation, StaffGroup: a.StaffGroup,
-					AssignmentStatus: a.AssignmentStatus, StartDate: a.StartDate, Primary: a.Primary}
+					AssignmentStatus: a.AssignmentStatus, StartDate: a.StartDate, Primary: a.Primary, Row: a.Row}
 				return nil
 			}); err != nil {
 				t.Fatal(err)
@@ -142,10 +149,10 @@ func TestEachAssignmentKind(t *testing.T) {
 			kinds := map[int]*compliance.Assignment{}
 			byValues := map[compliance.Assignment]int{}
 			seen := 0
-			err := s.EachAssignmentKind(ctx, snap.ID, fields, func(row *compliance.Assignment, kind int, a *compliance.Assignment) error {
-				emp, start := row.EmployeeNumber, row.StartDate
-				if row.Row < 2 || row.Primary != want[emp].Primary {
-					t.Errorf("%s: row %d primary %v, want primary %v", emp, row.Row, row.Primary, want[emp].Primary)
+			err := s.EachAssignmentKind(ctx, snap.ID, fields, func(number []byte, row *compliance.Assignment, kind int, a *compliance.Assignment) error {
+				emp, start := string(number), row.StartDate
+				if row.Row != want[emp].Row || row.Primary != want[emp].Primary {
+					t.Errorf("%q: row %d primary %v, want %d %v", emp, row.Row, row.Primary, want[emp].Row, want[emp].Primary)
 				}
 				seen++
 				if k, ok := kinds[kind]; ok && k != a {
@@ -163,7 +170,7 @@ func TestEachAssignmentKind(t *testing.T) {
 					t.Errorf("values %+v are kinds %d and %d", got, k, kind)
 				}
 				byValues[got] = kind
-				got.StartDate, got.Primary = start, row.Primary
+				got.StartDate, got.Primary, got.Row = start, row.Primary, row.Row
 				if got != want[emp] {
 					t.Errorf("%s: got %+v, want %+v", emp, got, want[emp])
 				}
