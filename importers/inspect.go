@@ -276,7 +276,8 @@ func DateForm(raw string) string {
 	if s[i] == ' ' { // d Mon yyyy: three words
 		f := strings.SplitN(s, " ", 4)
 		form = "d Month yyyy"
-		if len(strings.TrimSuffix(f[1], ",")) <= 4 {
+		// Mon is three letters, or Sept; June and July are whole names.
+		if m := strings.TrimSuffix(f[1], ","); len(m) == 3 || strings.EqualFold(m, "Sept") {
 			form = "d Mon yyyy"
 		}
 		if len(f) == 4 {
