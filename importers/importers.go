@@ -78,10 +78,29 @@ type Options struct {
 	// that has a course column is refused rather than silently relabelled.
 	Course string
 
+	// NotCompletedCourse, when set, is given the course of each row
+	// counted as not completed: init proposes course rules from every
+	// course an LMS lists, taken or not.
+	NotCompletedCourse func(course string)
+
 	// Inspect's view of a read: each non-blank completion date cell, and
 	// each row counted as not completed with why.
 	dateCell        func(raw string)
 	notCompletedRow func(row int, why string)
+}
+
+// rowCourse is a completion row's course: its course cell (a "Course full
+// name with link" saved as HTML loses its tags), or the course given for
+// a one-course report.
+func rowCourse(cells []string, h *header, opt Options) string {
+	if opt.Course != "" {
+		return opt.Course
+	}
+	course := cell(cells, h.col[fCourse])
+	if len(course) > 0 && course[0] == '<' {
+		course = stripTags(course)
+	}
+	return course
 }
 
 // RowError is a row skipped for a bad value.
@@ -275,6 +294,11 @@ func (in *input) readCompletions(opt Options, emit func(CompletionRow) error) (S
 			if opt.notCompletedRow != nil {
 				opt.notCompletedRow(row, whyNotCompleted(cells, h))
 			}
+			if opt.NotCompletedCourse != nil {
+				if course := rowCourse(cells, h, opt); course != "" {
+					opt.NotCompletedCourse(strings.Clone(course))
+				}
+			}
 			return nil
 		}
 		emp := normID(cell(cells, h.col[fEmployee]))
@@ -288,13 +312,7 @@ func (in *input) readCompletions(opt Options, emit func(CompletionRow) error) (S
 				return nil
 			}
 		}
-		course := cell(cells, h.col[fCourse])
-		if len(course) > 0 && course[0] == '<' {
-			course = stripTags(course) // "Course full name with link" saved as HTML
-		}
-		if opt.Course != "" {
-			course = opt.Course
-		}
+		course := rowCourse(cells, h, opt)
 		if course == "" {
 			sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fCourse],
 				Reason: "is blank (a completion needs a course name)"})

@@ -108,7 +108,13 @@ func Propose(files []string, opt importers.Options) (*Proposal, error) {
 			}
 			staff = append(staff, staffFile{f, key + "\x00" + note.Name})
 		} else {
-			sum, err := importers.ReadCompletions(f, opt, func(c importers.CompletionRow) error {
+			copt := opt
+			copt.NotCompletedCourse = func(course string) {
+				if _, seen := p.Courses[course]; !seen {
+					p.Courses[course] = 0 // listed, though nobody has completed it yet
+				}
+			}
+			sum, err := importers.ReadCompletions(f, copt, func(c importers.CompletionRow) error {
 				p.Courses[c.Course]++
 				return nil
 			})
@@ -182,9 +188,6 @@ func (p *Proposal) noteTitles(titles []string, file string) {
 		return
 	}
 	for _, t := range titles {
-		if _, after, ok := strings.Cut(t, ":"); ok {
-			t = after
-		}
 		if m := trustNamePattern.FindStringSubmatch(strings.TrimSpace(t)); m != nil {
 			p.Organisation, p.OrganisationFrom = strings.Join(strings.Fields(m[1]), " "), file
 			return

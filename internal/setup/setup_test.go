@@ -1,8 +1,12 @@
 package setup
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
@@ -39,10 +43,11 @@ func TestLooksODS(t *testing.T) {
 
 func TestTrustNameFromTitles(t *testing.T) {
 	for title, want := range map[string]string{
-		"Organisation: Example Health NHS Foundation Trust":          "Example Health NHS Foundation Trust",
-		"Northshire Community NHS Trust - Staff List":                "Northshire Community NHS Trust",
-		"Electronic Staff Record - Business Intelligence":            "",
-		"Report for Tees, Esk and Wear Valleys NHS Foundation Trust": "Tees, Esk and Wear Valleys NHS Foundation Trust",
+		"Organisation: Example Health NHS Foundation Trust":                         "Example Health NHS Foundation Trust",
+		"Northshire Community NHS Trust - Staff List":                               "Northshire Community NHS Trust",
+		"Electronic Staff Record - Business Intelligence":                           "",
+		"Report for Tees, Esk and Wear Valleys NHS Foundation Trust":                "Tees, Esk and Wear Valleys NHS Foundation Trust",
+		"Royal Example NHS Foundation Trust - Staff in Post (run 01/12/2026 07:02)": "Royal Example NHS Foundation Trust",
 	} {
 		p := &Proposal{}
 		p.noteTitles([]string{title}, "f.csv")
@@ -60,5 +65,31 @@ func TestTrustNameFromOrganisations(t *testing.T) {
 	w = &workforce{orgs: map[string]int{"RXX Surgery Division": 40}}
 	if got := w.trustName(); got != "" {
 		t.Errorf("trustName() = %q, want none", got)
+	}
+}
+
+// A course an LMS lists that nobody has completed yet (every row of it in
+// progress or not started) is still proposed, marked as such.
+func TestProposeCoursesNobodyCompleted(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lms.csv")
+	csv := "Email,Course Name,Completion Status,Date Completed\r\n" +
+		"a@nhs.net,Prevent Level 3,Complete,05/03/2024\r\n" +
+		"b@nhs.net,Prevent Face to Face (WRAP),Not yet started,\r\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Propose([]string{path}, importers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	p.writeCourses(&b)
+	for _, want := range []string{
+		"  - level: face_to_face\n    match:\n      - \"Prevent Face to Face (WRAP)\"   # listed, nobody has completed it yet\n",
+		"  - level: level3\n    match:\n      - \"Prevent Level 3\"   # 1 completion row\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("courses proposed:\n%s\nwant a part:\n%s", b.String(), want)
+		}
 	}
 }

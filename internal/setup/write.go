@@ -193,7 +193,10 @@ func people(n int) string {
 }
 
 func rows(n int) string {
-	if n == 1 {
+	switch n {
+	case 0:
+		return "listed, nobody has completed it yet"
+	case 1:
 		return "1 completion row"
 	}
 	return fmt.Sprintf("%d completion rows", n)
@@ -226,7 +229,7 @@ func sameCourses(courses map[string]int) map[string]int {
 			by[k] = sp
 		}
 		sp.rows += n
-		if n > sp.best || (n == sp.best && name < sp.name) {
+		if sp.name == "" || n > sp.best || (n == sp.best && name < sp.name) {
 			sp.name, sp.best = strings.Join(strings.Fields(name), " "), n
 		}
 	}
