@@ -8,7 +8,7 @@ import (
 )
 
 // dateForms is what a date cell may hold, for messages.
-const dateForms = "dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date"
+const dateForms = "dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date"
 
 const (
 	reasonNotDate  = "is not a date (want " + dateForms + ")"

@@ -95,7 +95,7 @@ func TestParseDate(t *testing.T) {
 
 func TestParseDateMessage(t *testing.T) {
 	_, err := ParseDate("31/02/2026")
-	want := `"31/02/2026" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`
+	want := `"31/02/2026" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %s", err, want)
 	}

@@ -114,7 +114,7 @@ type RowError struct {
 
 // Error is one sentence naming the file, row and column, e.g.
 // `staff.csv row 14, column "Completion Date": "31/02/2026" is not a date
-// (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`.
+// (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`.
 func (e RowError) Error() string {
 	switch {
 	case e.Column == "":

@@ -210,8 +210,8 @@ func TestReadCompletionsTabDelimitedWithTitles(t *testing.T) {
 	}
 	wantErrs := []string{
 		`lms_completions_tab.csv row 7, column "Employee No" is blank, and so is "Email Address" (a completion needs an employee number or email to name its person)`,
-		`lms_completions_tab.csv row 8, column "Completion Date": "31/02/2024" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`,
-		`lms_completions_tab.csv row 9, column "Completion Date": "12/31/2020" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`,
+		`lms_completions_tab.csv row 8, column "Completion Date": "31/02/2024" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`,
+		`lms_completions_tab.csv row 9, column "Completion Date": "12/31/2020" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`,
 	}
 	if g := errorStrings(sum.Errors); !reflect.DeepEqual(g, wantErrs) {
 		t.Fatalf("errors:\n got %q\nwant %q", g, wantErrs)
@@ -296,7 +296,7 @@ func TestReadCompletionsXLSX(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	wantErrs := []string{
-		`esr_competences.xlsx row 8, column "Date From": "unknown" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`,
+		`esr_competences.xlsx row 8, column "Date From": "unknown" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`,
 		`esr_competences.xlsx row 9, column "Competence Name" is blank (a completion needs a course name)`,
 	}
 	if g := errorStrings(sum.Errors); !reflect.DeepEqual(g, wantErrs) {
@@ -576,7 +576,7 @@ func TestErrorMessages(t *testing.T) {
 		want string
 	}{
 		{"bad value", RowError{File: "staff.csv", Row: 14, Column: "Completion Date", Value: "31/02/2026", Reason: reasonNotDate},
-			`staff.csv row 14, column "Completion Date": "31/02/2026" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy or an Excel date)`},
+			`staff.csv row 14, column "Completion Date": "31/02/2026" is not a date (want dd/mm/yyyy, yyyy-mm-dd, dd-Mon-yyyy, d Mon yyyy, a Moodle date or an Excel date)`},
 		{"blank value", RowError{File: "c.csv", Row: 3, Column: "Course", Reason: "is blank (a completion needs a course name)"},
 			`c.csv row 3, column "Course" is blank (a completion needs a course name)`},
 		{"no column", RowError{File: "c.csv", Row: 3, Reason: "something odd"}, `c.csv row 3: something odd`},

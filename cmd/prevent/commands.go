@@ -194,13 +194,14 @@ const maxRowErrors = 20
 
 func (m *Main) reportImport(res ingest.Result, err error) {
 	name := filepath.Base(res.File)
-	suffix := " (row skipped)"
-	if ingest.IsRejected(err) {
-		suffix = ""
+	suffix, errs := " (row skipped)", res.Errors
+	if ingest.IsRejected(err) && len(errs) > 0 {
+		// The rejection names the first bad row: list the others.
+		suffix, errs = "", errs[1:]
 	}
-	for i, e := range res.Errors {
+	for i, e := range errs {
 		if i == maxRowErrors {
-			fmt.Fprintf(m.Stderr, "prevent: ... and %d more bad rows in %s (run 'prevent quality' for all)\n", len(res.Errors)-maxRowErrors, name)
+			fmt.Fprintf(m.Stderr, "prevent: ... and %d more bad rows in %s (run 'prevent quality' for all)\n", len(errs)-maxRowErrors, name)
 			break
 		}
 		fmt.Fprintf(m.Stderr, "prevent: %s%s\n", e.Error(), suffix)

@@ -240,6 +240,9 @@ func TestEndToEnd(t *testing.T) {
 				if r.code != 1 || !strings.Contains(r.stderr, "bad.csv") {
 					t.Errorf("exit %d: %s", r.code, r.stderr)
 				}
+				if n := strings.Count(r.stderr, "bad.csv row 3"); n != 1 {
+					t.Errorf("the bad row is named %d times, want once:\n%s", n, r.stderr)
+				}
 				r = prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv", "--status", "never")
 				if !strings.Contains(r.stdout, "10000003") {
 					t.Errorf("the rejected file's good row was imported:\n%s", r.stdout)
