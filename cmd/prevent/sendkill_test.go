@@ -84,12 +84,16 @@ func TestKilledSendDeliversEachMessage(t *testing.T) {
 					// kills land mid-send however fast or loaded the machine,
 					// as soon as a run begins writing a message (a new
 					// temporary file) or has written one (a new .eml), by
-					// turns, until a run gets to the end.
+					// turns, until a run gets to the end. An early kill
+					// falls at its moment or at the run's first message,
+					// whichever comes first: a run faster than the timing
+					// run (a machine less loaded than a moment before) must
+					// not get to the end before the kills mid-send begin.
 					midSend := 0
 					for i := 0; i <= 3*recipients && !k.done; i++ {
 						var trigger func() bool
 						if i < 3 {
-							trigger = after(took * time.Duration(i) / 10)
+							trigger = either(after(took*time.Duration(i)/10), k.newFile(true))
 						} else {
 							trigger = k.newFile(i%2 == 0)
 						}
@@ -140,6 +144,11 @@ type sendKiller struct {
 func after(d time.Duration) func() bool {
 	at := time.Now().Add(d)
 	return func() bool { return !time.Now().Before(at) }
+}
+
+// either is a kill trigger that fires when a or b does.
+func either(a, b func() bool) func() bool {
+	return func() bool { return a() || b() }
 }
 
 // newFile is a kill trigger that fires when the outbox has a message file
