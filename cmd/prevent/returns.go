@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/delivery"
 	"github.com/nhs-prevent/prevent/internal/ingest"
@@ -84,6 +85,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	m.noteUnfinished(q, now)
 	if err := m.open(ctx); err != nil {
 		return err
 	}
@@ -116,6 +118,18 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 		why = *reason
 	}
 	return m.sendReturn(ctx, q, why)
+}
+
+// noteUnfinished warns, on stderr, that a quarter that has not ended is
+// reported as of a day still to come: its figures are a projection from
+// the extracts held now, and its referral counts are the quarter so far.
+func (m *Main) noteUnfinished(q returns.Quarter, now time.Time) {
+	today := compliance.Date(now.Year(), now.Month(), now.Day())
+	if q.End().Before(today) {
+		return
+	}
+	fmt.Fprintf(m.Stderr, "prevent: note: %s has not ended (its last day is %s): its figures are as of that day from the extracts held today, and will change as later extracts arrive\n",
+		q, q.End().Format(time.DateOnly))
 }
 
 // writeReferrals writes the referrals section of a quarter's return as
