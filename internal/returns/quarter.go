@@ -29,11 +29,10 @@ var (
 
 const quarterForms = "2026-27Q2, 2026/27 Q2, 2026-2027 Q2 or Q2 2026-27"
 
-// ParseQuarter reads a financial-year quarter in any of the forms
-// "2026-27Q2", "2026-27 Q2", "2026/27Q2", "2026/27 Q2", "2026-2027 Q2",
-// "Q2 2026-27" and "Q2 2026/27", in any case and with spaces anywhere.
-func ParseQuarter(s string) (Quarter, error) {
-	compact := strings.Map(func(r rune) rune {
+// compactForm is a quarter or year as typed, without its spaces and tabs
+// and with an en dash read as a hyphen.
+func compactForm(s string) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r == ' ' || r == '\t':
 			return -1
@@ -41,7 +40,14 @@ func ParseQuarter(s string) (Quarter, error) {
 			return '-'
 		}
 		return r
-	}, strings.ToLower(s))
+	}, s)
+}
+
+// ParseQuarter reads a financial-year quarter in any of the forms
+// "2026-27Q2", "2026-27 Q2", "2026/27Q2", "2026/27 Q2", "2026-2027 Q2",
+// "Q2 2026-27" and "Q2 2026/27", in any case and with spaces anywhere.
+func ParseQuarter(s string) (Quarter, error) {
+	compact := compactForm(strings.ToLower(s))
 
 	var start, end, q string
 	if m := yearFirst.FindStringSubmatch(compact); m != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -19,15 +18,7 @@ var yearForm = regexp.MustCompile(`^(\d{4})[-/](\d{2}|\d{4})$`)
 // ParseYear reads a financial year written "2026-27", "2026/27" or
 // "2026-2027", with spaces anywhere.
 func ParseYear(s string) (Year, error) {
-	compact := strings.Map(func(r rune) rune {
-		switch {
-		case r == ' ' || r == '\t':
-			return -1
-		case r == '–':
-			return '-'
-		}
-		return r
-	}, s)
+	compact := compactForm(s)
 	m := yearForm.FindStringSubmatch(compact)
 	if m == nil {
 		return Year{}, fmt.Errorf("year %q is not a financial year: write it as 2026-27", s)
