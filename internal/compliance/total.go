@@ -24,7 +24,7 @@ type TotalBuilder struct {
 	p           *Policy
 	by          GroupKey // "": the total only
 	requirement func(a *Assignment) (Level, int)
-	counted     map[string]bool // by assignment status
+	counted     func(a *Assignment) bool
 	kinds       []kindAnswer    // by kind, for AddKind
 	groups      map[string]int32
 	names       []string // the groups' names, by number
@@ -119,7 +119,7 @@ func (p *Policy) NewTotalBy(n int, by GroupKey) *TotalBuilder {
 		p:           p,
 		by:          by,
 		requirement: p.requirementMemo(),
-		counted:     make(map[string]bool),
+		counted:     p.countedMemo(),
 		groups:      make(map[string]int32),
 		index:       NewEmployeeIndex(0),
 		numbered:    make([]numberedPerson, 0, n+n/4),
@@ -131,12 +131,7 @@ func (p *Policy) NewTotalBy(n int, by GroupKey) *TotalBuilder {
 // counted assignments, starting on the earliest start date they give, in
 // the group of their main assignment.
 func (b *TotalBuilder) Add(a *Assignment) {
-	ok, seen := b.counted[a.AssignmentStatus]
-	if !seen {
-		ok = b.p.Counted(a)
-		b.counted[a.AssignmentStatus] = ok
-	}
-	if !ok {
+	if !b.counted(a) {
 		return
 	}
 	lvl, _ := b.requirement(a)

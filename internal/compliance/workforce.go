@@ -26,7 +26,7 @@ func (p *Policy) Workforce(assignments []Assignment) []Person {
 type WorkforceBuilder struct {
 	p           *Policy
 	requirement func(a *Assignment) (Level, int)
-	counted     map[string]bool // by assignment status: a handful of values
+	counted     func(a *Assignment) bool
 	index       *EmployeeIndex  // employee number as written -> people
 	orgLevels   map[[6]string]*[6]string
 	people      []Person
@@ -48,7 +48,7 @@ func (p *Policy) NewWorkforce(n int) *WorkforceBuilder {
 	return &WorkforceBuilder{
 		p:           p,
 		requirement: p.requirementMemo(),
-		counted:     make(map[string]bool),
+		counted:     p.countedMemo(),
 		index:       NewEmployeeIndex(n),
 		orgLevels:   make(map[[6]string]*[6]string),
 		people:      make([]Person, 0, n),
@@ -58,12 +58,7 @@ func (p *Policy) NewWorkforce(n int) *WorkforceBuilder {
 
 // Add adds one assignment. The builder keeps only its strings.
 func (b *WorkforceBuilder) Add(a *Assignment) {
-	ok, seen := b.counted[a.AssignmentStatus]
-	if !seen {
-		ok = b.p.Counted(a)
-		b.counted[a.AssignmentStatus] = ok
-	}
-	if !ok {
+	if !b.counted(a) {
 		return
 	}
 	row := int32(a.Row)
@@ -200,6 +195,23 @@ func prefix8(s string) uint64 {
 		}
 	}
 	return v
+}
+
+// countedMemo is Counted remembered by assignment status, of which an
+// extract has a handful.
+func (p *Policy) countedMemo() func(a *Assignment) bool {
+	const most = 1 << 10 // bounds the memory of pathological inputs
+	memo := make(map[string]bool)
+	return func(a *Assignment) bool {
+		ok, seen := memo[a.AssignmentStatus]
+		if !seen {
+			ok = p.Counted(a)
+			if len(memo) < most {
+				memo[a.AssignmentStatus] = ok
+			}
+		}
+		return ok
+	}
 }
 
 // requirementMemo returns Requirement, remembering the answer for each
