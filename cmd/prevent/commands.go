@@ -225,6 +225,10 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 	case importers.Exemptions:
 		fmt.Fprintf(m.Stdout, "%s: exemptions: %s read, %d new, %d replacing one held, %d rejected\n",
 			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
+		if res.Unknown > 0 {
+			fmt.Fprintf(m.Stdout, "%s held %s an employee number in no staff extract: kept, in case they appear in a later one ('prevent quality' lists them)\n",
+				count(res.Unknown, "exemption"), plural(res.Unknown, "names", "name"))
+		}
 	default:
 		// Rows of courses that map to no Prevent level are counted for
 		// 'quality', not stored.

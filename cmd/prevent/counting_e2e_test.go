@@ -58,6 +58,10 @@ func TestCountingAsTheTrustCounts(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "leave register.csv: exemptions: 2 rows read, 2 new") {
 		t.Fatalf("import dir: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
+	// Employee 77 is in no staff extract: the import says so at once.
+	if !strings.Contains(r.stdout, "\n1 exemption held names an employee number in no staff extract: kept") {
+		t.Errorf("import dir does not name the exemption for nobody:\n%s", r.stdout)
+	}
 
 	t.Run("status json gives start_date, exempt_reason and update_due", func(t *testing.T) {
 		r := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "json")
@@ -160,6 +164,9 @@ func TestCountingAsTheTrustCounts(t *testing.T) {
 		r := prevent(t, dir, db, "import", "exemptions", f)
 		if r.code != 0 || !strings.Contains(r.stdout, "0 new, 1 replacing one held") {
 			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, "1 exemption held names an employee number in no staff extract") {
+			t.Errorf("the exemption for 77 is still for nobody:\n%s", r.stdout)
 		}
 		r = prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--status", "exempt", "--format", "csv")
 		if strings.Count(strings.TrimSpace(r.stdout), "\n") != 0 {

@@ -62,6 +62,10 @@ type Result struct {
 	Import    store.Import
 	Effective time.Time
 	Errors    []importers.RowError
+	// Unknown is, after an exemptions import, how many exemptions held
+	// name an employee number in no staff snapshot (kept: the person may
+	// appear in a later extract).
+	Unknown int
 }
 
 // RejectedError is a file refused whole under --strict: nothing was imported.
@@ -448,10 +452,19 @@ func Exemptions(ctx context.Context, s *store.Store, path string, opt Options) (
 	if err == nil {
 		err = opt.strict(path, sum)
 	}
-	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
+	res, err = finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
 		return fmt.Sprintf("exemptions %s: %d rows read, %d new, %d replacing one held, %d rejected",
 			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	})
+	if err != nil {
+		return res, err
+	}
+	unknown, err := s.UnknownExemptions(ctx)
+	if err != nil {
+		return res, fmt.Errorf("%s is imported, but its exemptions could not be checked against the staff extracts: %w", filepath.Base(path), err)
+	}
+	res.Unknown = len(unknown)
+	return res, nil
 }
 
 // DirResult is one file's outcome in a drop folder.
