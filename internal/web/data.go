@@ -209,16 +209,9 @@ func (c *positionCache) get(asOf time.Time, version string) *position {
 func (c *positionCache) put(pos *position, today time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, v := range c.entries {
-		if v.pos.version != pos.version {
-			delete(c.entries, k)
-		}
-	}
+	c.dropOthers(pos.version)
 	delete(c.entries, pos.AsOf)
-	held := 0
-	for _, v := range c.entries {
-		held += len(v.pos.People)
-	}
+	held := c.held()
 	for len(c.entries) > 0 && (len(c.entries) >= positionCacheSize || held+len(pos.People) > c.budget) {
 		var drop *cachedPosition
 		for k, v := range c.entries {
@@ -244,6 +237,11 @@ func (c *positionCache) put(pos *position, today time.Time) bool {
 func (c *positionCache) prune(version string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.dropOthers(version)
+}
+
+// dropOthers is prune with c.mu held.
+func (c *positionCache) dropOthers(version string) {
 	for k, v := range c.entries {
 		if v.pos.version != version {
 			delete(c.entries, k)
@@ -255,6 +253,11 @@ func (c *positionCache) prune(version string) {
 func (c *positionCache) people() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.held()
+}
+
+// held is people with c.mu held.
+func (c *positionCache) held() int {
 	n := 0
 	for _, v := range c.entries {
 		n += len(v.pos.People)
