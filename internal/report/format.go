@@ -101,14 +101,33 @@ var StatusColumns = []string{"employee_number", "name", "organisation", "require
 
 // statusColumns are the fields with the extras shown.
 func (x Extras) statusColumns() []string {
-	cols := StatusColumns
+	return append(StatusColumns[:len(StatusColumns):len(StatusColumns)], x.Columns()...)
+}
+
+// Columns are the extras' fields, in the order they follow the contract's
+// columns: start_date and exempt_reason when counting, update_due with
+// the annual update.
+func (x Extras) Columns() []string {
+	var cols []string
 	if x.Counting {
-		cols = append(cols[:len(cols):len(cols)], "start_date", "exempt_reason")
+		cols = append(cols, "start_date", "exempt_reason")
 	}
 	if x.Update {
-		cols = append(cols[:len(cols):len(cols)], "update_due")
+		cols = append(cols, "update_due")
 	}
 	return cols
+}
+
+// Cells are a person's cells of the extras' fields, as Columns names them.
+func (x Extras) Cells(p *compliance.Person) []string {
+	var cells []string
+	if x.Counting {
+		cells = append(cells, isoDate(p.StartDate), p.ExemptReason)
+	}
+	if x.Update {
+		cells = append(cells, x.updateDue(p))
+	}
+	return cells
 }
 
 func statusRecord(p *compliance.Person) []string {
@@ -117,14 +136,7 @@ func statusRecord(p *compliance.Person) []string {
 
 // record is statusRecord with the extras shown.
 func (x Extras) record(p *compliance.Person) []string {
-	rec := statusRecord(p)
-	if x.Counting {
-		rec = append(rec, isoDate(p.StartDate), p.ExemptReason)
-	}
-	if x.Update {
-		rec = append(rec, x.updateDue(p))
-	}
-	return rec
+	return append(statusRecord(p), x.Cells(p)...)
 }
 
 // updateDue is the update_due cell: true or false.

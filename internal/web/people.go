@@ -324,10 +324,40 @@ var peopleColumns = []struct{ key, title string }{
 	{"due_date", "Due"},
 }
 
-// peopleRecord is one person's cells, as shown and as exported.
-func peopleRecord(p *compliance.Person) []string {
-	return []string{p.EmployeeNumber, p.Name, p.Organisation, p.StaffGroup, p.Requirement.String(),
-		string(p.Status), isoDate(p.CompletedOn), isoDate(p.DueDate)}
+// extraTitles head the columns the status listing adds when counting as
+// the trust counts or with the annual update (report.Extras).
+var extraTitles = map[string]string{
+	"start_date":    "Started",
+	"exempt_reason": "Exempt reason",
+	"update_due":    "Update due",
+}
+
+// peopleKeys and peopleTitles are the people list's columns with the
+// extras x shows: the fields, for downloads, and the headings.
+func peopleKeys(x report.Extras) []string {
+	keys := make([]string, 0, len(peopleColumns)+3)
+	for _, c := range peopleColumns {
+		keys = append(keys, c.key)
+	}
+	return append(keys, x.Columns()...)
+}
+
+func peopleTitles(x report.Extras) []string {
+	titles := make([]string, 0, len(peopleColumns)+3)
+	for _, c := range peopleColumns {
+		titles = append(titles, c.title)
+	}
+	for _, k := range x.Columns() {
+		titles = append(titles, extraTitles[k])
+	}
+	return titles
+}
+
+// peopleRecord is one person's cells, as shown and as exported, with the
+// extras x shows.
+func peopleRecord(p *compliance.Person, x report.Extras) []string {
+	return append([]string{p.EmployeeNumber, p.Name, p.Organisation, p.StaffGroup, p.Requirement.String(),
+		string(p.Status), isoDate(p.CompletedOn), isoDate(p.DueDate)}, x.Cells(p)...)
 }
 
 type peopleData struct {
@@ -436,9 +466,11 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	if d.Filter.DueWithin >= 0 {
 		d.DueWithin = strconv.Itoa(d.Filter.DueWithin)
 	}
-	for _, c := range peopleColumns {
-		d.Columns = append(d.Columns, c.title)
+	var extras report.Extras
+	if pos != nil {
+		extras = pos.Extras()
 	}
+	d.Columns = peopleTitles(extras)
 	asOfQ := ""
 	if d.AsOfValue != "" {
 		asOfQ = "?" + url.Values{"as_of": {d.AsOfValue}}.Encode()
@@ -453,7 +485,7 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	for i := lo; i < hi; i++ {
 		p := at(i)
 		d.Rows = append(d.Rows, personRow{Href: "/people/" + s.personToken(p.EmployeeNumber) + asOfQ,
-			Status: p.Status, Cells: peopleRecord(p)})
+			Status: p.Status, Cells: peopleRecord(p, extras)})
 	}
 	d.Pager = pg
 	if pg.Per != defaultPer {
@@ -560,14 +592,12 @@ func (s *server) peopleExport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusNotFound, d.NoData)
 		return
 	}
-	header := make([]string, len(peopleColumns))
-	for i, c := range peopleColumns {
-		header[i] = c.key
-	}
+	extras := pos.Extras()
+	header := peopleKeys(extras)
 	// Every matching row, made as it is written: a national list is
 	// millions of rows, too many to hold as text.
 	n, at := d.Filter.count(pos)
-	row := func(i int) []string { return peopleRecord(at(i)) }
+	row := func(i int) []string { return peopleRecord(at(i), extras) }
 	name := "prevent-people-" + isoDate(d.AsOf)
 	if !s.auditExport(w, r, n) {
 		return
