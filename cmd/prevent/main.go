@@ -17,12 +17,14 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
 	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
@@ -85,7 +87,14 @@ func (m *Main) Run(ctx context.Context, args []string) (code int) {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(err.Error()))
+	msg := err.Error()
+	var none *report.NoSnapshotError
+	if errors.As(err, &none) && m.Store != nil && slices.Contains(m.Store.Applied(), 1) {
+		// A mistyped --db answers "no staff snapshot" from a database
+		// made a moment ago: say so.
+		msg += " (" + m.Store.String() + " is a new, empty database that this command has just created: check --db or PREVENT_DB)"
+	}
+	fmt.Fprintf(m.Stderr, "prevent: %s\n", oneLine(msg))
 	var ue *usageError
 	var ce *config.Error
 	if errors.As(err, &ue) || errors.As(err, &ce) {
