@@ -220,8 +220,9 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		fmt.Fprintf(m.Stdout, "%s: %s: %s read, %d new, %d replacing rows held, %d rejected\n",
 			name, logTitle(res.Kind), count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)
 	case importers.Staff:
-		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected\n",
-			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected)
+		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected%s\n",
+			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected,
+			ingest.RepeatedNote(imp))
 	case importers.Exemptions:
 		fmt.Fprintf(m.Stdout, "%s: exemptions: %s read, %d new, %d replacing one held, %d rejected\n",
 			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)

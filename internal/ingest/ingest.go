@@ -189,9 +189,21 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		err = opt.strict(path, sum)
 	}
 	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
-		return fmt.Sprintf("staff extract %s effective %s: %d rows read, %d imported, %d rejected",
-			imp.FileName, eff.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected)
+		return fmt.Sprintf("staff extract %s effective %s: %d rows read, %d imported, %d rejected%s",
+			imp.FileName, eff.Format(time.DateOnly), imp.RowsRead, imp.RowsImported, imp.RowsRejected, RepeatedNote(imp))
 	})
+}
+
+// RepeatedNote ends a staff import's summary with the rows that repeated
+// an earlier row word for word and were stored once; "" when none did.
+func RepeatedNote(imp store.Import) string {
+	switch imp.RowsDuplicate {
+	case 0:
+		return ""
+	case 1:
+		return ", 1 row repeating another word for word (stored once)"
+	}
+	return fmt.Sprintf(", %d rows repeating others word for word (stored once)", imp.RowsDuplicate)
 }
 
 // strict refuses a file with bad rows under --strict.

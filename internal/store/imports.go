@@ -6,7 +6,9 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -247,6 +249,38 @@ type StaffImport struct {
 	importTx
 	snapshotID int64
 	w          rowWriter
+	seen       rowSet // the rows added, to keep a row repeated word for word once
+}
+
+// rowSet remembers rows by two independent 64-bit hashes of their cells,
+// 16 bytes a row whatever its width: two different rows are taken for the
+// same only if both hashes agree, about once in 2^128.
+type rowSet struct {
+	seeds [2]maphash.Seed
+	held  map[[2]uint64]struct{}
+}
+
+// add adds a row given as its cells and reports whether it was new.
+func (r *rowSet) add(cells ...string) bool {
+	if r.held == nil {
+		r.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+		r.held = make(map[[2]uint64]struct{})
+	}
+	var key [2]uint64
+	for i, seed := range r.seeds {
+		var h maphash.Hash
+		h.SetSeed(seed)
+		for _, c := range cells {
+			h.WriteString(c)
+			h.WriteByte(0)
+		}
+		key[i] = h.Sum64()
+	}
+	if _, ok := r.held[key]; ok {
+		return false
+	}
+	r.held[key] = struct{}{}
+	return true
 }
 
 var assignmentColumns = []string{"snapshot_id", "row_no", "employee_number", "assignment_number", "name",
@@ -292,10 +326,21 @@ func (t *StaffImport) replaceSnapshot() error {
 	return t.s.wrap("create snapshot "+eff, err)
 }
 
-// Add stores one assignment. Emails are stored in lower case.
+// Add stores one assignment. Emails are stored in lower case. A row
+// that repeats an earlier one of the extract word for word is counted as
+// a duplicate (RowsDuplicate) and not stored again.
 func (t *StaffImport) Add(a compliance.Assignment) error {
 	if err := t.check(); err != nil {
 		return err
+	}
+	l := a.OrgLevels
+	if !t.seen.add(a.EmployeeNumber, a.AssignmentNumber, a.Name, a.Organisation, a.StaffGroup, a.OccupationCode,
+		a.JobRole, a.PositionTitle, a.AssignmentCategory, a.AssignmentStatus, strconv.FormatBool(a.Primary),
+		a.Email, a.ManagerEmail, a.StartDate.Format(time.DateOnly), l[0], l[1], l[2], l[3], l[4], l[5]) {
+		// The same assignment word for word on another row of the
+		// extract (a report that joined a table twice): kept once.
+		t.imp.RowsDuplicate++
+		return nil
 	}
 	_, err := t.w.write(t.snapshotID, a.Row, a.EmployeeNumber, a.AssignmentNumber, a.Name,
 		a.Organisation, a.StaffGroup, a.OccupationCode, a.JobRole, a.PositionTitle,

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -281,7 +282,9 @@ func TestSnapshots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, a := range []compliance.Assignment{person("100", "Ann", ""), person("100", "Ann", ""), person("200", "Bob", "")} {
+			secondPost := person("100", "Ann", "")
+			secondPost.AssignmentNumber = "100-2"
+			for i, a := range []compliance.Assignment{person("100", "Ann", ""), secondPost, person("200", "Bob", "")} {
 				a.Row = i + 2
 				if err := tx.Add(a); err != nil {
 					t.Fatal(err)
@@ -916,6 +919,45 @@ func TestKnownStaff(t *testing.T) {
 			if got := k.Names(tc.emp, tc.email); got != tc.want {
 				t.Errorf("Names(%q, %q) = %v, want %v", tc.emp, tc.email, got, tc.want)
 			}
+		}
+	})
+}
+
+// A staff extract row that repeats an earlier one word for word is kept
+// once and counted as a duplicate; rows that differ in any cell are all
+// kept.
+func TestStaffRowRepeatedWordForWord(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ann := person("100", "Ann", "ann@nhs.net")
+		second := ann
+		second.AssignmentNumber = "100-2"
+		moved := ann
+		moved.OrgLevels[2] = "Ward 9"
+		started := ann
+		started.StartDate = date(2024, 4, 1)
+		imp := importStaff(t, s, "esr.csv", date(2026, 9, 30), ann, ann, second, moved, started, ann, started)
+		if imp.RowsImported != 4 || imp.RowsDuplicate != 3 {
+			t.Errorf("imported %d, duplicate %d; want 4 and 3", imp.RowsImported, imp.RowsDuplicate)
+		}
+		snap, err := s.SnapshotAsOf(ctx, date(2026, 9, 30))
+		if err != nil {
+			t.Fatal(err)
+		}
+		held, err := s.Assignments(ctx, snap.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []int
+		for _, a := range held {
+			rows = append(rows, a.Row)
+		}
+		slices.Sort(rows)
+		if !slices.Equal(rows, []int{2, 4, 5, 6}) {
+			t.Errorf("rows held %v, want the first of each: [2 4 5 6]", rows)
+		}
+		// Another extract is another set of rows: the same row there is new.
+		if imp := importStaff(t, s, "esr-oct.csv", date(2026, 10, 31), ann); imp.RowsImported != 1 || imp.RowsDuplicate != 0 {
+			t.Errorf("next extract: imported %d, duplicate %d", imp.RowsImported, imp.RowsDuplicate)
 		}
 	})
 }
