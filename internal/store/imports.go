@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -271,8 +272,11 @@ func (r *rowSet) add(cells ...string) bool {
 		var h maphash.Hash
 		h.SetSeed(seed)
 		for _, c := range cells {
+			// Each cell's length first, so that no two lists of cells
+			// run together into the same bytes.
+			var n [binary.MaxVarintLen64]byte
+			h.Write(n[:binary.PutUvarint(n[:], uint64(len(c)))])
 			h.WriteString(c)
-			h.WriteByte(0)
 		}
 		key[i] = h.Sum64()
 	}
