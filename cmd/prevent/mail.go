@@ -9,10 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nhs-prevent/prevent/internal/collate"
 	prevmail "github.com/nhs-prevent/prevent/internal/mail"
 )
 
-const mailUsage = `Usage: prevent mail test [--to ADDRESS]
+const mailUsage = `Usage: prevent mail test [--to ADDRESS] [--imap]
 
 Signs in to the mail server in the config's smtp: block and sends one test
 message, saying what happened at each step, so that mail can be set up
@@ -30,17 +31,29 @@ It stops at the first step that fails, with what to check. Nothing is
 recorded in the database. With no smtp: block, the test message is written
 to the outbox folder (outbox_dir) instead, and the command says so.
 
+With a collate.imap: block (commissioner mode), it then signs in to the
+returns mailbox as collate --fetch would, changing nothing in it:
+
+  Connect   the server and how the connection is encrypted
+  Sign-in   the mechanism (password or xoauth2, the token fetched) and the mailbox
+  Folder    the folder read, and how many messages wait in it
+  Processed whether the folder fetched messages go to is there yet
+
+--imap checks the returns mailbox only.
+
 --to is where the test message goes (default: smtp.from, the mailbox itself).
 
 Examples:
   prevent mail test
   prevent mail test --to it.servicedesk@nhs.net
+  prevent mail test --imap
   PREVENT_SMTP_CLIENT_SECRET=... prevent --config /etc/prevent/prevent.yaml mail test
 `
 
 func (m *Main) runMail(ctx context.Context, args []string) error {
 	fs := m.newFlags("mail", mailUsage)
 	to := fs.String("to", "", "send the test message to `ADDRESS` (default: smtp.from)")
+	imapOnly := fs.Bool("imap", false, "check the returns mailbox (collate.imap) only")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -60,7 +73,24 @@ func (m *Main) runMail(ctx context.Context, args []string) error {
 		return err
 	}
 	c := m.Config
-	recipient := strings.TrimSpace(*to)
+	if *imapOnly {
+		if c.Collate.IMAP == nil {
+			return usagef("--imap checks the returns mailbox, and %s has no collate.imap block", configName(c.Path))
+		}
+		return m.mailTestIMAP(ctx)
+	}
+	if err := m.mailTestSMTP(ctx, *to); err != nil || c.Collate.IMAP == nil {
+		return err
+	}
+	fmt.Fprintln(m.Stdout)
+	return m.mailTestIMAP(ctx)
+}
+
+// mailTestSMTP sends the test message through smtp: (or to the outbox),
+// step by step.
+func (m *Main) mailTestSMTP(ctx context.Context, to string) error {
+	c := m.Config
+	recipient := strings.TrimSpace(to)
 	if recipient == "" {
 		recipient = prevmail.DefaultFrom
 		if c.SMTP != nil {
@@ -84,17 +114,39 @@ func (m *Main) runMail(ctx context.Context, args []string) error {
 		how = fmt.Sprintf("signing in with %s as %s", l.Auth, l.Username)
 	}
 	fmt.Fprintf(m.Stdout, "Testing %s, %s; the test message goes to %s.\n", s.Describe(), how, recipient)
-	err = s.Check(ctx, msg, func(st prevmail.Step) {
-		mark := "ok"
-		if !st.OK {
-			mark = "FAILED"
-		}
-		fmt.Fprintf(m.Stdout, "  %-8s %-6s %s\n", st.Name, mark, st.Text)
-	})
+	err = s.Check(ctx, msg, m.printStep)
 	if err != nil {
 		return fmt.Errorf("mail test failed at %s", err)
 	}
 	fmt.Fprintf(m.Stdout, "The server took the test message: check that it arrives at %s (and is not in its junk folder).\n", recipient)
+	return nil
+}
+
+// printStep prints one step of a mail test.
+func (m *Main) printStep(st prevmail.Step) {
+	mark := "ok"
+	if !st.OK {
+		mark = "FAILED"
+	}
+	fmt.Fprintf(m.Stdout, "  %-8s %-6s %s\n", st.Name, mark, st.Text)
+}
+
+// mailTestIMAP signs in to the returns mailbox and looks at its folders,
+// changing nothing.
+func (m *Main) mailTestIMAP(ctx context.Context) error {
+	mb, err := collate.MailboxOf(m.Config)
+	if err != nil {
+		return err
+	}
+	port := mb.Port
+	if port == 0 {
+		port = 993
+	}
+	fmt.Fprintf(m.Stdout, "Testing the returns mailbox (collate.imap) %s on %s:%d; nothing in it is changed.\n", mb.Username, mb.Host, port)
+	if err := collate.CheckMailbox(ctx, mb, m.printStep); err != nil {
+		return fmt.Errorf("returns mailbox test failed at %s", err)
+	}
+	fmt.Fprintf(m.Stdout, "The returns mailbox is ready: 'prevent collate DIR --fetch' (or the collate job) fetches from %q.\n", m.Config.Collate.IMAP.Folder)
 	return nil
 }
 

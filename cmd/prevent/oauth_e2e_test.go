@@ -256,6 +256,29 @@ func TestCommissionerMailWithXOAUTH2(t *testing.T) {
 			}
 		}
 	})
+	t.Run("mail test checks the returns mailbox too, changing nothing in it", func(t *testing.T) {
+		before := len(n.imap.Logins())
+		r := pv("mail", "test")
+		seen = append(seen, output{"mail test", []byte(r.stdout + r.stderr)})
+		for _, want := range []string{"The server took the test message",
+			"\nTesting the returns mailbox (collate.imap) returns@nhs.net on 127.0.0.1:",
+			"  Connect  ok     127.0.0.1:", "  Sign-in  ok     xoauth2 as returns@nhs.net\n",
+			"  Folder   ok     \"INBOX\" holds 0 messages, for the next fetch\n",
+			"  Processed ok     \"Prevent returns processed\" is there: fetched messages are moved to it\n",
+			"The returns mailbox is ready"} {
+			if r.code != 0 || !strings.Contains(r.stdout, want) {
+				t.Errorf("exit %d, stdout lacks %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+			}
+		}
+		r = pv("mail", "test", "--imap")
+		seen = append(seen, output{"mail test --imap", []byte(r.stdout + r.stderr)})
+		if r.code != 0 || strings.Contains(r.stdout, "DNS") || !strings.Contains(r.stdout, "The returns mailbox is ready") {
+			t.Errorf("--imap: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if l := n.imap.Logins()[before:]; len(l) != 2 || l[0] != "XOAUTH2 returns@nhs.net ok" {
+			t.Errorf("IMAP logins of the two tests %q", l)
+		}
+	})
 	t.Run("no token or client secret anywhere", func(t *testing.T) {
 		for _, args := range [][]string{{"audit", "--limit", "0"}, {"assurance", "--quarter", "2026-27Q2"}} {
 			r := pv(args...)
