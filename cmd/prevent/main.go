@@ -147,7 +147,7 @@ func commands() []command {
 		{"chase", "email providers whose return is missing once the window has closed", (*Main).runChase},
 		{"serve", "run unattended: scheduled imports, reminders and returns (and the dashboard)", (*Main).runServe},
 		{"jobs", "the runs of the scheduled jobs: when, how they ended, what they did", (*Main).runJobs},
-		{"mail", "mail test: sign in to the mail server and send a test message, step by step", (*Main).runMail},
+		{"mail", "mail test: sign in to the mail server and send a test message, step by step (and the returns mailbox)", (*Main).runMail},
 		{"migrate", "create or update the database schema", (*Main).runMigrate},
 		{"version", "print the version", (*Main).runVersion},
 	}
