@@ -382,3 +382,68 @@ func TestPeopleOrder(t *testing.T) {
 		}
 	}
 }
+
+// The overview, people and TNA pages' contents are rendered once for an
+// address, a user, the data's version and the day, and kept: the same
+// page again is the same bytes without rendering, another address or user
+// or an import renders anew, and the layout around it (who is signed in)
+// is each request's own.
+func TestPageContentsKept(t *testing.T) {
+	_, cfg := demoStore(t)
+	st := storetest.Open(t, storetest.SQLiteDSN(t))
+	importInto(t, st, cfg, "staff", "ESR Staff Extract 2026-10-31.xlsx")
+	importInto(t, st, cfg, "completions", "LMS completions export 2026-11-01.csv")
+	proxied := *cfg
+	proxied.Web = config.Web{ProxyHeader: "X-Forwarded-User"}
+	s, srv := quietServer(t, st, &proxied, testNow)
+	c := client(t)
+	ask := func(path, user string) string {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Header.Set("X-Forwarded-User", user)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := read(t, resp)
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: status %d", path, r.status)
+		}
+		return r.body
+	}
+	rendered := func(want int64, what string) {
+		t.Helper()
+		if got := s.contentRendered.Load(); got != want {
+			t.Errorf("%s: %d contents rendered, want %d", what, got, want)
+		}
+	}
+	first := ask("/", "ann@example.nhs.net")
+	rendered(1, "the overview")
+	if again := ask("/", "ann@example.nhs.net"); again != first {
+		t.Error("the overview kept differs from the overview rendered")
+	}
+	rendered(1, "the overview again")
+	ask("/people?status=expired", "ann@example.nhs.net")
+	ask("/people?status=expired", "ann@example.nhs.net")
+	ask("/tna", "ann@example.nhs.net")
+	ask("/tna", "ann@example.nhs.net")
+	rendered(3, "people and TNA, twice each")
+	ask("/?by=org_l3", "ann@example.nhs.net")
+	rendered(4, "another address")
+	bo := ask("/", "bo@example.nhs.net")
+	rendered(5, "another user")
+	if !strings.Contains(bo, "Signed in as bo@example.nhs.net") || strings.Contains(bo, "ann@example.nhs.net") {
+		t.Error("the second user's page is not their own")
+	}
+	// The returns page shows deliveries, which change without an import:
+	// never kept.
+	ask("/returns", "ann@example.nhs.net")
+	ask("/returns", "ann@example.nhs.net")
+	rendered(5, "the returns page")
+
+	importInto(t, st, cfg, "completions", "ESR competences 2026-11-01.xlsx")
+	if after := ask("/", "ann@example.nhs.net"); after == first {
+		t.Error("the overview after an import is the one before it")
+	}
+	rendered(6, "after an import")
+}

@@ -68,6 +68,9 @@ type view struct {
 	AsOf     string // the as-of date the request named, "" for today
 	Nav      []navLink
 	Data     any
+	// Content is the page's content as rendered before, when it was kept
+	// (contentPages); else the layout renders it.
+	Content template.HTML
 }
 
 type navLink struct {
@@ -109,6 +112,21 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Nav = append(v.Nav, navLink{Label: sec.label, Href: href, Active: sec.page == page})
 	}
 	t := s.pages.byName[page]
+	if key, ok := s.contentKey(r, page, status); ok {
+		content, hit := s.content.get(key)
+		if !hit {
+			var b bytes.Buffer
+			if err := t.ExecuteTemplate(&b, "content", v); err != nil {
+				s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+				return
+			}
+			content = b.Bytes()
+			s.content.put(key, content)
+			s.contentRendered.Add(1)
+		}
+		v.Content = template.HTML(content) // rendered by html/template, escaped there
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
@@ -118,6 +136,33 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// contentPages are the pages whose content (all but the header, the
+// navigation and the footer) is kept as rendered, for the request's
+// address and user, the data's version and the day: what they show comes
+// from those and the config alone. At national scale rendering is most of
+// a cached page's cost. The returns, imports, commissioner and person
+// pages also show what changes without an import (deliveries, collated
+// returns, scheduled runs, a person's tokens) and are rendered each time.
+var contentPages = map[string]bool{"overview": true, "people": true, "tna": true}
+
+// contentCacheSize bounds the pages' contents kept (each at most a few
+// hundred KB); a new version of the data leaves the old ones unused, and
+// they go when the cache is full.
+const contentCacheSize = 128
+
+// contentKey is the content cache's key for a page answering a request,
+// and whether the page's content may be kept.
+func (s *server) contentKey(r *http.Request, page string, status int) (string, bool) {
+	if status != http.StatusOK || !contentPages[page] || r.Method != http.MethodGet {
+		return "", false
+	}
+	version, err := s.version(r.Context())
+	if err != nil {
+		return "", false
+	}
+	return strings.Join([]string{page, r.URL.Path, r.URL.RawQuery, userOf(r), version, isoDate(s.today())}, "\x00"), true
 }
 
 type errorData struct {

@@ -63,12 +63,15 @@ type server struct {
 	work     *loads
 	quarters small[*quarterFigures]
 	quality  small[*report.Quality]
+	content  small[[]byte] // pages' contents as rendered (contentPages)
 	returns  *fileCache
 	// computed counts positions and return files computed (not found in
 	// a cache), for the tests; versionReads the reads of the data's
 	// version from the store.
 	computed     atomic.Int64
 	versionReads atomic.Int64
+	// contentRendered counts pages' contents rendered to be kept.
+	contentRendered atomic.Int64
 	// warmed is the data's version and date last warmed up (see warm).
 	warmed atomic.Value
 	// providerReturns is set once the store is seen to hold providers'
@@ -122,6 +125,7 @@ func newServer(opts Options) (*server, error) {
 	s.position = newPositionCache()
 	s.quarters.size = quarterCacheSize
 	s.quality.size = 4
+	s.content.size = contentCacheSize
 	s.work = newLoads(maxLoads)
 	s.returns = newFileCache()
 	return s, nil
