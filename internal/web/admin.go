@@ -350,6 +350,9 @@ func (s *server) tnaRules(counts map[int]int) []tnaRule {
 }
 
 func (s *server) tnaPage(w http.ResponseWriter, r *http.Request) {
+	if s.servedKept(w, r, "tna") {
+		return
+	}
 	asOf, given, err := s.asOf(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())

@@ -168,6 +168,9 @@ type forecastRow struct {
 }
 
 func (s *server) overview(w http.ResponseWriter, r *http.Request) {
+	if s.servedKept(w, r, "overview") {
+		return
+	}
 	asOf, given, err := s.asOf(r)
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())

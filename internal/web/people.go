@@ -444,6 +444,9 @@ func (s *server) peopleFor(w http.ResponseWriter, r *http.Request) (d peopleData
 }
 
 func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
+	if s.servedKept(w, r, "people") {
+		return
+	}
 	pg, err := parsePager(r.URL.Query())
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, "The page is not right: "+err.Error()+".")

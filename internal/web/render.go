@@ -89,8 +89,50 @@ var sections = []struct{ page, label, path string }{
 }
 
 // render writes a page. The page is rendered to a buffer first, so that a
-// template error is a clean 500 and not half a page.
+// template error is a clean 500 and not half a page. A page of
+// contentPages keeps its content for the next request (see servedKept).
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
+	v := s.view(w, r, page, title, data)
+	t := s.pages.byName[page]
+	if key, ok := s.contentKey(r, page, status); ok {
+		var b bytes.Buffer
+		if err := t.ExecuteTemplate(&b, "content", v); err != nil {
+			s.templateFailed(w, page, err)
+			return
+		}
+		s.content.put(key, keptContent{title: title, html: template.HTML(b.String())}) // escaped by html/template
+		s.contentRendered.Add(1)
+		v.Content = template.HTML(b.String())
+	}
+	s.writePage(w, status, t, v)
+}
+
+// servedKept writes the page from the content kept for the request, and
+// reports whether there was one: the handler's own work is then not done
+// again.
+func (s *server) servedKept(w http.ResponseWriter, r *http.Request, page string) bool {
+	key, ok := s.contentKey(r, page, http.StatusOK)
+	if !ok {
+		return false
+	}
+	kept, hit := s.content.get(key)
+	if !hit {
+		return false
+	}
+	v := s.view(w, r, page, kept.title, nil)
+	v.Content = kept.html
+	s.writePage(w, http.StatusOK, s.pages.byName[page], v)
+	return true
+}
+
+// keptContent is a page's title and content as rendered.
+type keptContent struct {
+	title string
+	html  template.HTML
+}
+
+// view is the layout's part of a page for the request.
+func (s *server) view(w http.ResponseWriter, r *http.Request, page, title string, data any) view {
 	v := view{Title: title, Page: page, Provider: s.cfg.Organisation, User: userOf(r),
 		SignOut: len(s.auth.users) > 0 && userOf(r) != "", CSRF: s.csrfToken(w, r), Data: data}
 	if v.Provider == "" {
@@ -111,31 +153,24 @@ func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page
 		}
 		v.Nav = append(v.Nav, navLink{Label: sec.label, Href: href, Active: sec.page == page})
 	}
-	t := s.pages.byName[page]
-	if key, ok := s.contentKey(r, page, status); ok {
-		content, hit := s.content.get(key)
-		if !hit {
-			var b bytes.Buffer
-			if err := t.ExecuteTemplate(&b, "content", v); err != nil {
-				s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
-				http.Error(w, "internal error", http.StatusInternalServerError)
-				return
-			}
-			content = b.Bytes()
-			s.content.put(key, content)
-			s.contentRendered.Add(1)
-		}
-		v.Content = template.HTML(content) // rendered by html/template, escaped there
-	}
+	return v
+}
+
+// writePage renders the layout around v's content and writes it.
+func (s *server) writePage(w http.ResponseWriter, status int, t *template.Template, v view) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		s.templateFailed(w, v.Page, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+func (s *server) templateFailed(w http.ResponseWriter, page string, err error) {
+	s.log.Error("dashboard template failed", slog.String("page", page), slog.Any("error", err))
+	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
 // contentPages are the pages whose content (all but the header, the

@@ -63,7 +63,7 @@ type server struct {
 	work     *loads
 	quarters small[*quarterFigures]
 	quality  small[*report.Quality]
-	content  small[[]byte] // pages' contents as rendered (contentPages)
+	content  small[keptContent] // pages' contents as rendered (contentPages)
 	returns  *fileCache
 	// computed counts positions and return files computed (not found in
 	// a cache), for the tests; versionReads the reads of the data's
