@@ -227,6 +227,9 @@ func TestOpen(t *testing.T) {
 			{"postgresql://alice:s3cret@127.0.0.1:1/prevent?sslmode=disable&password=s3cret", "cannot open database postgresql://alice@127.0.0.1:1/prevent?sslmode=disable: connection refused"},
 			{"mysql://alice:s3cret@localhost/prevent", "cannot open database \"mysql://alice@localhost/prevent\": want sqlite:FILE or postgres://USER@HOST/DB"},
 			{"sqlite:" + filepath.Join(blocker, "prevent.db"), "cannot open database sqlite:" + filepath.Join(blocker, "prevent.db") + ": cannot create folder " + blocker + ": not a directory"},
+			// A mistyped scheme is not a relative file name: it must not
+			// create a folder "sqlit:" in the working directory.
+			{"sqlit:" + filepath.Join(dir, "typo", "prevent.db"), "cannot open database \"sqlit:" + filepath.Join(dir, "typo", "prevent.db") + "\": want sqlite:FILE or postgres://USER@HOST/DB"},
 		} {
 			s, err := store.Open(ctx, tc.dsn)
 			if err == nil {
@@ -237,6 +240,10 @@ func TestOpen(t *testing.T) {
 			if err.Error() != tc.want {
 				t.Errorf("Open(%s) error\n got: %s\nwant: %s", tc.dsn, err, tc.want)
 			}
+		}
+		if _, err := os.Stat("sqlit:"); err == nil {
+			os.RemoveAll("sqlit:")
+			t.Errorf("Open(sqlit:...) created a folder \"sqlit:\" in the working directory")
 		}
 	})
 }
