@@ -356,6 +356,29 @@ func TestSnapshots(t *testing.T) {
 				t.Errorf("the replaced extract's import is gone from the log")
 			}
 		})
+
+		t.Run("a staff import says which snapshot it replaces", func(t *testing.T) {
+			for _, tc := range []struct {
+				eff  time.Time
+				want store.ReplacedSnapshot
+				ok   bool
+			}{
+				{date(2026, 3, 31), store.ReplacedSnapshot{FileName: "staff_2026-03-31_corrected.csv", Assignments: 1}, true},
+				{date(2026, 4, 30), store.ReplacedSnapshot{}, false},
+			} {
+				tx, err := s.BeginStaffImport(ctx, store.Import{FileName: "staff-again.csv", SHA256: hashOf("staff-again"), EffectiveDate: tc.eff})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, ok := tx.Replaced()
+				if err := tx.Rollback(); err != nil {
+					t.Fatal(err)
+				}
+				if got != tc.want || ok != tc.ok {
+					t.Errorf("effective %s: Replaced() = %+v, %v; want %+v, %v", tc.eff.Format(time.DateOnly), got, ok, tc.want, tc.ok)
+				}
+			}
+		})
 	})
 }
 
