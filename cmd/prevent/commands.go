@@ -223,6 +223,10 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected%s\n",
 			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected,
 			ingest.RepeatedNote(imp))
+		if r := res.Replaced; r.FileName != "" {
+			fmt.Fprintf(m.Stderr, "prevent: note: %s replaces the staff snapshot effective %s imported from %s (%s): one staff extract is held for each effective date\n",
+				name, res.Effective.Format(time.DateOnly), r.FileName, count(r.Assignments, "assignment"))
+		}
 	case importers.Exemptions:
 		fmt.Fprintf(m.Stdout, "%s: exemptions: %s read, %d new, %d replacing one held, %d rejected\n",
 			name, count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected)

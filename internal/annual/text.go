@@ -54,9 +54,11 @@ func (r *Report) Verdict() string {
 // PlanSentence sums up the completions a month the plan needs.
 func (r *Report) PlanSentence() string {
 	var parts []string
+	total := 0
 	for _, f := range r.Plan.Forecasts {
 		if f.PerMonth > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s", thousands(f.PerMonth), shortName(f.Level)))
+			total += f.PerMonth
 		}
 	}
 	months := compliance.MonthEnds(r.Plan.From, ForecastMonths)
@@ -68,7 +70,11 @@ func (r *Report) PlanSentence() string {
 	if len(parts) > 1 {
 		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 	}
-	return fmt.Sprintf("To be at or above %s at every month-end to %s, the organisation needs %s completions a month.", r.ThresholdText(), until, list)
+	noun := "completions"
+	if total == 1 {
+		noun = "completion"
+	}
+	return fmt.Sprintf("To be at or above %s at every month-end to %s, the organisation needs %s %s a month.", r.ThresholdText(), until, list, noun)
 }
 
 // SessionsSentence says whether the trainers can run the face-to-face

@@ -66,6 +66,9 @@ type Result struct {
 	// name an employee number in no staff snapshot (kept: the person may
 	// appear in a later extract).
 	Unknown int
+	// Replaced is, after a staff import, the snapshot held for the same
+	// effective date that it replaced (FileName "" when there was none).
+	Replaced store.ReplacedSnapshot
 }
 
 // RejectedError is a file refused whole under --strict: nothing was imported.
@@ -181,6 +184,7 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
+	res.Replaced, _ = tx.Replaced()
 	sum, err := pipe(func(emit func(compliance.Assignment) error) (importers.Summary, error) {
 		return x.ReadStaff(opt.readOptions(path), emit)
 	}, tx.Add)

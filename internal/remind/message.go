@@ -120,6 +120,9 @@ func breakdown(entries []Entry, dueSoonDays int) string {
 		if g[0].Status == compliance.DueSoon && dueSoonDays > 0 {
 			part = fmt.Sprintf("due within %d days", dueSoonDays)
 		}
+		if g[0].Status == compliance.NewStarter && len(g) == 1 {
+			part = "new starter"
+		}
 		parts = append(parts, fmt.Sprintf("%d %s", len(g), part))
 	}
 	return strings.Join(parts, ", ")

@@ -251,6 +251,20 @@ type StaffImport struct {
 	snapshotID int64
 	w          rowWriter
 	seen       rowSet // the rows added, to keep a row repeated word for word once
+	replaced   ReplacedSnapshot
+}
+
+// ReplacedSnapshot is the snapshot held for the same effective date that a
+// staff import replaces: the file it came from and its assignments.
+type ReplacedSnapshot struct {
+	FileName    string `db:"file_name"`
+	Assignments int    `db:"assignments"`
+}
+
+// Replaced reports the snapshot this import replaces, if one was held for
+// its effective date.
+func (t *StaffImport) Replaced() (ReplacedSnapshot, bool) {
+	return t.replaced, t.replaced.FileName != ""
 }
 
 // rowSet remembers rows by two independent 64-bit hashes of their cells,
@@ -318,6 +332,12 @@ func (s *Store) BeginStaffImport(ctx context.Context, imp Import) (*StaffImport,
 
 func (t *StaffImport) replaceSnapshot() error {
 	ctx, tx, eff := t.ctx, t.tx, dayArg(t.imp.EffectiveDate)
+	err := tx.QueryRowxContext(ctx, tx.Rebind(`SELECT i.file_name,
+		(SELECT COUNT(*) FROM assignments a WHERE a.snapshot_id = s.id) AS assignments
+		FROM snapshots s JOIN imports i ON i.id = s.import_id WHERE s.effective_date = ?`), eff).StructScan(&t.replaced)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return t.s.wrap("replace snapshot "+eff, err)
+	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM assignments WHERE snapshot_id IN
 		(SELECT id FROM snapshots WHERE effective_date = ?)`), eff); err != nil {
 		return t.s.wrap("replace snapshot "+eff, err)
@@ -325,7 +345,7 @@ func (t *StaffImport) replaceSnapshot() error {
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM snapshots WHERE effective_date = ?`), eff); err != nil {
 		return t.s.wrap("replace snapshot "+eff, err)
 	}
-	err := tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO snapshots (import_id, effective_date) VALUES (?, ?) RETURNING id`),
+	err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO snapshots (import_id, effective_date) VALUES (?, ?) RETURNING id`),
 		t.imp.ID, eff).Scan(&t.snapshotID)
 	return t.s.wrap("create snapshot "+eff, err)
 }

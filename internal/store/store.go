@@ -110,12 +110,21 @@ func open(ctx context.Context, dsn string) (*Store, error) {
 
 func isSQLitePath(dsn string) bool {
 	path, _, _ := strings.Cut(dsn, "?")
+	if urlScheme.MatchString(path) {
+		// "sqlit:prevent.db" or "file:prevent.db" is a mistyped or
+		// unsupported scheme, not a file in a folder named "sqlit:".
+		return false
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".db", ".sqlite", ".sqlite3":
 		return true
 	}
 	return false
 }
+
+// urlScheme is a scheme before a colon, of two letters or more, so that a
+// Windows drive letter (C:\prevent\prevent.db) is still a path.
+var urlScheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]+:`)
 
 // sqlitePragmas are set on every connection. Transactions begin IMMEDIATE so
 // that two writers queue on busy_timeout instead of one failing when it

@@ -227,6 +227,9 @@ func TestOpen(t *testing.T) {
 			{"postgresql://alice:s3cret@127.0.0.1:1/prevent?sslmode=disable&password=s3cret", "cannot open database postgresql://alice@127.0.0.1:1/prevent?sslmode=disable: connection refused"},
 			{"mysql://alice:s3cret@localhost/prevent", "cannot open database \"mysql://alice@localhost/prevent\": want sqlite:FILE or postgres://USER@HOST/DB"},
 			{"sqlite:" + filepath.Join(blocker, "prevent.db"), "cannot open database sqlite:" + filepath.Join(blocker, "prevent.db") + ": cannot create folder " + blocker + ": not a directory"},
+			// A mistyped scheme is not a relative file name: it must not
+			// create a folder "sqlit:" in the working directory.
+			{"sqlit:" + filepath.Join(dir, "typo", "prevent.db"), "cannot open database \"sqlit:" + filepath.Join(dir, "typo", "prevent.db") + "\": want sqlite:FILE or postgres://USER@HOST/DB"},
 		} {
 			s, err := store.Open(ctx, tc.dsn)
 			if err == nil {
@@ -237,6 +240,10 @@ func TestOpen(t *testing.T) {
 			if err.Error() != tc.want {
 				t.Errorf("Open(%s) error\n got: %s\nwant: %s", tc.dsn, err, tc.want)
 			}
+		}
+		if _, err := os.Stat("sqlit:"); err == nil {
+			os.RemoveAll("sqlit:")
+			t.Errorf("Open(sqlit:...) created a folder \"sqlit:\" in the working directory")
 		}
 	})
 }
@@ -347,6 +354,29 @@ func TestSnapshots(t *testing.T) {
 			}
 			if imp, _ := s.ImportByHash(ctx, march.SHA256); imp == nil {
 				t.Errorf("the replaced extract's import is gone from the log")
+			}
+		})
+
+		t.Run("a staff import says which snapshot it replaces", func(t *testing.T) {
+			for _, tc := range []struct {
+				eff  time.Time
+				want store.ReplacedSnapshot
+				ok   bool
+			}{
+				{date(2026, 3, 31), store.ReplacedSnapshot{FileName: "staff_2026-03-31_corrected.csv", Assignments: 1}, true},
+				{date(2026, 4, 30), store.ReplacedSnapshot{}, false},
+			} {
+				tx, err := s.BeginStaffImport(ctx, store.Import{FileName: "staff-again.csv", SHA256: hashOf("staff-again"), EffectiveDate: tc.eff})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, ok := tx.Replaced()
+				if err := tx.Rollback(); err != nil {
+					t.Fatal(err)
+				}
+				if got != tc.want || ok != tc.ok {
+					t.Errorf("effective %s: Replaced() = %+v, %v; want %+v, %v", tc.eff.Format(time.DateOnly), got, ok, tc.want, tc.ok)
+				}
 			}
 		})
 	})

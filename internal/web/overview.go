@@ -492,9 +492,11 @@ func (s *server) forecast(d *overviewData, pos *position) {
 // takes.
 func (d overviewData) ForecastSentence() string {
 	var parts []string
+	total := 0
 	for _, row := range d.ForecastRows {
 		if row.PerMonth > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", row.PerMonth, shortName(row.Level)))
+			total += row.PerMonth
 		}
 	}
 	if len(parts) == 0 {
@@ -504,7 +506,16 @@ func (d overviewData) ForecastSentence() string {
 	if len(parts) > 1 {
 		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 	}
-	return fmt.Sprintf("To stay at or above %s at every month-end, the organisation needs %s completions a month.", d.ThresholdText, list)
+	return fmt.Sprintf("To stay at or above %s at every month-end, the organisation needs %s %s a month.", d.ThresholdText, list, completions(total))
+}
+
+// completions is the noun after a count of completions a month: one
+// completion, else completions.
+func completions(total int) string {
+	if total == 1 {
+		return "completion"
+	}
+	return "completions"
 }
 
 // shortName is a level's name inside a sentence.
