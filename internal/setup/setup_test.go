@@ -8,6 +8,7 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/config"
 )
 
 func TestCourseLevel(t *testing.T) {
@@ -91,5 +92,48 @@ func TestProposeCoursesNobodyCompleted(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("courses proposed:\n%s\nwant a part:\n%s", b.String(), want)
 		}
+	}
+}
+
+// init proposes leaving out leavers (Terminate..., Inactive...) by the
+// statuses the staff extract holds, and lists the statuses that count.
+func TestProposeExcludeLeavers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "esr_2026-09-30.csv")
+	csv := "Employee Number,Assignment Number,Full Name,Organisation,Staff Group,Assignment Status\r\n" +
+		"1,1-1,\"A, B\",RXX Ward,Admin and Clerical,Active Assignment\r\n" +
+		"2,2-1,\"C, D\",RXX Ward,Admin and Clerical,Terminate Assignment\r\n" +
+		"3,3-1,\"E, F\",RXX Ward,Admin and Clerical,Suspend Assignment\r\n" +
+		"3,3-2,\"E, F\",RXX Ward,Admin and Clerical,Terminate Process Assignment\r\n"
+	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Propose([]string{path}, importers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	p.writeExclude(&b)
+	for _, want := range []string{
+		"exclude:\n  assignment_status:\n    - \"Terminate Assignment\"   # 1 person\n    - \"Terminate Process Assignment\"   # 1 person\n",
+		"#   \"Active Assignment\"",
+		"#   \"Suspend Assignment\"",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("exclude proposed:\n%s\nwant a part:\n%s", b.String(), want)
+		}
+	}
+	conf := filepath.Join(dir, "prevent.yaml")
+	if err := os.WriteFile(conf, []byte(p.YAML()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(conf)
+	if err != nil {
+		t.Fatalf("the proposal does not load: %v\n%s", err, p.YAML())
+	}
+	pol := cfg.Policy()
+	if pol.Counted(&compliance.Assignment{AssignmentStatus: "Terminate Assignment"}) ||
+		!pol.Counted(&compliance.Assignment{AssignmentStatus: "Suspend Assignment"}) {
+		t.Error("the proposed config counts leavers, or leaves out the suspended")
 	}
 }

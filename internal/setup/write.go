@@ -39,6 +39,7 @@ refresher_years: 3      # a completion lasts 3 years
 due_soon_days: 90       # "due soon" from 90 days before the due date
 `)
 	p.writeRequirements(&b)
+	p.writeExclude(&b)
 	p.writeCourses(&b)
 	p.writeColumns(&b)
 	return b.String()
@@ -97,6 +98,57 @@ func (p *Proposal) writeRequirements(b *strings.Builder) {
 		}
 		b.WriteString("# To require level 3 of some of them (mental health or emergency services, say), add a rule such as:\n" +
 			"#  - level: level3\n#    match: {staff_group: [\"Additional Clinical Services\"], organisation: [\"*Mental Health*\"]}\n")
+	}
+}
+
+// leaverStatuses are ESR's assignment statuses of people who have left
+// or are leaving (Terminate Assignment, Terminate Process Assignment,
+// Inactive Assignment): proposed as not counted, as prevent.example.yaml
+// does. Suspended, on leave and seconded staff stay in the count.
+var leaverStatuses = glob.Set{glob.MustCompile("Terminate*"), glob.MustCompile("Inactive*")}
+
+// writeExclude proposes the assignment statuses that do not count: the
+// leavers' statuses found in the staff extract, the others listed.
+func (p *Proposal) writeExclude(b *strings.Builder) {
+	if p.Staff == nil {
+		return
+	}
+	by := peopleBy()
+	for _, a := range p.Staff.assignments {
+		if st := oneLine(a.AssignmentStatus); st != "" {
+			by.add(st, a.EmployeeNumber)
+		}
+	}
+	statuses := by.list()
+	if len(statuses) == 0 {
+		return // no assignment status column: everyone counts
+	}
+	b.WriteString(`
+# Assignments that do not count, by assignment status: a person none of
+# whose assignments counts is not in the workforce. Proposed: the leavers'
+# statuses found in the staff extract. Staff on leave, suspended or
+# seconded out stay in the count.
+`)
+	var kept []valueCount
+	var leavers []valueCount
+	for _, v := range statuses {
+		if leaverStatuses.Match(v.value) {
+			leavers = append(leavers, v)
+		} else {
+			kept = append(kept, v)
+		}
+	}
+	if len(leavers) == 0 {
+		fmt.Fprintf(b, "exclude:\n  assignment_status: []   # no leaver's status (Terminate..., Inactive...) in %s\n", p.Staff.file)
+	} else {
+		b.WriteString("exclude:\n  assignment_status:\n")
+		for _, v := range leavers {
+			fmt.Fprintf(b, "    - %s   # %s\n", quote(literal(v.value)), people(v.people))
+		}
+	}
+	b.WriteString("# Statuses that count:\n")
+	for _, v := range kept {
+		fmt.Fprintf(b, "#   %-45s %s\n", quote(v.value), people(v.people))
 	}
 }
 
