@@ -46,7 +46,7 @@ var fieldInfo = [numFields]struct {
 	key     string
 	headers []string
 }{
-	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "User ID Number", "ID Number", "ESR Number", "ESR Employee Number", "Emp Number"}},
+	fEmployee:     {"employee_number", []string{"Employee Number", "Emp No", "Employee No", "Person Number", "Staff Number", "User ID Number", "ID Number", "ESR Number", "ESR Employee Number", "Emp Number", "Employee ID", "Staff ID"}},
 	fAssignment:   {"assignment_number", []string{"Assignment Number", "Assignment No"}},
 	fName:         {"name", []string{"Full Name", "Name", "Employee Name", "Employee Full Name", "Staff Name", "User's Fullname", "User's Full Name"}},
 	fFirstName:    {"first_name", []string{"First Name", "Forename", "Forenames", "Given Name"}},

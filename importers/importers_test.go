@@ -615,3 +615,16 @@ func TestFieldNames(t *testing.T) {
 		t.Error("CanonicalField accepted shoe_size")
 	}
 }
+
+// "Employee ID" and "Staff ID", as many LMS reports head the employee
+// number, are read without a columns: alias.
+func TestEmployeeIDHeaders(t *testing.T) {
+	for _, h := range []string{"Employee ID", "Staff ID", "employee id"} {
+		path := writeFile(t, "lms.csv", []byte(h+",Course Name,Completion Date\n00123,Prevent Awareness,02/11/2025\n"))
+		var got []CompletionRow
+		sum, err := ReadCompletions(path, Options{}, func(r CompletionRow) error { got = append(got, r); return nil })
+		if err != nil || len(got) != 1 || got[0].EmployeeNumber != "00123" || sum.Columns["employee_number"] != h {
+			t.Errorf("%q: %v, rows %+v, columns %v", h, err, got, sum.Columns)
+		}
+	}
+}
