@@ -201,8 +201,22 @@ func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("cannot open database %s: %s", name, pgReason(err))
 	}
+	// The dashboard's visitors each hold a connection for a moment (the
+	// data's version, a page's own queries). database/sql keeps two open
+	// between uses by default, so ten visitors at once started eight new
+	// server processes each time, a connection's setup costing more than
+	// its query. Connections idle for minutes are closed.
+	db.SetMaxIdleConns(pgIdleConns)
+	db.SetConnMaxIdleTime(pgIdleTime)
 	return &Store{db: db, dialect: Postgres, name: name}, nil
 }
+
+// pgIdleConns and pgIdleTime bound the PostgreSQL connections kept open
+// between uses.
+const (
+	pgIdleConns = 16
+	pgIdleTime  = 5 * time.Minute
+)
 
 // pgReason is the cause of a connection failure in a few words, without the
 // dial details (or anything else that might echo the DSN).
