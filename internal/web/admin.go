@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"sort"
@@ -65,6 +67,12 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	// The deliveries change without an import (a send, a retry): the page
+	// kept is for this state of them.
+	r = withContentState(r, deliveriesState(sent))
+	if s.servedKept(w, r, "returns") {
+		return
+	}
 	byKey := map[string][]store.Delivery{}
 	var keys []string
 	for _, dl := range sent {
@@ -103,6 +111,15 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "returns", "Quarterly returns", d)
+}
+
+// deliveriesState is a digest of the deliveries as read, every field.
+func deliveriesState(ds []store.Delivery) string {
+	h := sha256.New()
+	for _, d := range ds {
+		fmt.Fprintf(h, "%#v\n", d)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // returnDownload serves /returns/2026-27Q2.xlsx (or .csv): the return

@@ -383,7 +383,7 @@ func TestPeopleOrder(t *testing.T) {
 	}
 }
 
-// The overview, people and TNA pages' contents are rendered once for an
+// The overview, people, TNA and returns pages' contents are rendered once for an
 // address, a user, the data's version and the day, and kept: the same
 // page again is the same bytes without rendering, another address or user
 // or an import renders anew, and the layout around it (who is signed in)
@@ -436,14 +436,31 @@ func TestPageContentsKept(t *testing.T) {
 		t.Error("the second user's page is not their own")
 	}
 	// The returns page shows deliveries, which change without an import:
-	// never kept.
+	// it is kept for their state, and a send renders it anew.
+	before := ask("/returns", "ann@example.nhs.net")
 	ask("/returns", "ann@example.nhs.net")
+	rendered(6, "the returns page, twice")
+	ctx := context.Background()
+	d, err := st.EnsureDelivery(ctx, store.ReturnKind, "2026-27Q2", "icb@example.nhs.net", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent := ask("/returns", "ann@example.nhs.net"); sent == before || !strings.Contains(sent, "icb@example.nhs.net") {
+		t.Error("the returns page does not show a delivery queued since it was kept")
+	}
+	rendered(7, "the returns page after a delivery is queued")
+	if _, err := st.ClaimDelivery(ctx, d.ID, testNow, false, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MarkDeliverySent(ctx, d.ID, "m1", testNow, nil); err != nil {
+		t.Fatal(err)
+	}
 	ask("/returns", "ann@example.nhs.net")
-	rendered(5, "the returns page")
+	rendered(8, "the returns page after the delivery is sent")
 
 	importInto(t, st, cfg, "completions", "ESR competences 2026-11-01.xlsx")
 	if after := ask("/", "ann@example.nhs.net"); after == first {
 		t.Error("the overview after an import is the one before it")
 	}
-	rendered(6, "after an import")
+	rendered(9, "after an import")
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"fmt"
 	"html/template"
@@ -177,10 +178,11 @@ func (s *server) templateFailed(w http.ResponseWriter, page string, err error) {
 // navigation and the footer) is kept as rendered, for the request's
 // address and user, the data's version and the day: what they show comes
 // from those and the config alone. At national scale rendering is most of
-// a cached page's cost. The returns, imports, commissioner and person
-// pages also show what changes without an import (deliveries, collated
-// returns, scheduled runs, a person's tokens) and are rendered each time.
-var contentPages = map[string]bool{"overview": true, "people": true, "tna": true}
+// a cached page's cost. The returns page adds its deliveries' state to the
+// key (withContentState). The imports, commissioner and person pages also
+// show what changes without an import (collated returns, scheduled runs,
+// a person's tokens) and are rendered each time.
+var contentPages = map[string]bool{"overview": true, "people": true, "tna": true, "returns": true}
 
 // contentCacheSize bounds the pages' contents kept (each at most a few
 // hundred KB); a new version of the data leaves the old ones unused, and
@@ -197,7 +199,16 @@ func (s *server) contentKey(r *http.Request, page string, status int) (string, b
 	if err != nil {
 		return "", false
 	}
-	return strings.Join([]string{page, r.URL.Path, r.URL.RawQuery, userOf(r), version, isoDate(s.today())}, "\x00"), true
+	extra, _ := r.Context().Value(contentStateKey{}).(string)
+	return strings.Join([]string{page, r.URL.Path, r.URL.RawQuery, userOf(r), version, isoDate(s.today()), extra}, "\x00"), true
+}
+
+type contentStateKey struct{}
+
+// withContentState adds to a request what its page shows beyond the
+// data's version (the returns page's deliveries), for the content kept.
+func withContentState(r *http.Request, state string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), contentStateKey{}, state))
 }
 
 type errorData struct {
