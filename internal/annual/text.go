@@ -53,28 +53,17 @@ func (r *Report) Verdict() string {
 
 // PlanSentence sums up the completions a month the plan needs.
 func (r *Report) PlanSentence() string {
-	var parts []string
-	total := 0
+	needs := make([]figures.LevelNeed, 0, len(r.Plan.Forecasts))
 	for _, f := range r.Plan.Forecasts {
-		if f.PerMonth > 0 {
-			parts = append(parts, fmt.Sprintf("%s %s", thousands(f.PerMonth), shortName(f.Level)))
-			total += f.PerMonth
-		}
+		needs = append(needs, figures.LevelNeed{Level: f.Level, PerMonth: f.PerMonth})
 	}
 	months := compliance.MonthEnds(r.Plan.From, ForecastMonths)
 	until := longDate(months[len(months)-1])
-	if len(parts) == 0 {
+	list := figures.CompletionsAMonth(needs, thousands)
+	if list == "" {
 		return fmt.Sprintf("Every level stays at or above %s at each month-end to %s even if nobody trains.", r.ThresholdText(), until)
 	}
-	list := parts[0]
-	if len(parts) > 1 {
-		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-	}
-	noun := "completions"
-	if total == 1 {
-		noun = "completion"
-	}
-	return fmt.Sprintf("To be at or above %s at every month-end to %s, the organisation needs %s %s a month.", r.ThresholdText(), until, list, noun)
+	return fmt.Sprintf("To be at or above %s at every month-end to %s, the organisation needs %s a month.", r.ThresholdText(), until, list)
 }
 
 // SessionsSentence says whether the trainers can run the face-to-face
@@ -149,19 +138,6 @@ func thousands(n int) string {
 		return "-" + s
 	}
 	return s
-}
-
-// shortName is a level's name inside a sentence.
-func shortName(l compliance.Level) string {
-	switch l {
-	case compliance.Basic:
-		return "basic awareness"
-	case compliance.Level3:
-		return "level 3"
-	case compliance.FaceToFace:
-		return "face-to-face"
-	}
-	return l.String()
 }
 
 // rag is the rate's colour name, "" without rag: or for nobody required.

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -491,42 +491,13 @@ func (s *server) forecast(d *overviewData, pos *position) {
 // ForecastSentence sums up what keeping every level at the threshold
 // takes.
 func (d overviewData) ForecastSentence() string {
-	var parts []string
-	total := 0
+	needs := make([]figures.LevelNeed, 0, len(d.ForecastRows))
 	for _, row := range d.ForecastRows {
-		if row.PerMonth > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", row.PerMonth, shortName(row.Level)))
-			total += row.PerMonth
-		}
+		needs = append(needs, figures.LevelNeed{Level: row.Level, PerMonth: row.PerMonth})
 	}
-	if len(parts) == 0 {
+	list := figures.CompletionsAMonth(needs, strconv.Itoa)
+	if list == "" {
 		return fmt.Sprintf("Every level stays at or above %s at each of the next %d month-ends even if nobody trains.", d.ThresholdText, forecastMonths)
 	}
-	list := parts[0]
-	if len(parts) > 1 {
-		list = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
-	}
-	return fmt.Sprintf("To stay at or above %s at every month-end, the organisation needs %s %s a month.", d.ThresholdText, list, completions(total))
-}
-
-// completions is the noun after a count of completions a month: one
-// completion, else completions.
-func completions(total int) string {
-	if total == 1 {
-		return "completion"
-	}
-	return "completions"
-}
-
-// shortName is a level's name inside a sentence.
-func shortName(l compliance.Level) string {
-	switch l {
-	case compliance.Basic:
-		return "basic awareness"
-	case compliance.Level3:
-		return "level 3"
-	case compliance.FaceToFace:
-		return "face-to-face"
-	}
-	return l.String()
+	return fmt.Sprintf("To stay at or above %s at every month-end, the organisation needs %s a month.", d.ThresholdText, list)
 }
