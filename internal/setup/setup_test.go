@@ -72,17 +72,9 @@ func TestTrustNameFromOrganisations(t *testing.T) {
 // A course an LMS lists that nobody has completed yet (every row of it in
 // progress or not started) is still proposed, marked as such.
 func TestProposeCoursesNobodyCompleted(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lms.csv")
-	csv := "Email,Course Name,Completion Status,Date Completed\r\n" +
-		"a@nhs.net,Prevent Level 3,Complete,05/03/2024\r\n" +
-		"b@nhs.net,Prevent Face to Face (WRAP),Not yet started,\r\n"
-	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p, err := Propose([]string{path}, importers.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proposeFrom(t, t.TempDir(), "lms.csv", "Email,Course Name,Completion Status,Date Completed\r\n"+
+		"a@nhs.net,Prevent Level 3,Complete,05/03/2024\r\n"+
+		"b@nhs.net,Prevent Face to Face (WRAP),Not yet started,\r\n")
 	var b strings.Builder
 	p.writeCourses(&b)
 	for _, want := range []string{
@@ -99,19 +91,11 @@ func TestProposeCoursesNobodyCompleted(t *testing.T) {
 // statuses the staff extract holds, and lists the statuses that count.
 func TestProposeExcludeLeavers(t *testing.T) {
 	dir := t.TempDir()
-	path := filepath.Join(dir, "esr_2026-09-30.csv")
-	csv := "Employee Number,Assignment Number,Full Name,Organisation,Staff Group,Assignment Status\r\n" +
-		"1,1-1,\"A, B\",RXX Ward,Admin and Clerical,Active Assignment\r\n" +
-		"2,2-1,\"C, D\",RXX Ward,Admin and Clerical,Terminate Assignment\r\n" +
-		"3,3-1,\"E, F\",RXX Ward,Admin and Clerical,Suspend Assignment\r\n" +
-		"3,3-2,\"E, F\",RXX Ward,Admin and Clerical,Terminate Process Assignment\r\n"
-	if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	p, err := Propose([]string{path}, importers.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := proposeFrom(t, dir, "esr_2026-09-30.csv", "Employee Number,Assignment Number,Full Name,Organisation,Staff Group,Assignment Status\r\n"+
+		"1,1-1,\"A, B\",RXX Ward,Admin and Clerical,Active Assignment\r\n"+
+		"2,2-1,\"C, D\",RXX Ward,Admin and Clerical,Terminate Assignment\r\n"+
+		"3,3-1,\"E, F\",RXX Ward,Admin and Clerical,Suspend Assignment\r\n"+
+		"3,3-2,\"E, F\",RXX Ward,Admin and Clerical,Terminate Process Assignment\r\n")
 	var b strings.Builder
 	p.writeExclude(&b)
 	for _, want := range []string{
@@ -136,4 +120,18 @@ func TestProposeExcludeLeavers(t *testing.T) {
 		!pol.Counted(&compliance.Assignment{AssignmentStatus: "Suspend Assignment"}) {
 		t.Error("the proposed config counts leavers, or leaves out the suspended")
 	}
+}
+
+// proposeFrom writes one file into dir and proposes a config from it.
+func proposeFrom(t *testing.T, dir, name, content string) *Proposal {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Propose([]string{path}, importers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
