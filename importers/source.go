@@ -137,8 +137,54 @@ func openPath(path string, lim Limits, regularOnly bool) (*input, error) {
 		_ = f.Close()
 		return nil, fileError(in.name, "is a folder, not a file", nil)
 	}
+	if st.Mode()&fs.ModeNamedPipe == 0 && !st.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, fileError(in.name, "is a device or socket, not a file", nil)
+	}
+	if !st.Mode().IsRegular() {
+		// A pipe (prevent import staff <(unzip -p export.zip)) has no
+		// size to read up to: its content is spooled to a file of its own
+		// first, up to the size limit, and read from there.
+		spooled, err := spool(f, in.name, in.lim.MaxFileBytes)
+		_ = f.Close()
+		if err != nil {
+			return nil, err
+		}
+		f = spooled
+		if st, err = f.Stat(); err != nil {
+			_ = f.Close()
+			return nil, openError(in.name, err)
+		}
+	}
 	in.f, in.size, in.mod = f, st.Size(), st.ModTime()
 	return in, nil
+}
+
+// spool copies a stream into a temporary file, already removed from its
+// folder, and returns it open at its start; a stream longer than limit
+// bytes is refused.
+func spool(r io.Reader, name string, limit int64) (*os.File, error) {
+	tmp, err := os.CreateTemp("", "prevent-input-*")
+	if err != nil {
+		return nil, fileError(name, "cannot be read: no room for a copy of it ("+err.Error()+")", nil)
+	}
+	_ = os.Remove(tmp.Name()) // gone when closed
+	n, err := io.Copy(tmp, io.LimitReader(r, limit+1))
+	if err == nil && n > limit {
+		err = fileError(name, fmt.Sprintf("is over the %s limit for one extract (import.max_file_mb in the config)", humanBytes(limit)), nil)
+	}
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		_ = tmp.Close()
+		var fe *FileError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, openError(name, err)
+	}
+	return tmp, nil
 }
 
 // sha256 hashes the content, in large reads through the handle.
