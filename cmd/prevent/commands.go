@@ -223,6 +223,10 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		fmt.Fprintf(m.Stdout, "%s: staff snapshot effective %s: %s read, %s imported, %d rejected%s\n",
 			name, res.Effective.Format(time.DateOnly), count(imp.RowsRead, "row"), count(imp.RowsImported, "assignment"), imp.RowsRejected,
 			ingest.RepeatedNote(imp))
+		if res.EffectiveToday {
+			fmt.Fprintf(m.Stderr, "prevent: note: %s has no date in its name (such as esr_staff_2026-09-30.csv): taken as effective today, %s; --effective YYYY-MM-DD gives the day the extract was run\n",
+				name, res.Effective.Format(time.DateOnly))
+		}
 		if r := res.Replaced; r.FileName != "" {
 			fmt.Fprintf(m.Stderr, "prevent: note: %s replaces the staff snapshot effective %s imported from %s (%s): one staff extract is held for each effective date\n",
 				name, res.Effective.Format(time.DateOnly), r.FileName, count(r.Assignments, "assignment"))

@@ -42,3 +42,25 @@ func TestStaffImportSaysRowsRepeat(t *testing.T) {
 		t.Errorf("Ward A should count one person:\n%s", r.stdout)
 	}
 }
+
+// A staff extract whose effective date comes from neither --effective nor
+// its file name is taken as effective on the day of its import, and the
+// import says so.
+func TestUndatedStaffExtractSaysSo(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	const note = "has no date in its name (such as esr_staff_2026-09-30.csv): taken as effective today"
+	for _, tc := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{write(t, dir, "staff list.csv", e2eStaff)}, true},
+		{[]string{write(t, dir, "esr_staff_2026-08-31.csv", e2eStaff+"10000099;10000099-1;X Y;RT1 Acute;Admin and Clerical;Clerk;Active Assignment;Yes;x@trust.nhs.uk\r\n")}, false},
+		{[]string{"--effective", "2026-07-31", write(t, dir, "undated.csv", e2eStaff+"10000098;10000098-1;X Z;RT1 Acute;Admin and Clerical;Clerk;Active Assignment;Yes;z@trust.nhs.uk\r\n")}, false},
+	} {
+		r := prevent(t, dir, db, append([]string{"import", "staff"}, tc.args...)...)
+		if r.code != 0 || strings.Contains(r.stderr, note) != tc.note {
+			t.Errorf("%v: exit %d, note on stderr %v, want %v:\n%s", tc.args, r.code, !tc.note, tc.note, r.stderr)
+		}
+	}
+}

@@ -66,6 +66,9 @@ type Result struct {
 	// name an employee number in no staff snapshot (kept: the person may
 	// appear in a later extract).
 	Unknown int
+	// EffectiveToday is set when a staff extract's effective date is the
+	// day of its import: neither --effective nor its file name gave one.
+	EffectiveToday bool
 	// Replaced is, after a staff import, the snapshot held for the same
 	// effective date that it replaced (FileName "" when there was none).
 	Replaced store.ReplacedSnapshot
@@ -173,7 +176,7 @@ func Staff(ctx context.Context, s *store.Store, path string, opt Options) (Resul
 		if d, ok := importers.EffectiveDateFromName(filepath.Base(path)); ok {
 			eff = d
 		} else {
-			eff = opt.today()
+			eff, res.EffectiveToday = opt.today(), true
 		}
 	}
 	res.Effective = eff
