@@ -119,6 +119,9 @@ type Scheduler struct {
 
 	jobs   []job
 	active atomic.Bool
+	// tried is each job's slot this process has run, so that a retry of
+	// a failed run is not said to be a catch-up (Run's goroutine only).
+	tried map[string]time.Time
 }
 
 // job is one scheduled job.
@@ -388,6 +391,10 @@ func latestSlot(sched cron.Schedule, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// catchUpAfter is how late a run must start to be a catch-up of one
+// missed, not a run on time.
+const catchUpAfter = 5 * time.Minute
+
 // runJob runs a job for slot and records the run. Its error is the store
 // failing to record the run; the job's own failure is recorded and logged.
 func (s *Scheduler) runJob(ctx context.Context, j job, slot time.Time) error {
@@ -396,7 +403,19 @@ func (s *Scheduler) runJob(ctx context.Context, j job, slot time.Time) error {
 	if err != nil {
 		return err
 	}
-	s.log.Debug("job started", "job", j.name, "scheduled_for", slot.Format(time.RFC3339))
+	retry := s.tried[j.name].Equal(slot)
+	if s.tried == nil {
+		s.tried = map[string]time.Time{}
+	}
+	s.tried[j.name] = slot
+	if late := start.Sub(slot); late > catchUpAfter && !retry {
+		// A run missed while no prevent serve was running (a new server,
+		// a restart): said at once, for it may send email.
+		s.log.Info("catching up a run missed while prevent serve was not running", "job", j.name,
+			"scheduled_for", slot.Format(time.RFC3339), "late_by", late.Round(time.Minute).String())
+	} else {
+		s.log.Debug("job started", "job", j.name, "scheduled_for", slot.Format(time.RFC3339))
+	}
 	rep, jobErr := s.call(ctx, j, start)
 	end := s.clock.Now()
 

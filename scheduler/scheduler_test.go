@@ -1,6 +1,9 @@
 package scheduler
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -133,8 +136,20 @@ func TestCatchUp(t *testing.T) {
 		e.dropMonth(t, time.September)
 		back := at(time.October, 2, 10) // and is back on Friday 2 October, 10:00
 		e.ft.set(back)
-		e.start(t, s, "after")
+		after := e.start(t, s, "after")
 		e.ft.runUntil(t, at(time.October, 5, 12), nil, nil)
+
+		t.Run("each catch-up is said when it starts, and only the catch-ups", func(t *testing.T) {
+			log := after.log.String()
+			for _, job := range []string{JobImport, JobReminders, JobReturn} {
+				if n := strings.Count(log, `msg="catching up a run missed while prevent serve was not running" job=`+job+" "); n != 1 {
+					t.Errorf("%s: %d catch-up lines, want 1", job, n)
+				}
+			}
+			if n := strings.Count(log, "catching up"); n != 3 {
+				t.Errorf("%d catch-up lines in all, want 3 (the runs on time are not catch-ups)", n)
+			}
+		})
 
 		t.Run("the return due on 1 October is sent on start, once", func(t *testing.T) {
 			var q2 []sentMail
@@ -243,4 +258,35 @@ func TestTwoSchedulers(t *testing.T) {
 			}
 		})
 	})
+}
+
+// A run started well after its scheduled time is said to be a catch-up;
+// the retry of a run that failed, for the same time, is not said again.
+func TestCatchUpSaidOnce(t *testing.T) {
+	s := storetest.Open(t, storetest.SQLiteDSN(t))
+	e := newEnv(t, at(time.October, 2, 10))
+	var log syncBuffer
+	sch, err := New(Options{Store: s, Config: e.cfg, Sender: e.mail, Clock: e.ft.view(),
+		Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug})), Holder: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failing := job{name: "flaky", run: func(context.Context, time.Time) (Report, error) {
+		return Report{}, errors.New("the mail server is unavailable")
+	}}
+	slot := at(time.October, 2, 8)
+	for range 2 {
+		if err := sch.runJob(context.Background(), failing, slot); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := strings.Count(log.String(), "catching up"); n != 1 {
+		t.Errorf("%d catch-up lines for a run and its retry, want 1:\n%s", n, log.String())
+	}
+	if err := sch.runJob(context.Background(), failing, at(time.October, 2, 10).Add(-2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(log.String(), "catching up"); n != 1 {
+		t.Errorf("a run two minutes late is said to be a catch-up:\n%s", log.String())
+	}
 }
