@@ -25,7 +25,7 @@ type TotalBuilder struct {
 	by          GroupKey // "": the total only
 	requirement func(a *Assignment) (Level, int)
 	counted     func(a *Assignment) bool
-	kinds       []kindAnswer    // by kind, for AddKind
+	kinds       []kindAnswer // by kind, for AddKind
 	groups      map[string]int32
 	names       []string // the groups' names, by number
 	numbered    []numberedPerson

@@ -27,7 +27,7 @@ type WorkforceBuilder struct {
 	p           *Policy
 	requirement func(a *Assignment) (Level, int)
 	counted     func(a *Assignment) bool
-	index       *EmployeeIndex  // employee number as written -> people
+	index       *EmployeeIndex // employee number as written -> people
 	orgLevels   map[[6]string]*[6]string
 	people      []Person
 	state       []building
