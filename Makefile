@@ -88,6 +88,8 @@ test: vet
 	$(GO) test -count=1 -timeout 30m ./...
 
 vet:
+	@unformatted=$$(gofmt -l cmd importers internal scheduler schema); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted (run gofmt -w)"; exit 1; fi
 	$(GO) vet ./...
 
 ## bench-data: generate the benchmark workloads (deterministic) into bench/data/xSCALE:
