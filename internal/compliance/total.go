@@ -135,7 +135,7 @@ func (b *TotalBuilder) Add(a *Assignment) {
 		return
 	}
 	lvl, _ := b.requirement(a)
-	b.add(a.EmployeeNumber, countingOf(a.StartDate, lvl, int32(a.Row), a.Primary, b.groupOf(a)))
+	addCounted(b, a.EmployeeNumber, countingOf(a.StartDate, lvl, int32(a.Row), a.Primary, b.groupOf(a)))
 }
 
 // groupOf is the number of the group of the key an assignment is in.
@@ -175,21 +175,18 @@ func (b *TotalBuilder) AddKind(employeeNumber []byte, a *Assignment, kind int, v
 	if !k.counted {
 		return
 	}
-	c := countingOf(a.StartDate, k.level, int32(a.Row), a.Primary, k.group)
-	if n, ok := numberKey(employeeNumber); ok {
-		b.numbered = append(b.numbered, numbered(n, c))
-		return
-	}
-	b.addOther(string(employeeNumber), c)
+	addCounted(b, employeeNumber, countingOf(a.StartDate, k.level, int32(a.Row), a.Primary, k.group))
 }
 
-// add adds a counted assignment.
-func (b *TotalBuilder) add(employeeNumber string, c counting) {
+// addCounted adds a counted assignment: to the list by number when the
+// employee number is all digits, else by the number as written (made a
+// string only then).
+func addCounted[S string | []byte](b *TotalBuilder, employeeNumber S, c counting) {
 	if k, ok := numberKey(employeeNumber); ok {
 		b.numbered = append(b.numbered, numbered(k, c))
 		return
 	}
-	b.addOther(employeeNumber, c)
+	b.addOther(string(employeeNumber), c)
 }
 
 // addOther adds a counted assignment of an employee number not all digits.
