@@ -138,11 +138,7 @@ func (m *Main) mailTestIMAP(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	port := mb.Port
-	if port == 0 {
-		port = 993
-	}
-	fmt.Fprintf(m.Stdout, "Testing the returns mailbox (collate.imap) %s on %s:%d; nothing in it is changed.\n", mb.Username, mb.Host, port)
+	fmt.Fprintf(m.Stdout, "Testing the returns mailbox (collate.imap) %s on %s:%d; nothing in it is changed.\n", mb.Username, mb.Host, mb.Port)
 	if err := collate.CheckMailbox(ctx, mb, m.printStep); err != nil {
 		return fmt.Errorf("returns mailbox test failed at %s", err)
 	}
