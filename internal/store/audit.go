@@ -116,6 +116,10 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 		if len(keep) > 0 {
 			keepID = keep[0]
 		}
+		orphans, err := s.dropEmailOwners(ctx, tx, `SELECT id FROM snapshots WHERE effective_date < ? AND id <> ?`, cut, keepID)
+		if err != nil {
+			return err
+		}
 		r, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM assignments WHERE snapshot_id IN (SELECT id FROM snapshots WHERE effective_date < ? AND id <> ?)`), cut, keepID)
 		if err != nil {
 			return s.wrap("purge assignments", err)
@@ -126,6 +130,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 			return s.wrap("purge snapshots", err)
 		}
 		res.Snapshots, _ = r.RowsAffected()
+		if orphans {
+			if err := s.rankOrphanEmails(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// A completion before the cut-off goes when a later one of the same
 		// person and course, also before the cut-off, supersedes it: the
 		// latest stays, since it sets the person's status until renewed.

@@ -11,22 +11,6 @@ import (
 	"github.com/nhs-prevent/prevent/internal/glob"
 )
 
-// emailOwners picks, for every email that keys a completion, the employee
-// number of the person with that email in the newest snapshot holding it
-// (the first such row in file order, should a snapshot repeat it).
-var emailOwners = `email_owners AS (` + emailOwnersQuery("") + `)`
-
-// emailOwnersQuery is the query of emailOwners, counting only the
-// completions that also meet cond ("AND ...", or "" for all of them).
-func emailOwnersQuery(cond string) string {
-	return `SELECT email, employee_number FROM (
-		SELECT a.email, a.employee_number, ROW_NUMBER() OVER (
-			PARTITION BY a.email ORDER BY s.effective_date DESC, a.row_no, a.id) AS pick
-		FROM assignments a JOIN snapshots s ON s.id = a.snapshot_id
-		WHERE a.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '' ` + cond + `)
-	) ranked WHERE pick = 1`
-}
-
 type completionRow struct {
 	EmployeeNumber string `db:"employee_number"`
 	Email          string `db:"email"`
@@ -40,8 +24,7 @@ type completionRow struct {
 // staff snapshot, the newest snapshot winning when an email has changed
 // hands; one that matches nobody has EmployeeNumber "".
 func (s *Store) CompletionsAsOf(ctx context.Context, asOf time.Time) ([]compliance.Completion, error) {
-	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`WITH `+emailOwners+`
-		SELECT CASE WHEN c.employee_number = '' THEN COALESCE(o.employee_number, '') ELSE c.employee_number END AS employee_number,
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(`SELECT CASE WHEN c.employee_number = '' THEN COALESCE(o.employee_number, '') ELSE c.employee_number END AS employee_number,
 			c.email, c.course, c.completed_on
 		FROM completions c LEFT JOIN email_owners o ON c.employee_number = '' AND o.email = c.email_key
 		WHERE c.completed_on <= ?
@@ -100,7 +83,7 @@ func (s *Store) UnmatchedCompletions(ctx context.Context) ([]UnmatchedCompletion
 			WHERE c.employee_number <> '' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.employee_number = c.employee_number)
 			UNION ALL
 			SELECT `+cols+` FROM completions c JOIN imports i ON i.id = c.import_id
-			WHERE c.employee_number = '' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.email = c.email_key)
+			WHERE c.employee_number = '' AND NOT EXISTS (SELECT 1 FROM email_owners o WHERE o.email = c.email_key)
 		) unmatched
 		ORDER BY import_id, source_row, id`)
 	if err != nil {

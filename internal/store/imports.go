@@ -252,6 +252,7 @@ type StaffImport struct {
 	w          rowWriter
 	seen       rowSet // the rows added, to keep a row repeated word for word once
 	replaced   ReplacedSnapshot
+	orphans    bool // the replaced snapshot owned emails (rankOrphanEmails)
 }
 
 // ReplacedSnapshot is the snapshot held for the same effective date that a
@@ -338,6 +339,9 @@ func (t *StaffImport) replaceSnapshot() error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return t.s.wrap("replace snapshot "+eff, err)
 	}
+	if t.orphans, err = t.s.dropEmailOwners(ctx, tx, `SELECT id FROM snapshots WHERE effective_date = ?`, eff); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM assignments WHERE snapshot_id IN
 		(SELECT id FROM snapshots WHERE effective_date = ?)`), eff); err != nil {
 		return t.s.wrap("replace snapshot "+eff, err)
@@ -391,6 +395,16 @@ func (t *StaffImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Impor
 		t.snapshotID, t.snapshotID); err != nil {
 		_ = t.rollback(nil)
 		return Import{}, t.s.wrap("count the snapshot's people", err)
+	}
+	if err := t.s.keepEmailOwners(t.ctx, t.tx, t.snapshotID); err != nil {
+		_ = t.rollback(nil)
+		return Import{}, err
+	}
+	if t.orphans {
+		if err := t.s.rankOrphanEmails(t.ctx, t.tx); err != nil {
+			_ = t.rollback(nil)
+			return Import{}, err
+		}
 	}
 	t.imp.RowsRead, t.imp.RowsRejected = rowsRead, rowsRejected
 	return t.commit(errs)

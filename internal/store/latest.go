@@ -262,7 +262,7 @@ func (s *Store) latestOn(ctx context.Context, dates []time.Time, groups map[stri
 		ownersDone = make(chan ownersResult, 1)
 		ownersCtx, cancel := context.WithCancel(ctx)
 		go func() {
-			o, err := s.newestEmailOwners(ownersCtx, ownersWhere, ownersArgs...)
+			o, err := s.emailOwnersWhere(ownersCtx, ownersWhere, ownersArgs...)
 			ownersDone <- ownersResult{o, err}
 		}()
 		// Not needed after all (no completion keyed by email, or an
@@ -277,7 +277,7 @@ func (s *Store) latestOn(ctx context.Context, dates []time.Time, groups map[stri
 	}
 	owners := func() (map[string][]byte, error) {
 		if ownersDone == nil {
-			return s.newestEmailOwners(ctx, ownersWhere, ownersArgs...)
+			return s.emailOwnersWhere(ctx, ownersWhere, ownersArgs...)
 		}
 		r := <-ownersDone
 		ownersDone = nil
@@ -374,13 +374,6 @@ func (s *Store) latestOn(ctx context.Context, dates []time.Time, groups map[stri
 	if len(byEmail) > 0 {
 		own, err := owners()
 		if err != nil {
-			return nil, err
-		}
-		emails := make([]string, 0, len(byEmail))
-		for email := range byEmail {
-			emails = append(emails, email)
-		}
-		if err := s.moreEmailOwners(ctx, own, emails); err != nil {
 			return nil, err
 		}
 		moved := make(map[int32]int32) // an email's first slot -> its owner's

@@ -56,7 +56,7 @@ func employeeSpellings(emp string) (key string, spellings []string) {
 // LatestOf is LatestFor for the one person with this employee number:
 // their latest completion per group on or before asOf, by number (leading
 // zeros aside) and by the emails that are theirs (each email's owner as
-// emailOwnersQuery works it out, as every report resolves it), of the two
+// email_owners keeps it, as every report resolves it), of the two
 // on the same latest day the one imported first. It reads only the
 // person's rows, by index.
 func (s *Store) LatestOf(ctx context.Context, asOf time.Time, groups map[string]int, emp string) (*PersonTraining, error) {
@@ -165,10 +165,7 @@ func (s *Store) emailsOf(ctx context.Context, numbers []string) ([]string, error
 }
 
 // ownersOf is the owner (employee number as written) of each of the
-// emails that a completion keyed by email names, as emailOwnersQuery
-// works them out. The emails are given as values, not a subquery, so that
-// the database looks each up by index rather than reading every
-// completion keyed by email.
+// emails held, as email_owners keeps them.
 func (s *Store) ownersOf(ctx context.Context, emails []string) (map[string]string, error) {
 	owners := map[string]string{}
 	if len(emails) == 0 {
@@ -178,7 +175,7 @@ func (s *Store) ownersOf(ctx context.Context, emails []string) (map[string]strin
 	for i, e := range emails {
 		args[i] = e
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(emailOwnersQuery(`AND email_key IN (`+marks(len(emails))+`)`)), args...)
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT email, employee_number FROM email_owners WHERE email IN (`+marks(len(emails))+`)`), args...)
 	if err != nil {
 		return nil, s.wrap("match one person's completions by email", err)
 	}

@@ -54,7 +54,7 @@ type HeldCompletion struct {
 
 // PersonCompletions lists every completion of an employee number, newest
 // first: those keyed by the number, and those keyed by an email that
-// belongs to them (see emailOwnersQuery: the person holding it in the
+// belongs to them (see email_owners.go: the person holding it in the
 // newest snapshot that has it, as every report resolves it).
 func (s *Store) PersonCompletions(ctx context.Context, emp string) ([]HeldCompletion, error) {
 	// The person's emails, then those of them that are theirs, as values:

@@ -274,7 +274,7 @@ func (s *Store) KnownStaff(ctx context.Context) (*KnownStaff, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := each(`SELECT DISTINCT email FROM assignments WHERE email <> ''`, func(e string) {
+	if err := each(`SELECT email FROM email_owners`, func(e string) {
 		k.emails[emailHash(e)] = struct{}{}
 	}); err != nil {
 		return nil, err

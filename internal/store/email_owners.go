@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The owner of an email is the person holding it in the newest snapshot
+// that has it, the first such row in file order should a snapshot repeat
+// it: a completion keyed by email counts for them. The table email_owners
+// keeps each email's owner as staff extracts are imported (migration
+// 0014), so that reports look owners up rather than rank every holding of
+// every email over every snapshot, which with monthly snapshots of a
+// national workforce cost the database more than the rest of a report.
+//
+// Three things change owners: a new snapshot (its holders win where it is
+// the newest holding), a snapshot replaced by a corrected extract and a
+// purge of old snapshots (the emails they owned are ranked again over the
+// snapshots left, within the same transaction).
+
+// ownerColumns are email_owners' columns, in the order the queries below
+// select them.
+const ownerColumns = `email, employee_number, snapshot_id, effective_date, row_no, assignment_id`
+
+// rankedHoldings selects, for the emails of the assignments meeting cond
+// (a condition on a, the assignment, and s, its snapshot), the holding
+// that makes its owner, ranked as email_owners keeps them.
+func rankedHoldings(cond string) string {
+	return `SELECT ` + ownerColumns + ` FROM (
+		SELECT a.email, a.employee_number, a.snapshot_id, s.effective_date, a.row_no, a.id AS assignment_id,
+			ROW_NUMBER() OVER (PARTITION BY a.email ORDER BY s.effective_date DESC, a.row_no, a.id) AS pick
+		FROM assignments a JOIN snapshots s ON s.id = a.snapshot_id
+		WHERE a.email <> '' AND ` + cond + `
+	) ranked WHERE pick = 1`
+}
+
+// keepEmailOwners makes the holders of the snapshot's emails their owners
+// where the snapshot is the newest that holds them. (Two snapshots never
+// share an effective date; the order of rows settles a tie all the same.)
+func (s *Store) keepEmailOwners(ctx context.Context, tx *sqlx.Tx, snapshotID int64) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO email_owners (`+ownerColumns+`) `+
+		rankedHoldings(`a.snapshot_id = ?`)+`
+		ON CONFLICT (email) DO UPDATE SET employee_number = excluded.employee_number,
+			snapshot_id = excluded.snapshot_id, effective_date = excluded.effective_date,
+			row_no = excluded.row_no, assignment_id = excluded.assignment_id
+		WHERE excluded.effective_date > email_owners.effective_date
+			OR excluded.effective_date = email_owners.effective_date AND (excluded.row_no < email_owners.row_no
+				OR excluded.row_no = email_owners.row_no AND excluded.assignment_id < email_owners.assignment_id)`),
+		snapshotID)
+	return s.wrap("keep the owners of the snapshot's emails", err)
+}
+
+// dropEmailOwners forgets the owners found in the snapshots selected by
+// snapshots (a query of snapshot ids, with its arguments), which are about
+// to be deleted, and reports whether there were any: if so,
+// rankOrphanEmails must follow the deletion.
+func (s *Store) dropEmailOwners(ctx context.Context, tx *sqlx.Tx, snapshots string, args ...any) (bool, error) {
+	r, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM email_owners WHERE snapshot_id IN (`+snapshots+`)`), args...)
+	if err != nil {
+		return false, s.wrap("drop the owners of a deleted snapshot's emails", err)
+	}
+	n, err := r.RowsAffected()
+	return n > 0, s.wrap("drop the owners of a deleted snapshot's emails", err)
+}
+
+// rankOrphanEmails gives each email still held but owned by nobody (its
+// owner's snapshot deleted) its owner over the snapshots left.
+func (s *Store) rankOrphanEmails(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO email_owners (`+ownerColumns+`) `+
+		rankedHoldings(`NOT EXISTS (SELECT 1 FROM email_owners o WHERE o.email = a.email)`))
+	return s.wrap("find the new owners of a deleted snapshot's emails", err)
+}
