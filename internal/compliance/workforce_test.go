@@ -155,6 +155,53 @@ func TestEmployeeIndex(t *testing.T) {
 	}
 }
 
+// The integers' table agrees with a map through growth from empty and
+// from a size hint, overwrites, misses, the smallest key and the largest
+// numberKey can make, and keys that share their low bits.
+func TestNumberTable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	largest, _ := numberKey("000000000000000999999999999999999")
+	for _, hint := range []int{0, 5, 1000} {
+		var tb numberTable
+		tb.init(hint)
+		want := map[uint64]int32{}
+		for i := range 5000 {
+			var k uint64
+			switch rng.IntN(4) {
+			case 0:
+				k = uint64(rng.IntN(50)) // small: many overwrites, key 0 among them
+			case 1:
+				k = uint64(rng.IntN(64)) << 40 // alike in their low bits
+			case 2:
+				k = largest - uint64(rng.IntN(3))
+			default:
+				k = rng.Uint64N(largest)
+			}
+			tb.put(k, int32(i))
+			want[k] = int32(i)
+			for _, probe := range []uint64{uint64(rng.IntN(60)), uint64(rng.IntN(64)) << 40, rng.Uint64N(largest)} {
+				wantPos, wantOK := want[probe]
+				if got, ok := tb.get(probe); ok != wantOK || got != wantPos {
+					t.Fatalf("hint %d: get(%d) = %d, %v; want %d, %v", hint, probe, got, ok, wantPos, wantOK)
+				}
+			}
+		}
+		if tb.n != len(want) {
+			t.Fatalf("hint %d: %d keys held, want %d", hint, tb.n, len(want))
+		}
+		seen := 0
+		tb.each(func(k uint64, pos int32) {
+			seen++
+			if v, ok := want[k]; !ok || v != pos {
+				t.Errorf("hint %d: each gave %d -> %d, want %d, %v", hint, k, pos, v, ok)
+			}
+		})
+		if seen != len(want) {
+			t.Errorf("hint %d: each gave %d keys, want %d", hint, seen, len(want))
+		}
+	}
+}
+
 func TestSortByEmployee(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	digits := "0123456789AZaz\x00é"
