@@ -10,7 +10,7 @@ import (
 // that has it, the first such row in file order should a snapshot repeat
 // it: a completion keyed by email counts for them. The table email_owners
 // keeps each email's owner as staff extracts are imported (migration
-// 0014), so that reports look owners up rather than rank every holding of
+// 0015), so that reports look owners up rather than rank every holding of
 // every email over every snapshot, which with monthly snapshots of a
 // national workforce cost the database more than the rest of a report.
 //

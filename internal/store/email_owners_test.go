@@ -95,9 +95,9 @@ func TestEmailOwnersKeptAsRanked(t *testing.T) {
 	})
 }
 
-// A database from before 0014 gets its owners ranked over the snapshots
+// A database from before 0015 gets its owners ranked over the snapshots
 // it holds, and reports read completions keyed by email as before.
-func TestMigrate0014RanksOwners(t *testing.T) {
+func TestMigrate0015RanksOwners(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		importStaff(t, s, "march.csv", date(2026, 3, 31), person("100", "Ann", "ann@nhs.net"), person("200", "Bo", "shared@nhs.net"))
 		importStaff(t, s, "june.csv", date(2026, 6, 30), person("300", "Cy", "shared@nhs.net"), person("300", "Cy", "cy@nhs.net"))
@@ -107,17 +107,17 @@ func TestMigrate0014RanksOwners(t *testing.T) {
 		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
 			t.Fatalf("kept owners %v, want %v", got, want)
 		}
-		for _, q := range []string{`DROP TABLE email_owners`, `DELETE FROM schema_migrations WHERE version = 14`} {
+		for _, q := range []string{`DROP TABLE email_owners`, `DELETE FROM schema_migrations WHERE version = 15`} {
 			if _, err := s.DB().ExecContext(ctx, q); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}
 		applied, err := s.Migrate(ctx)
-		if err != nil || !reflect.DeepEqual(applied, []int{14}) {
-			t.Fatalf("Migrate applied %v, %v; want [14]", applied, err)
+		if err != nil || !reflect.DeepEqual(applied, []int{15}) {
+			t.Fatalf("Migrate applied %v, %v; want [15]", applied, err)
 		}
 		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
-			t.Fatalf("owners after 0014: %v, want %v", got, want)
+			t.Fatalf("owners after 0015: %v, want %v", got, want)
 		}
 		held, err := s.CompletionsAsOf(ctx, date(2026, 9, 30))
 		if err != nil {

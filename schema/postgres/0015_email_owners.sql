@@ -1,4 +1,4 @@
--- 0014: the owner of each email held, kept as staff extracts are imported.
+-- 0015: the owner of each email held, kept as staff extracts are imported.
 --
 -- A completion keyed by email counts for the person holding that email in
 -- the newest snapshot that has it (the first such row in file order). Every
