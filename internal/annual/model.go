@@ -134,7 +134,11 @@ type ReturnSent struct {
 // Quality is the data-quality summary: the counts `prevent quality` gives,
 // without the rows themselves.
 type Quality struct {
+	// Imports counts the files imported, of every kind; the other Imports
+	// fields split it by kind.
 	Imports, StaffImports, CompletionImports int
+	ExemptionImports, ReferralImports        int
+	MeetingImports                           int
 	RowsRead, RowsImported, RowsRejected     int
 	Unmatched, Future                        int
 	SuspectCourses, UnmappedCourses          int
