@@ -268,7 +268,7 @@ func qualityOf(q *report.Quality) Quality {
 	t := q.Totals()
 	return Quality{Imports: t.Files, StaffImports: t.ByKind[store.KindStaff], CompletionImports: t.ByKind[store.KindCompletions],
 		ExemptionImports: t.ByKind[store.KindExemptions], ReferralImports: t.ByKind[store.KindReferrals],
-		MeetingImports: t.ByKind[store.KindMeetings], RowsRead: t.RowsRead, RowsImported: t.RowsImported,
+		MeetingImports: t.ByKind[store.KindMeetings], ReReads: t.ReReads, RowsRead: t.RowsRead, RowsImported: t.RowsImported,
 		RowsRejected: len(q.RowErrors), Unmatched: len(q.Unmatched), Future: len(q.Future),
 		SuspectCourses: len(q.Suspect), UnmappedCourses: len(q.Unmapped) - len(q.Suspect)}
 }

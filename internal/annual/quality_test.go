@@ -30,12 +30,13 @@ func TestQualityTable(t *testing.T) {
 			t.Errorf("rows\n%q\nwant\n%q", got, want)
 		}
 	})
-	t.Run("other kinds have rows of their own when there are any", func(t *testing.T) {
+	t.Run("other kinds and files read again have rows of their own when there are any", func(t *testing.T) {
 		got := qualityRows(Quality{Imports: 6, StaffImports: 1, CompletionImports: 2, ExemptionImports: 1, ReferralImports: 1,
-			MeetingImports: 1})
+			MeetingImports: 1, ReReads: 1})
 		want := [][2]string{
 			{"Files imported (all kinds)", "6"}, {"Staff extracts imported", "1"}, {"Completion extracts imported", "2"},
 			{"Exemption lists imported", "1"}, {"Referral logs imported", "1"}, {"Partnership meeting logs imported", "1"},
+			{"Completion extracts read again for newly mapped courses (each file counted once above)", "1"},
 		}
 		if !reflect.DeepEqual(got[:len(want)], want) {
 			t.Errorf("rows\n%q\nwant them to begin\n%q", got, want)

@@ -96,6 +96,7 @@ func (r *Report) qualitySection() section {
 		{what: "Exemption lists imported", n: q.ExemptionImports, whenSome: true},
 		{what: "Referral logs imported", n: q.ReferralImports, whenSome: true},
 		{what: "Partnership meeting logs imported", n: q.MeetingImports, whenSome: true},
+		{what: "Completion extracts read again for newly mapped courses (each file counted once above)", n: q.ReReads, whenSome: true},
 		{what: "Rows read", n: q.RowsRead},
 		{what: "Rows imported", n: q.RowsImported},
 		{what: "Rows rejected", n: q.RowsRejected, bad: true},
