@@ -180,6 +180,10 @@ func (s *Scheduler) logFile(r ingest.DirResult) {
 		if imp.RowsNotCompleted > 0 { // rows not completed yet are not errors, but worth seeing
 			attrs = append(attrs, slog.Int("rows_not_completed", imp.RowsNotCompleted))
 		}
+		if len(r.ReRead) > 0 { // the file again, for courses a rule now maps: its rows were read before
+			attrs = append(attrs, slog.String("read_again_for", strings.Join(r.ReRead, "; ")),
+				slog.String("first_imported_on", r.Previous.ImportedAt.Format(time.DateOnly)))
+		}
 		s.log.LogAttrs(context.Background(), slog.LevelInfo, "file imported", attrs...)
 	}
 }

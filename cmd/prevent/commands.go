@@ -47,7 +47,11 @@ column takes its course from --course.
 Files may be .csv (comma, semicolon or tab; BOM and Windows line ends are
 fine) or .xlsx (title rows above the header are skipped). A bad row is
 skipped and reported; --strict rejects the whole file instead. A file with a
-missing column imports nothing. The same file imported twice is a no-op.
+missing column imports nothing. The same file imported twice is a no-op,
+unless a course rule added since maps a course its first import only
+counted: the file is then read again for that course, and its rows stored
+(the import line, 'quality' and the dashboard show it as the same file read
+again).
 
 Referral logs (Reference, Date or Date Raised, Subject, Service, Outcome)
 hold one row per concern raised; a case reference imported again takes its
@@ -215,6 +219,14 @@ func (m *Main) reportImport(res ingest.Result, err error) {
 		return
 	}
 	imp := res.Import
+	if len(res.ReRead) > 0 {
+		// The file's rows were read and counted by its first import: this
+		// one stored the rows of the courses a rule maps now.
+		fmt.Fprintf(m.Stdout, "%s: completions: read again for %s (the file was first imported on %s): %s, %d new, %d already held\n",
+			name, ingest.ReReadCourses(res.ReRead), res.Previous.ImportedAt.Local().Format("2006-01-02 15:04"),
+			count(imp.RowsRead, "row"), imp.RowsImported, imp.RowsDuplicate)
+		return
+	}
 	switch res.Kind {
 	case importers.Referrals, importers.Meetings:
 		fmt.Fprintf(m.Stdout, "%s: %s: %s read, %d new, %d replacing rows held, %d rejected\n",

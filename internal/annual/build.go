@@ -265,17 +265,10 @@ func returnsSent(ctx context.Context, s *store.Store, y returns.Year) ([]ReturnS
 }
 
 func qualityOf(q *report.Quality) Quality {
-	out := Quality{Imports: len(q.Imports), RowsRejected: len(q.RowErrors), Unmatched: len(q.Unmatched), Future: len(q.Future),
+	t := q.Totals()
+	return Quality{Imports: t.Files, StaffImports: t.ByKind[store.KindStaff], CompletionImports: t.ByKind[store.KindCompletions],
+		ExemptionImports: t.ByKind[store.KindExemptions], ReferralImports: t.ByKind[store.KindReferrals],
+		MeetingImports: t.ByKind[store.KindMeetings], ReReads: t.ReReads, RowsRead: t.RowsRead, RowsImported: t.RowsImported,
+		RowsRejected: len(q.RowErrors), Unmatched: len(q.Unmatched), Future: len(q.Future),
 		SuspectCourses: len(q.Suspect), UnmappedCourses: len(q.Unmapped) - len(q.Suspect)}
-	for _, imp := range q.Imports {
-		switch imp.Kind {
-		case store.KindStaff:
-			out.StaffImports++
-		case store.KindCompletions:
-			out.CompletionImports++
-		}
-		out.RowsRead += imp.RowsRead
-		out.RowsImported += imp.RowsImported
-	}
-	return out
 }

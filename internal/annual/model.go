@@ -134,8 +134,13 @@ type ReturnSent struct {
 // Quality is the data-quality summary: the counts `prevent quality` gives,
 // without the rows themselves.
 type Quality struct {
+	// Imports counts the files imported, of every kind, each once; the
+	// other Imports fields split it by kind. ReReads counts completions
+	// files read again for newly mapped courses, not counted in Imports.
 	Imports, StaffImports, CompletionImports int
-	RowsRead, RowsImported, RowsRejected     int
+	ExemptionImports, ReferralImports        int
+	MeetingImports, ReReads                  int
+	RowsRead, RowsImported, RowsRejected     int // RowsRead counts each file's rows once
 	Unmatched, Future                        int
 	SuspectCourses, UnmappedCourses          int
 }

@@ -85,21 +85,29 @@ func (r *Report) qualitySection() section {
 		Paras: []string{fmt.Sprintf("The extracts imported and what in them could not be used, as held on %s (counts only; the workforce team has the detail).", longDate(r.GeneratedAt))}}
 	t := table{Sheet: "Data quality", Header: []string{"Finding", "Count"}}
 	for _, f := range []struct {
-		what string
-		n    int
-		bad  bool
+		what     string
+		n        int
+		bad      bool
+		whenSome bool // a row shown only when its count is not 0
 	}{
-		{"Imports held (staff extracts, completion extracts)", q.Imports, false},
-		{"Staff extracts imported", q.StaffImports, false},
-		{"Completion extracts imported", q.CompletionImports, false},
-		{"Rows read", q.RowsRead, false},
-		{"Rows imported", q.RowsImported, false},
-		{"Rows rejected", q.RowsRejected, true},
-		{"Completions naming nobody in any staff extract", q.Unmatched, true},
-		{"Completions dated after the day they were imported", q.Future, true},
-		{"Course names that look like Prevent training but match no course rule", q.SuspectCourses, true},
-		{"Other course names that map to no Prevent level (ignored)", q.UnmappedCourses, false},
+		{what: "Files imported (all kinds)", n: q.Imports},
+		{what: "Staff extracts imported", n: q.StaffImports},
+		{what: "Completion extracts imported", n: q.CompletionImports},
+		{what: "Exemption lists imported", n: q.ExemptionImports, whenSome: true},
+		{what: "Referral logs imported", n: q.ReferralImports, whenSome: true},
+		{what: "Partnership meeting logs imported", n: q.MeetingImports, whenSome: true},
+		{what: "Completion extracts read again for newly mapped courses (each file counted once above)", n: q.ReReads, whenSome: true},
+		{what: "Rows read", n: q.RowsRead},
+		{what: "Rows imported", n: q.RowsImported},
+		{what: "Rows rejected", n: q.RowsRejected, bad: true},
+		{what: "Completions naming nobody in any staff extract", n: q.Unmatched, bad: true},
+		{what: "Completions dated after the day they were imported", n: q.Future, bad: true},
+		{what: "Course names that look like Prevent training but match no course rule", n: q.SuspectCourses, bad: true},
+		{what: "Other course names that map to no Prevent level (ignored)", n: q.UnmappedCourses},
 	} {
+		if f.whenSome && f.n == 0 {
+			continue
+		}
 		c := count(f.n)
 		if f.bad && f.n > 0 {
 			c.Mark = "amber"

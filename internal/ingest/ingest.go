@@ -55,10 +55,17 @@ type Options struct {
 
 // Result reports one file's import.
 type Result struct {
-	File      string
-	Kind      importers.Kind
-	Skipped   bool // same content imported before
-	Previous  *store.Import
+	File    string
+	Kind    importers.Kind
+	Skipped bool // same content imported before
+	// Previous is the earlier import of the same content: the one that
+	// made this one Skipped, or the first import of a file read again for
+	// ReRead.
+	Previous *store.Import
+	// ReRead names, when a completions file imported before is read again
+	// because the course rules now map courses its first import only
+	// counted (Import.ReReadOf), those courses; nil otherwise.
+	ReRead    []string
 	Import    store.Import
 	Effective time.Time
 	Errors    []importers.RowError
@@ -275,6 +282,7 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		}
 		ro.KeepCourse = func(c string) bool { return want[c] }
 		imp.SHA256 = importers.HashOf(hash + "\n" + strings.Join(newlyMapped, "\n"))
+		imp.ReReadOf, res.Previous, res.ReRead = prev.ID, prev, newlyMapped
 	} else if opt.Policy != nil {
 		ro.KeepCourse = courseFilter(opt.Policy)
 		// What the quality report lists is stored whatever its course:
@@ -322,9 +330,34 @@ func Completions(ctx context.Context, s *store.Store, path string, opt Options) 
 		res.Errors, sum.RowsRead, sum.Errors = nil, sum.RowsOK, nil
 	}
 	return finish(ctx, s, tx, res, sum, err, func(imp store.Import) string {
+		if prev != nil {
+			return fmt.Sprintf("completions %s read again for %s: %d rows, %d new, %d already held",
+				imp.FileName, ReReadCourses(newlyMapped), imp.RowsRead, imp.RowsImported, imp.RowsDuplicate)
+		}
 		return fmt.Sprintf("completions %s: %d rows read, %d new, %d already held, %d rejected%s",
 			imp.FileName, imp.RowsRead, imp.RowsImported, imp.RowsDuplicate, imp.RowsRejected, NotCompletedNote(imp))
 	})
+}
+
+// maxReReadCourses caps the course names ReReadCourses lists.
+const maxReReadCourses = 3
+
+// ReReadCourses names the courses a re-read stored, for its import line:
+// `the newly mapped course "Prevent Awareness v2"`, or `3 newly mapped
+// courses ("A", "B", "C")`, with at most three names.
+func ReReadCourses(courses []string) string {
+	if len(courses) == 1 {
+		return fmt.Sprintf("the newly mapped course %q", courses[0])
+	}
+	names := make([]string, 0, maxReReadCourses)
+	for i, c := range courses {
+		if i == maxReReadCourses {
+			names = append(names, fmt.Sprintf("and %d more", len(courses)-maxReReadCourses))
+			break
+		}
+		names = append(names, fmt.Sprintf("%q", c))
+	}
+	return fmt.Sprintf("%d newly mapped courses (%s)", len(courses), strings.Join(names, ", "))
 }
 
 // NotCompletedNote is ", N not completed" for an import with rows that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +122,13 @@ func TestCompletionsWithCourseRules(t *testing.T) {
 			if imp := again.Import; imp.RowsImported != 2 || imp.RowsDuplicate != 2 || imp.RowsRead != 4 || len(again.Errors) != 0 {
 				t.Errorf("second import %+v, errors %v", again.Import, again.Errors)
 			}
+			// It is recorded as the same file read again, for the
+			// courses (both spellings) the rules map now.
+			if again.Import.ReReadOf != res.Import.ID || again.Previous == nil || again.Previous.ID != res.Import.ID ||
+				!reflect.DeepEqual(again.ReRead, []string{"FIRE  SAFETY", "Fire Safety"}) {
+				t.Errorf("second import read again of %d (previous %+v) for %q; want of %d for both Fire Safety spellings",
+					again.Import.ReReadOf, again.Previous, again.ReRead, res.Import.ID)
+			}
 			names, _ := s.CourseNames(ctx)
 			for _, n := range names {
 				if glob.Normalize(n.Course) == "fire safety" && n.Count != 4 {
@@ -130,6 +138,29 @@ func TestCompletionsWithCourseRules(t *testing.T) {
 			third, err := Completions(ctx, s, path, opt)
 			if err != nil || !third.Skipped {
 				t.Errorf("a third import: skipped %v, %v", third.Skipped, err)
+			}
+		})
+		t.Run("a re-read made before migration 0014 is marked by it", func(t *testing.T) {
+			for _, q := range []string{`ALTER TABLE imports DROP COLUMN reread_of`, `DELETE FROM schema_migrations WHERE version = 14`} {
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if applied, err := s.Migrate(ctx); err != nil || !reflect.DeepEqual(applied, []int{14}) {
+				t.Fatalf("Migrate applied %v, %v; want [14]", applied, err)
+			}
+			imps, err := s.Imports(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var reReads []int64
+			for _, imp := range imps {
+				if imp.IsReRead() {
+					reReads = append(reReads, imp.ReReadOf)
+				}
+			}
+			if !reflect.DeepEqual(reReads, []int64{res.Import.ID}) {
+				t.Errorf("imports read again of %v, want [%d] (of %+v)", reReads, res.Import.ID, imps)
 			}
 		})
 	})

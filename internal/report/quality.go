@@ -92,17 +92,87 @@ func (q *Quality) NotCompleted() int {
 	return n
 }
 
+// ReReads counts the imports that read a completions file again for
+// courses a rule had come to map (store.Import.ReReadOf).
+func (q *Quality) ReReads() int {
+	n := 0
+	for _, imp := range q.Imports {
+		if imp.IsReRead() {
+			n++
+		}
+	}
+	return n
+}
+
+// FirstImport returns the import that a re-read read the file of again.
+func (q *Quality) FirstImport(reread store.Import) (store.Import, bool) {
+	for _, imp := range q.Imports {
+		if imp.ID == reread.ReReadOf {
+			return imp, true
+		}
+	}
+	return store.Import{}, false
+}
+
+// ImportTotals count the files imported and their rows, each file once: a
+// re-read of a completions file for newly mapped courses is not another
+// file, and its rows were read by the file's first import.
+type ImportTotals struct {
+	Files   int            // files imported, of every kind
+	ByKind  map[string]int // files imported, by store kind
+	ReReads int            // completions files read again for newly mapped courses
+	// RowsRead counts each file's rows once; RowsImported counts the rows
+	// stored, by first imports and re-reads alike (a re-read stores rows
+	// its file's first import did not).
+	RowsRead, RowsImported int
+}
+
+// Totals counts the imports held, each file once.
+func (q *Quality) Totals() ImportTotals {
+	t := ImportTotals{ByKind: make(map[string]int)}
+	for _, imp := range q.Imports {
+		t.RowsImported += imp.RowsImported
+		if imp.IsReRead() {
+			t.ReReads++
+			continue
+		}
+		t.Files++
+		t.ByKind[imp.Kind]++
+		t.RowsRead += imp.RowsRead
+	}
+	return t
+}
+
 // listLimit caps each section on the terminal; the counts are always whole.
 const listLimit = 20
 
 // Write prints the report for people to read.
 func (q *Quality) Write(w io.Writer) error {
 	fmt.Fprintf(w, "Data quality\n\n")
-	fmt.Fprintf(w, "Imports: %d\n", len(q.Imports))
+	rereads := ""
+	switch n := q.ReReads(); n {
+	case 0:
+	case 1:
+		rereads = " (1 of them a completions file read again for newly mapped courses)"
+	default:
+		rereads = fmt.Sprintf(" (%d of them completions files read again for newly mapped courses)", n)
+	}
+	fmt.Fprintf(w, "Imports: %d%s\n", len(q.Imports), rereads)
 	for i, imp := range q.Imports {
 		if i == listLimit {
 			fmt.Fprintf(w, "  ... %d more\n", len(q.Imports)-listLimit)
 			break
+		}
+		if imp.IsReRead() {
+			// Its rows were read, and are counted, by the first import.
+			first := ""
+			if f, ok := q.FirstImport(imp); ok {
+				first = " (first imported " + f.ImportedAt.Local().Format("2006-01-02 15:04") + ")"
+			}
+			fmt.Fprintf(w, "  %s  %-11s %s, read again for newly mapped courses%s: %d rows of those courses, %d imported, %d duplicate\n",
+				imp.ImportedAt.Local().Format("2006-01-02 15:04"), imp.Kind, figures.Printable(imp.FileName), first,
+				imp.RowsRead, imp.RowsImported, imp.RowsDuplicate)
+			continue
 		}
 		eff := ""
 		if !imp.EffectiveDate.IsZero() {

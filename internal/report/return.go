@@ -48,7 +48,7 @@ func QuarterReturn(ctx context.Context, s *store.Store, pol compliance.Policy, p
 	r.Sources = append(r.Sources, f.snap.FileName)
 	for i := len(imports) - 1; i >= 0; i-- { // oldest first
 		imp := imports[i]
-		if imp.Kind == store.KindCompletions {
+		if imp.Kind == store.KindCompletions && !imp.IsReRead() { // a re-read is the same file again
 			r.Sources = append(r.Sources, imp.FileName)
 		}
 	}

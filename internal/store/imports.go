@@ -35,7 +35,7 @@ var ErrAlreadyImported = errors.New("the same file content is already imported")
 // Import is one file imported: the imports log.
 type Import struct {
 	ID            int64
-	Kind          string // KindStaff or KindCompletions
+	Kind          string // KindStaff, KindCompletions, KindExemptions, KindReferrals or KindMeetings
 	FileName      string
 	SHA256        string
 	EffectiveDate time.Time // staff: the snapshot's date; zero for completions
@@ -51,7 +51,17 @@ type Import struct {
 	// FutureCompletions compares with.
 	ImportedAt time.Time
 	ImportedBy string
+	// ReReadOf is, for a completions file imported again because the
+	// course rules now map courses its first import only counted, the ID
+	// of that first import; 0 for every other import. Such a re-read
+	// stores the rows of those courses only, and they were read (and
+	// counted in RowsRead) by the first import already.
+	ReReadOf int64
 }
+
+// IsReRead reports whether the import read again, for newly mapped
+// courses, a file imported before (see ReReadOf).
+func (imp Import) IsReRead() bool { return imp.ReReadOf != 0 }
 
 // RowError is one row an import skipped, and why.
 type RowError struct {
@@ -63,28 +73,29 @@ type RowError struct {
 
 // importRow is an imports row as scanned.
 type importRow struct {
-	ID            int64   `db:"id"`
-	Kind          string  `db:"kind"`
-	FileName      string  `db:"file_name"`
-	SHA256        string  `db:"sha256"`
-	EffectiveDate day     `db:"effective_date"`
-	RowsRead      int     `db:"rows_read"`
-	RowsImported  int     `db:"rows_imported"`
-	RowsDuplicate int     `db:"rows_duplicate"`
-	RowsRejected  int     `db:"rows_rejected"`
-	RowsNotCompl  int     `db:"rows_not_completed"`
-	ImportedAt    instant `db:"imported_at"`
-	ImportedBy    string  `db:"imported_by"`
+	ID            int64         `db:"id"`
+	Kind          string        `db:"kind"`
+	FileName      string        `db:"file_name"`
+	SHA256        string        `db:"sha256"`
+	EffectiveDate day           `db:"effective_date"`
+	RowsRead      int           `db:"rows_read"`
+	RowsImported  int           `db:"rows_imported"`
+	RowsDuplicate int           `db:"rows_duplicate"`
+	RowsRejected  int           `db:"rows_rejected"`
+	RowsNotCompl  int           `db:"rows_not_completed"`
+	ImportedAt    instant       `db:"imported_at"`
+	ImportedBy    string        `db:"imported_by"`
+	ReReadOf      sql.NullInt64 `db:"reread_of"`
 }
 
 const importColumns = `id, kind, file_name, sha256, effective_date, rows_read, rows_imported,
-	rows_duplicate, rows_rejected, rows_not_completed, imported_at, imported_by`
+	rows_duplicate, rows_rejected, rows_not_completed, imported_at, imported_by, reread_of`
 
 func (r importRow) Import() Import {
 	return Import{ID: r.ID, Kind: r.Kind, FileName: r.FileName, SHA256: r.SHA256,
 		EffectiveDate: r.EffectiveDate.Time, RowsRead: r.RowsRead, RowsImported: r.RowsImported,
 		RowsDuplicate: r.RowsDuplicate, RowsRejected: r.RowsRejected, RowsNotCompleted: r.RowsNotCompl,
-		ImportedAt: r.ImportedAt.Time, ImportedBy: r.ImportedBy}
+		ImportedAt: r.ImportedAt.Time, ImportedBy: r.ImportedBy, ReReadOf: r.ReReadOf.Int64}
 }
 
 // ImportByHash returns the import of the file content with this SHA-256, or
@@ -130,16 +141,22 @@ func (s *Store) begin(ctx context.Context, imp Import) (*importTx, error) {
 	if imp.SHA256 == "" {
 		return nil, fmt.Errorf("import of %s: no SHA-256 of its content", imp.FileName)
 	}
+	if imp.ReReadOf != 0 && imp.Kind != KindCompletions {
+		return nil, fmt.Errorf("import of %s: only a completions file is read again for newly mapped courses", imp.FileName)
+	}
 	imp.SHA256 = strings.ToLower(imp.SHA256)
 	if imp.ImportedAt.IsZero() {
 		imp.ImportedAt = time.Now()
 	}
 	importedOn := compliance.Day(imp.ImportedAt)
 	imp.ImportedAt = imp.ImportedAt.UTC().Truncate(time.Microsecond)
-	var eff any
+	var eff, rereadOf any
 	if !imp.EffectiveDate.IsZero() {
 		imp.EffectiveDate = compliance.Day(imp.EffectiveDate)
 		eff = dayArg(imp.EffectiveDate)
+	}
+	if imp.ReReadOf != 0 {
+		rereadOf = imp.ReReadOf
 	}
 	// On PostgreSQL the transaction is not tied to ctx: database/sql would
 	// roll it back from another goroutine the moment ctx ends, and lib/pq
@@ -155,9 +172,9 @@ func (s *Store) begin(ctx context.Context, imp Import) (*importTx, error) {
 		return nil, s.wrap("begin import of "+imp.FileName, err)
 	}
 	err = tx.QueryRowxContext(ctx, tx.Rebind(`INSERT INTO imports
-		(kind, file_name, sha256, effective_date, imported_at, imported_on, imported_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		imp.Kind, imp.FileName, imp.SHA256, eff, s.instantArg(imp.ImportedAt), dayArg(importedOn), imp.ImportedBy,
+		(kind, file_name, sha256, effective_date, imported_at, imported_on, imported_by, reread_of)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		imp.Kind, imp.FileName, imp.SHA256, eff, s.instantArg(imp.ImportedAt), dayArg(importedOn), imp.ImportedBy, rereadOf,
 	).Scan(&imp.ID)
 	if err != nil {
 		_ = tx.Rollback()

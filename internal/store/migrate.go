@@ -97,6 +97,11 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return s.wrap("migration "+m.Name, err)
 			}
+			if after := afterMigration[m.Version]; after != nil {
+				if err := after(ctx, tx); err != nil {
+					return s.wrap("migration "+m.Name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO schema_migrations (version) VALUES (?)`), m.Version); err != nil {
 				return s.wrap("record migration "+m.Name, err)
 			}

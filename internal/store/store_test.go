@@ -145,15 +145,15 @@ func TestMigrate(t *testing.T) {
 			importStaff(t, s, "staff.csv", date(2026, 3, 31), person("100", "Ann", ""), person("200", "Bo", ""))
 			importCompletions(t, s, "lms.csv", byEmp("100", "Prevent  Awareness", date(2025, 1, 1)), byEmp("200", "WRAP", date(2025, 1, 1)))
 			// Back to version 7, as the earlier prevent left it.
-			for _, q := range []string{`ALTER TABLE imports DROP COLUMN rows_not_completed`, `ALTER TABLE snapshots DROP COLUMN people`, `DROP TABLE course_keys`,
-				`CREATE INDEX completions_course ON completions (course_key)`, `DELETE FROM schema_migrations WHERE version IN (8, 9, 10, 13)`} {
+			for _, q := range []string{`ALTER TABLE imports DROP COLUMN reread_of`, `ALTER TABLE imports DROP COLUMN rows_not_completed`, `ALTER TABLE snapshots DROP COLUMN people`, `DROP TABLE course_keys`,
+				`CREATE INDEX completions_course ON completions (course_key)`, `DELETE FROM schema_migrations WHERE version IN (8, 9, 10, 13, 14)`} {
 				if _, err := s.DB().ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
 			}
 			applied, err := s.Migrate(ctx)
-			if err != nil || !reflect.DeepEqual(applied, []int{8, 9, 10, 13}) {
-				t.Fatalf("Migrate applied %v, %v; want [8 9 10 13]", applied, err)
+			if err != nil || !reflect.DeepEqual(applied, []int{8, 9, 10, 13, 14}) {
+				t.Fatalf("Migrate applied %v, %v; want [8 9 10 13 14]", applied, err)
 			}
 			// 0010 rebuilt imports on SQLite: the rows that snapshots and
 			// completions name are all still there, and the new kinds fit.

@@ -211,6 +211,7 @@ type importRow struct {
 	store.Import
 	Errors []store.ImportRowError // capped at listCap
 	More   int                    // rejected rows not listed
+	First  *store.Import          // for a re-read (Import.ReReadOf), the file's first import
 }
 
 func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
@@ -226,7 +227,11 @@ func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, imp := range q.Imports {
 		errs := byImport[imp.ID]
-		d.Imports = append(d.Imports, importRow{Import: imp, Errors: capped(errs), More: max(0, len(errs)-listCap)})
+		row := importRow{Import: imp, Errors: capped(errs), More: max(0, len(errs)-listCap)}
+		if first, ok := q.FirstImport(imp); imp.IsReRead() && ok {
+			row.First = &first
+		}
+		d.Imports = append(d.Imports, row)
 	}
 	suspect := map[string]bool{}
 	for _, c := range q.Suspect {

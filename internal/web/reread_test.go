@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
+	"github.com/nhs-prevent/prevent/internal/ingest"
+	"github.com/nhs-prevent/prevent/internal/store"
+)
+
+// A completions file imported again because a course rule now maps a
+// course its first import only counted is shown as that file read again,
+// not as another extract.
+func TestImportsPageShowsAFileReadAgain(t *testing.T) {
+	_, cfg := demoStore(t)
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	srv, _ := testServer(t, s, cfg, false)
+	c := client(t)
+
+	p := filepath.Join(t.TempDir(), "lms.csv")
+	csv := "Employee Number,Course Name,Completion Date\n" +
+		"100,Prevent Awareness,02/11/2023\n" +
+		"200,Prevent Duty eLearning,15/01/2024\n"
+	if err := os.WriteFile(p, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// With no staff held every completion names nobody and is stored
+	// whatever its course: hold one that names both people.
+	staff := filepath.Join(t.TempDir(), "esr_staff_2026-10-31.csv")
+	if err := os.WriteFile(staff, []byte("Employee Number,Staff Group\n100,Medical and Dental\n200,Medical and Dental\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opt := ingest.Options{Today: compliance.Date(2026, 11, 1)}
+	if _, err := ingest.Staff(ctx, s, staff, opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, courses := range [][]string{{"*Prevent Awareness*"}, {"*Prevent Awareness*", "*Prevent Duty*"}} {
+		set, err := glob.CompileSet(courses)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol := compliance.DefaultPolicy()
+		pol.Courses = []compliance.CourseRule{{Level: compliance.Basic, Match: set}}
+		opt.Policy = &pol
+		if _, err := ingest.Completions(ctx, s, p, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := get(t, c, srv.URL+"/imports")
+	for _, want := range []string{
+		"<strong>3</strong> imports (1 of them a completions file read again for newly mapped courses)",
+		`lms.csv<br><span class="hint">read again for newly mapped courses (first imported `,
+	} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("imports page lacks %q", want)
+		}
+	}
+}

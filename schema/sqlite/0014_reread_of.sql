@@ -1,0 +1,15 @@
+-- 0014: a completions file read again for courses a rule now maps.
+--
+-- An import given the config's course rules stores the rows of courses
+-- that map to a Prevent level and only counts the others (0005). When a
+-- rule later maps a course that was only counted, importing the same file
+-- again stores that course's rows as an import of its own. That import
+-- names here the file's first import, so that the quality report, the
+-- imports page and the annual report show it as a re-read of the same
+-- file and never count the file's rows twice. NULL for every other import.
+-- Imports are never deleted: no foreign key is declared.
+--
+-- Re-reads recorded before this migration are recognised by their sha256
+-- (the first import's, followed by the course names) and marked as it
+-- runs (store.markReReads, in Go).
+ALTER TABLE imports ADD COLUMN reread_of INTEGER;
