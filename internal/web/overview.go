@@ -40,7 +40,10 @@ type overviewData struct {
 	// Workforce is the people in the workforce on the date: the
 	// snapshot's people with a counted assignment (never its leavers,
 	// whose every assignment exclude: leaves out), as status lists them.
-	Workforce     int
+	Workforce int
+	// Split is how the workforce divides between the figures and beside
+	// them (new starters, exempt) when counting as the trust counts.
+	Split         string
 	Threshold     float64
 	ThresholdText string
 	NoData        string // why there is nothing to show
@@ -250,6 +253,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	statuses := compliance.Statuses
 	if pos.Extras().Counting {
 		statuses = compliance.AllStatuses
+		d.Split = figures.SplitOf(total)
 	}
 	for _, st := range statuses {
 		q := url.Values{"status": {string(st)}}

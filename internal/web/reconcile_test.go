@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
@@ -129,5 +130,66 @@ func TestOverviewCountsTheWorkforceNotTheExtract(t *testing.T) {
 	}
 	if tna := get(t, c, srv.URL+"/tna?as_of=2026-09-30"); !strings.Contains(lead(t, tna.body), "(8 in the workforce)") {
 		t.Errorf("TNA lead %q, want 8 in the workforce", lead(t, tna.body))
+	}
+}
+
+// Counting as the trust counts, the dashboard's counts reconcile on the
+// page: the overview's table counts the 6 in the figures, its status
+// counts and the people list the 8 in the workforce, and the lead, the
+// TNA and a group's table say how the two add up. The leaver's exemption
+// (1009) counts nowhere.
+func TestDashboardCountsReconcileWhenCounting(t *testing.T) {
+	st, base := wardTrust(t, true)
+	cfg := *base
+	cfg.NewStarterDays = 60
+	srv, _ := testServer(t, st, &cfg, false)
+	c := client(t)
+	const split = "6 counted in the figures, plus 1 new starter and 1 exempt who count in none"
+
+	page := get(t, c, srv.URL+"/?as_of=2026-09-30")
+	if got := lead(t, page.body); !strings.HasSuffix(got, "(8 people in the workforce: "+split+").") {
+		t.Errorf("overview lead %q", got)
+	}
+	if n := totalHeadcount(t, page.body); n != 6 {
+		t.Errorf("overview total %d people, want the 6 in the figures", n)
+	}
+	badges, sum := map[string]int{}, 0
+	for _, a := range find(parse(t, page.body), element("a")) {
+		if strings.HasPrefix(attr(a, "class"), "badge ") {
+			n, label, _ := strings.Cut(text(a), " ")
+			v, err := strconv.Atoi(n)
+			if err != nil {
+				t.Fatalf("status count %q", text(a))
+			}
+			badges[label] = v
+			sum += v
+		}
+	}
+	if sum != 8 || badges["new starter"] != 1 || badges["exempt"] != 1 {
+		t.Errorf("status counts %v add to %d, want 8 with 1 new starter and 1 exempt", badges, sum)
+	}
+
+	r := get(t, c, srv.URL+"/people.csv?as_of=2026-09-30")
+	rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+	if err != nil || len(rows) != 9 {
+		t.Fatalf("people.csv: %d rows, want the header and 8 people: %v", len(rows), err)
+	}
+	for _, row := range rows[1:] {
+		if row[0] == "1009" {
+			t.Errorf("the leaver 1009 is listed: %v", row)
+		}
+	}
+	if people := get(t, c, srv.URL+"/people?as_of=2026-09-30"); !strings.Contains(lead(t, people.body), "new starters and exempt people too, who count in no figure") {
+		t.Errorf("people lead %q does not say the list holds those outside the figures", lead(t, people.body))
+	}
+	if tna := get(t, c, srv.URL+"/tna?as_of=2026-09-30"); !strings.Contains(lead(t, tna.body), "(8 in the workforce: "+split) {
+		t.Errorf("TNA lead %q", lead(t, tna.body))
+	}
+	// Surgery by ward: 1004 and 1012 in the figures, 1005 a new starter,
+	// 1006 exempt.
+	drill := get(t, c, srv.URL+"/people?as_of=2026-09-30&org_l3=Surgery")
+	want := "People are those counted in the figures: of the 4 here in the workforce, 2 counted in the figures, plus 1 new starter and 1 exempt who count in none."
+	if !strings.Contains(drill.body, want) || !strings.Contains(drill.body, "<strong>4</strong> of 8 people match") {
+		t.Errorf("Surgery's page does not reconcile its table with its 4 people listed:\n%s", drill.body)
 	}
 }
