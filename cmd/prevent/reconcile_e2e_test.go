@@ -48,10 +48,10 @@ const reconcileExemptions = "Employee Number,Reason,From,Until\n" +
 	"1006,Maternity leave,01/06/2026,\n" +
 	"1009,Long-term sickness,01/01/2026,\n"
 
-// summary and status each say how their counts add up to the other's:
-// the summary's 6 in the figures, its new starter and exempt, and
-// status's 8 rows.
-func TestSummaryAndStatusReconcile(t *testing.T) {
+// summary, status and exemptions each say how their counts add up to the
+// others': the summary's 6 in the figures, its new starter and exempt,
+// status's 8 rows and the exemptions register's 2 rows, one for a leaver.
+func TestSummaryStatusAndExemptionsReconcile(t *testing.T) {
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "prevent.db")
 	write(t, dir, "prevent.yaml", reconcileConfig)
@@ -109,5 +109,18 @@ func TestSummaryAndStatusReconcile(t *testing.T) {
 	r = prevent(t, dir, db, append([]string{"status", "--status", "expired,never"}, asOf...)...)
 	if want := "\n3 people as of 2026-09-30: 3 counted in the figures, plus 0 new starters and 0 exempt who count in none\n"; !strings.HasSuffix(r.stdout, want) {
 		t.Errorf("filtered status table does not end %q:\n%s", want, r.stdout)
+	}
+
+	r = prevent(t, dir, db, append([]string{"exemptions"}, asOf...)...)
+	want := "2 exemptions covering 2026-09-30\n" +
+		"1 person exempt in the workforce on 2026-09-30, as summary and status count them; " +
+		"1 exemption for someone not in the workforce then (a leaver, or in no staff extract), counted nowhere\n"
+	if r.code != 0 || !strings.HasSuffix(r.stdout, want) {
+		t.Errorf("exemptions --as-of: exit %d, does not end %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+	// Before the first staff extract there is no workforce to count in.
+	r = prevent(t, dir, db, "exemptions", "--as-of", "2026-01-05")
+	if r.code != 0 || !strings.HasSuffix(r.stdout, "1 exemption covering 2026-01-05\n") {
+		t.Errorf("exemptions before any extract: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
