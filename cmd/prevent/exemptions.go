@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/figures"
+	"github.com/nhs-prevent/prevent/internal/report"
 	"github.com/nhs-prevent/prevent/internal/store"
 )
 
@@ -19,8 +21,10 @@ Lists the exemptions held: periods in which a person counts in no figure
 (maternity leave, long-term sickness, career break, secondment), each with
 its reason, first day (From), last day (Until; blank: open-ended) and the
 file and row it came from. With --as-of, only those covering that date: the
-people 'status' shows as exempt on it (when two cover the date, the one
-with the latest From gives the reason).
+people in the workforce among them are those 'status' shows as exempt on it
+(when two cover the date, the one with the latest From gives the reason),
+and the last line says how many they are and how many exemptions name
+someone not in the workforce that day (a leaver), who counts nowhere.
 
 Import them with 'prevent import exemptions FILE' (columns Employee Number,
 Reason, From, Until).
@@ -61,7 +65,31 @@ func (m *Main) runExemptions(ctx context.Context, args []string) error {
 	if *format == "csv" {
 		return writeExemptionsCSV(m.Stdout, held)
 	}
-	return writeExemptionsTable(m.Stdout, held, asOf)
+	if err := writeExemptionsTable(m.Stdout, held, asOf); err != nil || asOf.IsZero() || len(held) == 0 {
+		return err
+	}
+	position, err := report.LoadFor(ctx, m.Store, m.Config.Policy(), asOf, 0)
+	var none *report.NoSnapshotError
+	if errors.As(err, &none) {
+		return nil // no workforce that day to reconcile with
+	}
+	if err != nil {
+		return err
+	}
+	return writeExemptionsCount(m.Stdout, report.CountExemptions(position, held), asOf)
+}
+
+// writeExemptionsCount reconciles the exemptions covering a date with the
+// exempt people summary and status count on it.
+func writeExemptionsCount(w io.Writer, c report.ExemptionsCount, asOf time.Time) error {
+	day := asOf.Format(time.DateOnly)
+	line := fmt.Sprintf("%d %s exempt in the workforce on %s, as summary and status count them", c.Exempt, plural(c.Exempt, "person", "people"), day)
+	if c.Outside > 0 {
+		line += fmt.Sprintf("; %d %s for someone not in the workforce then (a leaver, or in no staff extract), counted nowhere",
+			c.Outside, plural(c.Outside, "exemption", "exemptions"))
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
 }
 
 func until(t time.Time) string {

@@ -185,7 +185,11 @@ func WriteStatusWith(w io.Writer, format string, asOf time.Time, people []compli
 		if err := writeStatusTable(w, people, x); err != nil {
 			return err
 		}
-		_, err := fmt.Fprintf(w, "%d %s as of %s\n", len(people), pluralWord(len(people), "person", "people"), asOf.Format(time.DateOnly))
+		split := ""
+		if x.Counting {
+			split = ": " + figures.PeopleSplit(people)
+		}
+		_, err := fmt.Fprintf(w, "%d %s as of %s%s\n", len(people), pluralWord(len(people), "person", "people"), asOf.Format(time.DateOnly), split)
 		return err
 	}
 	return fmt.Errorf("unknown format %q", format)

@@ -243,8 +243,12 @@ func (sv summaryView) writeTable(w io.Writer, groups []*compliance.Summary, tota
 	pos := sv.pos
 	th := pos.Policy.Threshold
 	thPct := figures.ThresholdPct(th)
-	fmt.Fprintf(w, "Prevent training compliance as of %s (staff snapshot effective %s, %d people; minimum %s)\n\n",
-		pos.AsOf.Format(time.DateOnly), pos.Snapshot.EffectiveDate.Format(time.DateOnly), total.Headcount, thPct)
+	people := "people"
+	if sv.x.Counting {
+		people = "people in the figures" // new starters and the exempt are beside them
+	}
+	fmt.Fprintf(w, "Prevent training compliance as of %s (staff snapshot effective %s, %d %s; minimum %s)\n\n",
+		pos.AsOf.Format(time.DateOnly), pos.Snapshot.EffectiveDate.Format(time.DateOnly), total.Headcount, people, thPct)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	title := sv.keyTitle()
 	width := len(title)
@@ -283,6 +287,11 @@ func (sv summaryView) writeTable(w io.Writer, groups []*compliance.Summary, tota
 		_, err = fmt.Fprintf(w, "Not counted in any figure: %d new %s (within %d days of starting, not yet trained), %d exempt.\n",
 			total.ByStatus[compliance.NewStarter], pluralWord(total.ByStatus[compliance.NewStarter], "starter", "starters"),
 			pos.Policy.NewStarterDays, total.ByStatus[compliance.Exempt])
+	}
+	if err == nil && sv.x.Counting {
+		// The people status lists: the headcount above and those beside it.
+		_, err = fmt.Fprintf(w, "In the workforce: %d %s, each listed by prevent status: %s.\n",
+			len(pos.People), pluralWord(len(pos.People), "person", "people"), figures.SplitOf(total))
 	}
 	if err == nil && sv.x.Update {
 		u := pos.Policy.AnnualUpdate

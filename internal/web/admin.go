@@ -275,6 +275,10 @@ type tnaData struct {
 	NoData    string
 	Rules     []tnaRule
 	Total     int
+	// Split is how the workforce divides between the figures and beside
+	// them when counting as the trust counts: the TNA sets everyone's
+	// level, new starters and exempt people too.
+	Split     string
 	Groups    []tnaGroup
 	Courses   []tnaCourse
 	CSV, XLSX string
@@ -309,6 +313,7 @@ type tnaCounts struct {
 	rules  map[int]int
 	groups []tnaGroup // by staff group
 	total  int
+	split  string // figures.WorkforceSplit of the workforce, when counting as the trust counts
 }
 
 func countTNA(people []compliance.Person) *tnaCounts {
@@ -340,6 +345,9 @@ func (p *position) tnaCounts() *tnaCounts {
 	defer p.mu.Unlock()
 	if p.tna == nil {
 		p.tna = countTNA(p.People)
+		if p.Extras().Counting {
+			p.tna.split = figures.PeopleSplit(p.People)
+		}
 	}
 	return p.tna
 }
@@ -397,7 +405,7 @@ func (s *server) tnaPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.NoData = noData
 	d.Rules = s.tnaRules(counts.rules)
-	d.Total = counts.total
+	d.Total, d.Split = counts.total, counts.split
 	d.Groups = counts.groups
 	for _, c := range s.cfg.Courses {
 		level, _ := compliance.ParseLevel(c.Level)

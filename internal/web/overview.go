@@ -33,10 +33,17 @@ var levelColours = map[compliance.Level]string{
 }
 
 type overviewData struct {
-	AsOf          time.Time
-	AsOfValue     string
-	Today         bool
-	Snapshot      store.Snapshot
+	AsOf      time.Time
+	AsOfValue string
+	Today     bool
+	Snapshot  store.Snapshot
+	// Workforce is the people in the workforce on the date: the
+	// snapshot's people with a counted assignment (never its leavers,
+	// whose every assignment exclude: leaves out), as status lists them.
+	Workforce int
+	// Split is how the workforce divides between the figures and beside
+	// them (new starters, exempt) when counting as the trust counts.
+	Split         string
 	Threshold     float64
 	ThresholdText string
 	NoData        string // why there is nothing to show
@@ -200,7 +207,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	d.Snapshot = pos.Snapshot
+	d.Snapshot, d.Workforce = pos.Snapshot, len(pos.People)
 	by, err := compliance.ParseGroupKey(r.URL.Query().Get("by"))
 	if err != nil {
 		s.fail(w, r, http.StatusBadRequest, err.Error())
@@ -246,6 +253,7 @@ func (s *server) overview(w http.ResponseWriter, r *http.Request) {
 	statuses := compliance.Statuses
 	if pos.Extras().Counting {
 		statuses = compliance.AllStatuses
+		d.Split = figures.SplitOf(total)
 	}
 	for _, st := range statuses {
 		q := url.Values{"status": {string(st)}}

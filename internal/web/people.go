@@ -387,6 +387,9 @@ type peopleData struct {
 	Team      *groupTable
 	Drill     *groupTable
 	Threshold float64
+	// Counting is true when counting as the trust counts: the list holds
+	// new starters and exempt people, whom no figure counts.
+	Counting bool
 	// Hidden keeps the organisation-level and team filters, which the
 	// form does not show, when the form is applied.
 	Hidden []hiddenField
@@ -399,6 +402,10 @@ type groupTable struct {
 	Title string
 	Rows  []orgRow
 	Total orgRow
+	// Note reconciles the table's people with the list's when counting
+	// as the trust counts: new starters and exempt people are listed but
+	// count in no figure.
+	Note string
 }
 
 type statusOption struct {
@@ -473,6 +480,7 @@ func (s *server) peopleList(w http.ResponseWriter, r *http.Request) {
 	if pos != nil {
 		extras = pos.Extras()
 	}
+	d.Counting = extras.Counting
 	d.Columns = peopleTitles(extras)
 	asOfQ := ""
 	if d.AsOfValue != "" {
@@ -528,7 +536,7 @@ func (s *server) groupTables(d *peopleData, pos *position) {
 		_, total := compliance.AggregateBy(inGroups, compliance.ByManager)
 		t := s.orgRow(total, d.Threshold, false, "")
 		t.Name, t.Href = d.Filter.Manager, ""
-		d.Team = &groupTable{Title: "Team of " + d.Filter.Manager, Total: t}
+		d.Team = &groupTable{Title: "Team of " + d.Filter.Manager, Total: t, Note: groupNote(pos, total)}
 	}
 	deepest := -1
 	for i := range groupKeys {
@@ -554,7 +562,19 @@ func (s *server) groupTables(d *peopleData, pos *position) {
 	}
 	table.Total = s.orgRow(total, d.Threshold, false, "")
 	table.Total.Name, table.Total.Href = "Total", ""
+	table.Note = groupNote(pos, total)
 	d.Drill = table
+}
+
+// groupNote says, when counting as the trust counts, how a group table's
+// people (those counted in the figures) and the group's people listed
+// below reconcile.
+func groupNote(pos *position, total *compliance.Summary) string {
+	if !pos.Extras().Counting {
+		return ""
+	}
+	return fmt.Sprintf("People are those counted in the figures: of the %d here in the workforce, %s.",
+		figures.InWorkforce(total), figures.SplitOf(total))
 }
 
 // orgName is an organisation as the summaries name it: a blank one is

@@ -1,0 +1,46 @@
+package figures
+
+import (
+	"strconv"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
+)
+
+// WorkforceSplit says how people divide when counting as the trust counts
+// (new starters and exemptions): "6 counted in the figures, plus 1 new
+// starter and 1 exempt who count in none". The three add up to the people
+// status lists, so the summary's headcount, status's rows and the
+// dashboard's counts can be reconciled on the page.
+func WorkforceSplit(counted, newStarters, exempt int) string {
+	starters := "new starters"
+	if newStarters == 1 {
+		starters = "new starter"
+	}
+	return strconv.Itoa(counted) + " counted in the figures, plus " + strconv.Itoa(newStarters) + " " + starters +
+		" and " + strconv.Itoa(exempt) + " exempt who count in none"
+}
+
+// SplitOf is WorkforceSplit of a group's or the total's people.
+func SplitOf(s *compliance.Summary) string {
+	return WorkforceSplit(s.Headcount, s.ByStatus[compliance.NewStarter], s.ByStatus[compliance.Exempt])
+}
+
+// PeopleSplit is WorkforceSplit of a list of people, as listed.
+func PeopleSplit(people []compliance.Person) string {
+	var starters, exempt int
+	for i := range people {
+		switch people[i].Status {
+		case compliance.NewStarter:
+			starters++
+		case compliance.Exempt:
+			exempt++
+		}
+	}
+	return WorkforceSplit(len(people)-starters-exempt, starters, exempt)
+}
+
+// InWorkforce is the people of a summary's group or total in the
+// workforce: its headcount with its new starters and exempt people.
+func InWorkforce(s *compliance.Summary) int {
+	return s.Headcount + s.ByStatus[compliance.NewStarter] + s.ByStatus[compliance.Exempt]
+}
