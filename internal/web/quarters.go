@@ -31,39 +31,38 @@ const quarterCacheSize = 64
 
 // quarter is a quarter's figures on the request's data, worked out once
 // per version: from the position on its last day when that is cached,
-// else from a position read for the purpose (only the particulars the
-// return and trend need) and not kept.
+// else summed from the store as the return's command sums them, with no
+// position built.
 func (s *server) quarter(ctx context.Context, q returns.Quarter) (*quarterFigures, error) {
 	version, err := s.version(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return cachedWork(ctx, s, &s.quarters, "quarter "+q.String()+" "+version, func(ctx context.Context) (*quarterFigures, error) {
-		var people []compliance.Person
-		var snap store.Snapshot
 		if pos := s.position.get(q.End(), version); pos != nil {
-			people, snap = pos.People, pos.Snapshot
-		} else {
-			var need report.Need // organisations are always read
-			if s.cfg.ReturnBy() != compliance.ByOrganisation {
-				need = report.NeedGroups
-			}
-			s.computed.Add(1)
-			pos, err := report.LoadFor(ctx, s.store, s.policy, q.End(), need)
-			var none *report.NoSnapshotError
-			if errors.As(err, &none) {
-				return &quarterFigures{None: none}, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			people, snap = pos.People, pos.Snapshot
+			f := &quarterFigures{Snapshot: pos.Snapshot}
+			f.Return = returns.BuildBy(q, s.provider(), pos.People, s.policy.Threshold, s.cfg.ReturnBy())
+			f.Return.SuppressBelow = s.cfg.Return.SuppressBelow
+			_, total := compliance.Aggregate(pos.People)
+			f.Point = pointOf(quarterLabel(q), q.End(), total)
+			return f, nil
 		}
-		f := &quarterFigures{Snapshot: snap}
-		f.Return = returns.BuildBy(q, s.provider(), people, s.policy.Threshold, s.cfg.ReturnBy())
+		// Summed as the return is, without building anyone's Person: a
+		// national workforce's quarters for the trend and the returns
+		// page in seconds each, not a full position each.
+		s.computed.Add(1)
+		qf, err := report.LoadQuarterFigures(ctx, s.store, s.policy, q, s.cfg.ReturnBy())
+		var none *report.NoSnapshotError
+		if errors.As(err, &none) {
+			return &quarterFigures{None: none}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		f := &quarterFigures{Snapshot: qf.Snapshot}
+		f.Return = returns.BuildFrom(q, s.provider(), qf.Groups, qf.Total, s.policy.Threshold)
 		f.Return.SuppressBelow = s.cfg.Return.SuppressBelow
-		_, total := compliance.Aggregate(people)
-		f.Point = pointOf(quarterLabel(q), q.End(), total)
+		f.Point = pointOf(quarterLabel(q), q.End(), qf.Total)
 		return f, nil
 	})
 }
