@@ -62,9 +62,12 @@ func (t *CompletionImport) flush() error {
 	if len(t.batch) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(t.batch, func(a, b pendingRow) int {
+	// The rows came in file order: the row number breaks ties as a
+	// stable sort would, and an unstable one sorts in a fraction of the
+	// comparisons (a stable sort by merging was a tenth of an import).
+	slices.SortFunc(t.batch, func(a, b pendingRow) int {
 		return cmp.Or(strings.Compare(a.emp, b.emp), strings.Compare(a.emailKey, b.emailKey),
-			strings.Compare(a.courseKey, b.courseKey), strings.Compare(a.on, b.on))
+			strings.Compare(a.courseKey, b.courseKey), strings.Compare(a.on, b.on), cmp.Compare(a.row, b.row))
 	})
 	for i := range t.batch {
 		if _, err := t.insert(&t.batch[i]); err != nil {
