@@ -13,27 +13,42 @@ import (
 const trendQuarters = 4
 
 // QuarterFigures are a quarter's figures as its return sums them: the
-// staff snapshot in force on its last day, each group's and the total.
+// staff snapshot in force on its last day, each group's and the total; or
+// None, when no snapshot is in force on that day.
 type QuarterFigures struct {
+	None     *NoSnapshotError
 	Snapshot store.Snapshot
 	Groups   []*compliance.Summary
 	Total    *compliance.Summary
 }
 
-// LoadQuarterFigures works out a quarter's figures, grouped by the key
-// ("" is by organisation), as LoadFor and then compliance.AggregateBy
-// give them but without building anyone's Person (loadReturnFigures): on
-// a national workforce a fraction of the time and memory. A quarter with
-// no snapshot in force is a *NoSnapshotError.
-func LoadQuarterFigures(ctx context.Context, s *store.Store, pol compliance.Policy, q returns.Quarter, by compliance.GroupKey) (*QuarterFigures, error) {
+// LoadQuarterFigures works out the figures of each quarter, grouped by the
+// key ("" is by organisation), as LoadFor and then compliance.AggregateBy
+// give them but without building anyone's Person, and all the quarters
+// together: the completions read once, each snapshot once, the snapshots
+// at the same time. On a national workforce that is a fraction of the
+// time and memory of a position each.
+func LoadQuarterFigures(ctx context.Context, s *store.Store, pol compliance.Policy, qs []returns.Quarter, by compliance.GroupKey) ([]*QuarterFigures, error) {
 	if by == "" {
 		by = compliance.ByOrganisation
 	}
-	f, err := loadReturnFigures(ctx, s, pol, q.End(), by, nil)
+	ends := make([]time.Time, len(qs))
+	for i, q := range qs {
+		ends[i] = q.End()
+	}
+	figs, nones, err := loadFiguresOn(ctx, s, pol, ends, by)
 	if err != nil {
 		return nil, err
 	}
-	return &QuarterFigures{Snapshot: f.snap, Groups: f.groups, Total: f.total}, nil
+	out := make([]*QuarterFigures, len(qs))
+	for i, f := range figs {
+		if f == nil {
+			out[i] = &QuarterFigures{None: nones[i]}
+			continue
+		}
+		out[i] = &QuarterFigures{Snapshot: f.snap, Groups: f.groups, Total: f.total}
+	}
+	return out, nil
 }
 
 // QuarterReturn computes a quarter's return from the snapshot in force on

@@ -46,11 +46,7 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 	own := pol.NewTotalBy(snap.People, by)
 	ownDone := make(chan error, 1)
 	go func() {
-		fields := append(totalFields(&pol), compliance.FieldOrganisation, store.FieldMain)
-		if by != compliance.ByOrganisation {
-			fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
-		}
-		err := readTotal(ctx, s, snap.ID, fields, own)
+		err := readTotal(ctx, s, snap.ID, groupedFields(&pol, by), own)
 		if err == nil {
 			own.Done()
 		} else {
@@ -83,6 +79,94 @@ func loadReturnFigures(ctx context.Context, s *store.Store, pol compliance.Polic
 		return nil, err
 	}
 	return f, nil
+}
+
+// groupedFields are the assignment fields figures grouped by the key are
+// worked out from: a total's, and each person's main assignment's group.
+func groupedFields(pol *compliance.Policy, by compliance.GroupKey) []compliance.Field {
+	fields := append(totalFields(pol), compliance.FieldOrganisation, store.FieldMain)
+	if by != compliance.ByOrganisation {
+		fields = append(fields, store.FieldOrgLevels, compliance.FieldStaffGroup, store.FieldManagerEmail)
+	}
+	return fields
+}
+
+// loadFiguresOn is loadReturnFigures's figures (groups and total) on each
+// of several dates, worked out together: the completions read once for
+// all of them, and each snapshot in force on one of them read once, all
+// at the same time. A date with no snapshot in force has nil figures and
+// its *NoSnapshotError in nones.
+func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, dates []time.Time, by compliance.GroupKey) (figs []*returnFigures, nones []*NoSnapshotError, err error) {
+	figs, nones = make([]*returnFigures, len(dates)), make([]*NoSnapshotError, len(dates))
+	type point struct {
+		at   int // in dates
+		asOf time.Time
+		snap store.Snapshot
+	}
+	var points []point
+	builders := map[int64]*compliance.TotalBuilder{}
+	var toRead []int64
+	most := 0
+	for i, d := range dates {
+		d = compliance.Day(d)
+		snap, err := snapshotAsOf(ctx, s, d)
+		if errors.As(err, &nones[i]) {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		points = append(points, point{i, d, snap})
+		if builders[snap.ID] == nil {
+			builders[snap.ID] = pol.NewTotalBy(snap.People, by)
+			toRead = append(toRead, snap.ID)
+		}
+		most = max(most, snap.People)
+	}
+	if len(points) == 0 {
+		return figs, nones, nil
+	}
+	levels, err := courseLevels(ctx, s, &pol)
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fields := groupedFields(&pol, by)
+	errs := make([]error, len(toRead)+1)
+	var wg sync.WaitGroup
+	for i, id := range toRead {
+		wg.Go(func() {
+			b := builders[id]
+			if errs[i+1] = readTotal(ctx, s, id, fields, b); errs[i+1] != nil {
+				cancel()
+				return
+			}
+			b.Done()
+		})
+	}
+	on := make([]time.Time, len(points))
+	for k, p := range points {
+		on[k] = p.asOf
+	}
+	latest, err := s.LatestDaysOn(ctx, on, levels, most)
+	if errs[0] = err; err != nil {
+		cancel()
+	}
+	wg.Wait()
+	if err := firstError(errs...); err != nil {
+		return nil, nil, err
+	}
+	for k, p := range points {
+		ex, err := s.ExemptionsAsOf(ctx, p.asOf)
+		if err != nil {
+			return nil, nil, err
+		}
+		f := &returnFigures{snap: p.snap}
+		f.groups, f.total = builders[p.snap.ID].Figures(latest[k], ex, p.asOf)
+		figs[p.at] = f
+	}
+	return figs, nones, nil
 }
 
 // firstError is the first of errs that is not nil, one that did not come

@@ -372,3 +372,47 @@ func TestTrendOnTheDemoTrust(t *testing.T) {
 		}
 	})
 }
+
+// The quarters' figures worked out together are, quarter by quarter and by
+// each key, those of the quarter's whole position: quarters sharing a
+// snapshot, one with none, in any order asked for.
+func TestQuarterFiguresAgreeWithEachPosition(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		trendTrust(t, s, 300)
+		qs := []returns.Quarter{quarter(t, "2026-27Q2"), quarter(t, "2025-26Q1"), quarter(t, "2026-27Q1"),
+			quarter(t, "2025-26Q4"), quarter(t, "2025-26Q3"), quarter(t, "2026-27Q3")}
+		for _, counting := range []bool{false, true} {
+			pol := trendPolicy(counting)
+			for _, by := range []compliance.GroupKey{compliance.ByOrganisation, compliance.OrgLevelKey(4), compliance.ByStaffGroup} {
+				figs, err := LoadQuarterFigures(ctx, s, pol, qs, by)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nones := 0
+				for i, q := range qs {
+					pos, err := LoadFor(ctx, s, pol, q.End(), NeedAll)
+					var none *NoSnapshotError
+					if errors.As(err, &none) {
+						nones++
+						if figs[i].None == nil || !figs[i].None.AsOf.Equal(none.AsOf) {
+							t.Errorf("%s: figures %+v, want none as of %s", q, figs[i], none.AsOf)
+						}
+						continue
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					groups, total := compliance.AggregateBy(pos.People, by)
+					if figs[i].None != nil || figs[i].Snapshot != pos.Snapshot ||
+						!reflect.DeepEqual(figs[i].Groups, groups) || !reflect.DeepEqual(figs[i].Total, total) {
+						t.Errorf("counting %v, %s by %s: figures differ from the position's", counting, q, by)
+					}
+				}
+				if nones != 1 {
+					t.Fatalf("%d quarters with no snapshot, want 1: the test lost its point", nones)
+				}
+			}
+		}
+	})
+}

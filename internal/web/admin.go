@@ -82,13 +82,14 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 		byKey[dl.Key] = append(byKey[dl.Key], dl)
 	}
 	listed := map[string]bool{}
-	q := returns.LastCompleted(s.today())
-	for i := 0; i < returnsShown; i, q = i+1, q.Prev() {
-		f, err := s.quarter(ctx, q)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
+	qs := lastQuarters(returns.LastCompleted(s.today()), returnsShown)
+	figs, err := s.quarterList(ctx, qs)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for i, f := range figs {
+		q := qs[i]
 		if f.None != nil {
 			break
 		}

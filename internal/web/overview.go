@@ -427,11 +427,11 @@ func (s *server) quarterPoints(ctx context.Context, asOf time.Time) ([]trendRow,
 	if !q.End().Equal(asOf) {
 		q = q.Prev()
 	}
-	for i := 0; i < trendQuarters; i, q = i+1, q.Prev() {
-		f, err := s.quarter(ctx, q)
-		if err != nil {
-			return nil, err
-		}
+	figs, err := s.quarterList(ctx, lastQuarters(q, trendQuarters))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range figs {
 		if f.None != nil {
 			break // earlier quarters have none either
 		}

@@ -58,12 +58,22 @@ func (s *server) warm(ctx context.Context) error {
 	}
 	start := time.Now()
 	s.position.prune(version)
+	// The quarters beside today's position: the database reads their
+	// snapshots while this process builds the position.
+	quarters := make(chan error, 1)
+	go func() {
+		_, err := s.quarterPoints(ctx, today)
+		quarters <- err
+	}()
 	pos, err := s.load(ctx, today)
-	switch {
-	case noSnapshot(err):
-	case err != nil:
+	qerr := <-quarters
+	if err != nil && !noSnapshot(err) {
 		return err
-	default:
+	}
+	if qerr != nil {
+		return qerr
+	}
+	if err == nil {
 		pos.aggregateBy(compliance.ByOrganisation)
 		pos.trendPoint()
 		pos.forecastsFor(s.policy.Threshold)
@@ -71,18 +81,8 @@ func (s *server) warm(ctx context.Context) error {
 		pos.dueOrder()
 		pos.tnaCounts()
 	}
-	if _, err := s.quarterPoints(ctx, today); err != nil {
+	if _, err := s.quarterList(ctx, lastQuarters(returns.LastCompleted(today), returnsShown)); err != nil {
 		return err
-	}
-	q := returns.LastCompleted(today)
-	for i := 0; i < returnsShown; i, q = i+1, q.Prev() {
-		f, err := s.quarter(ctx, q)
-		if err != nil {
-			return err
-		}
-		if f.None != nil {
-			break
-		}
 	}
 	if _, err := s.loadQuality(ctx); err != nil {
 		return err
