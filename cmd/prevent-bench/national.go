@@ -205,7 +205,9 @@ func seed(dsn string, people, completions, months int) error {
 			months+1, people, people, completions-1),
 		`ALTER TABLE completions ADD UNIQUE (employee_number, email_key, course_key, completed_on)`,
 		`INSERT INTO course_keys (course_key) SELECT DISTINCT course_key FROM completions`,
-		// Each email's owner, as a staff import keeps it (migration 0015).
+		// Every employee number held, and each email's owner, as a staff
+		// import keeps them (migrations 0016 and 0015).
+		`INSERT INTO staff_numbers (employee_number) SELECT DISTINCT employee_number FROM assignments`,
 		`INSERT INTO email_owners (email, employee_number, snapshot_id, effective_date, row_no, assignment_id)
 			SELECT DISTINCT ON (a.email) a.email, a.employee_number, a.snapshot_id, s.effective_date, a.row_no, a.id
 			FROM assignments a JOIN snapshots s ON s.id = a.snapshot_id

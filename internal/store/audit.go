@@ -135,6 +135,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 				return err
 			}
 		}
+		if res.Snapshots > 0 {
+			if err := s.pruneStaffNumbers(ctx, tx); err != nil {
+				return err
+			}
+		}
 		// A completion before the cut-off goes when a later one of the same
 		// person and course, also before the cut-off, supersedes it: the
 		// latest stays, since it sets the person's status until renewed.

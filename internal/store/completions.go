@@ -80,7 +80,7 @@ func (s *Store) UnmatchedCompletions(ctx context.Context) ([]UnmatchedCompletion
 			imported_at, imported_on
 		FROM (
 			SELECT `+cols+` FROM completions c JOIN imports i ON i.id = c.import_id
-			WHERE c.employee_number <> '' AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.employee_number = c.employee_number)
+			WHERE c.employee_number <> '' AND NOT EXISTS (SELECT 1 FROM staff_numbers n WHERE n.employee_number = c.employee_number)
 			UNION ALL
 			SELECT `+cols+` FROM completions c JOIN imports i ON i.id = c.import_id
 			WHERE c.employee_number = '' AND NOT EXISTS (SELECT 1 FROM email_owners o WHERE o.email = c.email_key)
@@ -93,7 +93,7 @@ func (s *Store) UnmatchedCompletions(ctx context.Context) ([]UnmatchedCompletion
 	// drop candidates whose number matches a person in that form.
 	var staff []string
 	if len(rows) > 0 {
-		if err := s.db.SelectContext(ctx, &staff, `SELECT DISTINCT employee_number FROM assignments`); err != nil {
+		if err := s.db.SelectContext(ctx, &staff, `SELECT employee_number FROM staff_numbers`); err != nil {
 			return nil, s.wrap("find unmatched completions", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,12 +56,13 @@ func ownerMap(t *testing.T, scan func(...any) error, next func() bool, end func(
 }
 
 // The owners kept as extracts are imported, corrected and purged are
-// those the ranking over every snapshot gives, after every step of a
+// those the ranking over every snapshot gives, and the employee numbers
+// kept those the snapshots hold, after every step of a
 // random history: emails changing hands, an email on two rows of one
 // extract, extracts imported out of date order, corrected extracts for a
 // date already held (which may drop an email or give it to someone else)
 // and purges of old snapshots.
-func TestEmailOwnersKeptAsRanked(t *testing.T) {
+func TestOwnersAndNumbersKeptAsHeld(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		rng := rand.New(rand.NewPCG(18, 14))
 		dates := []int{1, 2, 3, 4, 5, 6} // month ends of 2026
@@ -87,6 +89,10 @@ func TestEmailOwnersKeptAsRanked(t *testing.T) {
 			steps++
 			if got, want := keptOwners(t, s), rankedOwners(t, s); !reflect.DeepEqual(got, want) {
 				t.Fatalf("after step %d: kept owners %v, ranked %v", step, got, want)
+			}
+			if got, want := column(t, s, `SELECT employee_number FROM staff_numbers`),
+				column(t, s, `SELECT DISTINCT employee_number FROM assignments`); !reflect.DeepEqual(got, want) {
+				t.Fatalf("after step %d: kept employee numbers %v, held %v", step, got, want)
 			}
 		}
 		if len(keptOwners(t, s)) == 0 {
@@ -129,6 +135,44 @@ func TestMigrate0015RanksOwners(t *testing.T) {
 		}
 		if want := map[string]string{"shared@nhs.net": "300", "ann@nhs.net": "100"}; !reflect.DeepEqual(owners, want) {
 			t.Errorf("completions by email counted for %v, want %v", owners, want)
+		}
+	})
+}
+
+// column is a one-column query's values, sorted.
+func column(t *testing.T, s *store.Store, q string) []string {
+	t.Helper()
+	var out []string
+	if err := s.DB().SelectContext(ctx, &out, q); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// A database from before 0016 gets the employee numbers its snapshots
+// hold, and completions naming nobody are found as before.
+func TestMigrate0016KeepsNumbers(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		importStaff(t, s, "march.csv", date(2026, 3, 31), person("100", "Ann", ""), person("0200", "Bo", ""))
+		importStaff(t, s, "june.csv", date(2026, 6, 30), person("300", "Cy", ""))
+		importCompletions(t, s, "lms.csv", byEmp("100", "Prevent Awareness", date(2026, 4, 1)),
+			byEmp("200", "Prevent Awareness", date(2026, 4, 1)), byEmp("999", "Prevent Awareness", date(2026, 4, 1)))
+		for _, q := range []string{`DROP TABLE staff_numbers`, `DELETE FROM schema_migrations WHERE version = 16`} {
+			if _, err := s.DB().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		applied, err := s.Migrate(ctx)
+		if err != nil || !reflect.DeepEqual(applied, []int{16}) {
+			t.Fatalf("Migrate applied %v, %v; want [16]", applied, err)
+		}
+		if got := column(t, s, `SELECT employee_number FROM staff_numbers`); !reflect.DeepEqual(got, []string{"0200", "100", "300"}) {
+			t.Fatalf("numbers after 0016: %v", got)
+		}
+		unmatched, err := s.UnmatchedCompletions(ctx)
+		if err != nil || len(unmatched) != 1 || unmatched[0].EmployeeNumber != "999" {
+			t.Errorf("unmatched %+v, %v; want the one for 999", unmatched, err)
 		}
 	})
 }

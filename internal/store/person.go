@@ -104,6 +104,6 @@ func (s *Store) PersonCompletions(ctx context.Context, emp string) ([]HeldComple
 // EmployeeNumbers lists every employee number in any snapshot.
 func (s *Store) EmployeeNumbers(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.db.SelectContext(ctx, &out, `SELECT DISTINCT employee_number FROM assignments`)
+	err := s.db.SelectContext(ctx, &out, `SELECT employee_number FROM staff_numbers`)
 	return out, s.wrap("list employee numbers", err)
 }

@@ -269,7 +269,7 @@ func (s *Store) KnownStaff(ctx context.Context) (*KnownStaff, error) {
 		}
 		return s.wrap("read staff snapshots", rows.Err())
 	}
-	if err := each(`SELECT DISTINCT employee_number FROM assignments`, func(e string) {
+	if err := each(`SELECT employee_number FROM staff_numbers`, func(e string) {
 		k.employees.Put(compliance.EmployeeKey(strings.TrimSpace(e)), 0)
 	}); err != nil {
 		return nil, err
