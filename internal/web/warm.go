@@ -58,11 +58,15 @@ func (s *server) warm(ctx context.Context) error {
 	}
 	start := time.Now()
 	s.position.prune(version)
-	// The quarters beside today's position: the database reads their
-	// snapshots while this process builds the position.
+	// The quarters, then the quality report, beside today's position:
+	// the database reads their snapshots and scans the history while
+	// this process builds the position.
 	quarters := make(chan error, 1)
 	go func() {
 		_, err := s.quarterPoints(ctx, today)
+		if err == nil {
+			_, err = s.loadQuality(ctx)
+		}
 		quarters <- err
 	}()
 	pos, err := s.load(ctx, today)
@@ -82,9 +86,6 @@ func (s *server) warm(ctx context.Context) error {
 		pos.tnaCounts()
 	}
 	if _, err := s.quarterList(ctx, lastQuarters(returns.LastCompleted(today), returnsShown)); err != nil {
-		return err
-	}
-	if _, err := s.loadQuality(ctx); err != nil {
 		return err
 	}
 	s.warmed.Store(key)
