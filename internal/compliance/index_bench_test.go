@@ -28,6 +28,15 @@ func BenchmarkEmployeeIndex(b *testing.B) {
 	for _, i := range order {
 		x.PutBytes(emp(i), int32(i))
 	}
+	b.Run("get-in-order", func(b *testing.B) { // as a snapshot sorted by number is read
+		for b.Loop() {
+			for i := range n {
+				if at, ok := x.GetBytes(emp(i)); !ok || at != int32(i) {
+					b.Fatal("lost")
+				}
+			}
+		}
+	})
 	order = rand.New(rand.NewPCG(3, 4)).Perm(n)
 	b.Run("get", func(b *testing.B) {
 		for b.Loop() {
