@@ -113,15 +113,7 @@ func TestMigrate0015RanksOwners(t *testing.T) {
 		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
 			t.Fatalf("kept owners %v, want %v", got, want)
 		}
-		for _, q := range []string{`DROP TABLE email_owners`, `DELETE FROM schema_migrations WHERE version = 15`} {
-			if _, err := s.DB().ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		applied, err := s.Migrate(ctx)
-		if err != nil || !reflect.DeepEqual(applied, []int{15}) {
-			t.Fatalf("Migrate applied %v, %v; want [15]", applied, err)
-		}
+		redoMigration(t, s, 15, `DROP TABLE email_owners`)
 		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
 			t.Fatalf("owners after 0015: %v, want %v", got, want)
 		}
@@ -158,15 +150,7 @@ func TestMigrate0016KeepsNumbers(t *testing.T) {
 		importStaff(t, s, "june.csv", date(2026, 6, 30), person("300", "Cy", ""))
 		importCompletions(t, s, "lms.csv", byEmp("100", "Prevent Awareness", date(2026, 4, 1)),
 			byEmp("200", "Prevent Awareness", date(2026, 4, 1)), byEmp("999", "Prevent Awareness", date(2026, 4, 1)))
-		for _, q := range []string{`DROP TABLE staff_numbers`, `DELETE FROM schema_migrations WHERE version = 16`} {
-			if _, err := s.DB().ExecContext(ctx, q); err != nil {
-				t.Fatalf("%s: %v", q, err)
-			}
-		}
-		applied, err := s.Migrate(ctx)
-		if err != nil || !reflect.DeepEqual(applied, []int{16}) {
-			t.Fatalf("Migrate applied %v, %v; want [16]", applied, err)
-		}
+		redoMigration(t, s, 16, `DROP TABLE staff_numbers`)
 		if got := column(t, s, `SELECT employee_number FROM staff_numbers`); !reflect.DeepEqual(got, []string{"0200", "100", "300"}) {
 			t.Fatalf("numbers after 0016: %v", got)
 		}
@@ -175,4 +159,19 @@ func TestMigrate0016KeepsNumbers(t *testing.T) {
 			t.Errorf("unmatched %+v, %v; want the one for 999", unmatched, err)
 		}
 	})
+}
+
+// redoMigration undoes a migration (the statements given, and its record)
+// and migrates again, which must apply that migration alone.
+func redoMigration(t *testing.T, s *store.Store, version int, undo ...string) {
+	t.Helper()
+	for _, q := range append(undo, fmt.Sprintf(`DELETE FROM schema_migrations WHERE version = %d`, version)) {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	applied, err := s.Migrate(ctx)
+	if err != nil || !reflect.DeepEqual(applied, []int{version}) {
+		t.Fatalf("Migrate applied %v, %v; want [%d]", applied, err, version)
+	}
 }

@@ -128,6 +128,20 @@ func clockServer(t testing.TB, s *store.Store, cfg *config.Config, secure bool, 
 	return srv, logs
 }
 
+// emptyServer serves the dashboard, with the demo's config, over an empty
+// store of its own, with a client for it.
+func emptyServer(t testing.TB) (*store.Store, *httptest.Server, *http.Client) {
+	t.Helper()
+	_, cfg := demoStore(t)
+	s, err := store.Open(context.Background(), "sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	srv, _ := testServer(t, s, cfg, false)
+	return s, srv, client(t)
+}
+
 // client is an HTTP client that keeps cookies and does not follow
 // redirects.
 func client(t testing.TB) *http.Client {

@@ -9,19 +9,11 @@ import (
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/ingest"
-	"github.com/nhs-prevent/prevent/internal/store"
 )
 
 func TestImportsPageCountsNotCompleted(t *testing.T) {
-	_, cfg := demoStore(t)
+	s, srv, c := emptyServer(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	srv, _ := testServer(t, s, cfg, false)
-	c := client(t)
 
 	t.Run("no column for it while no import has any", func(t *testing.T) {
 		r := get(t, c, srv.URL+"/imports")

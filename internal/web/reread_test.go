@@ -10,22 +10,14 @@ import (
 	"github.com/nhs-prevent/prevent/internal/compliance"
 	"github.com/nhs-prevent/prevent/internal/glob"
 	"github.com/nhs-prevent/prevent/internal/ingest"
-	"github.com/nhs-prevent/prevent/internal/store"
 )
 
 // A completions file imported again because a course rule now maps a
 // course its first import only counted is shown as that file read again,
 // not as another extract.
 func TestImportsPageShowsAFileReadAgain(t *testing.T) {
-	_, cfg := demoStore(t)
+	s, srv, c := emptyServer(t)
 	ctx := context.Background()
-	s, err := store.Open(ctx, "sqlite::memory:")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	srv, _ := testServer(t, s, cfg, false)
-	c := client(t)
 
 	p := filepath.Join(t.TempDir(), "lms.csv")
 	csv := "Employee Number,Course Name,Completion Date\n" +
