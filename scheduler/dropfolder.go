@@ -101,7 +101,20 @@ func look(dir string) (map[string]fileState, error) {
 // changing. While some keep changing it looks again, up to s.settleMax,
 // and then leaves them for the next run.
 func (s *Scheduler) settled(ctx context.Context, dir string) (ready map[string]bool, changing []string, err error) {
-	before, err := look(dir)
+	// The database's own files, when it is kept in the drop folder, change
+	// while the server runs: they are no extract still being copied.
+	own, err := ingest.DatabaseFiles(ctx, s.store, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	extracts := func() (map[string]fileState, error) {
+		files, err := look(dir)
+		for name := range own {
+			delete(files, name)
+		}
+		return files, err
+	}
+	before, err := extracts()
 	if err != nil || len(before) == 0 {
 		return nil, nil, err
 	}
@@ -110,7 +123,7 @@ func (s *Scheduler) settled(ctx context.Context, dir string) (ready map[string]b
 		if err := sleep(ctx, s.settle); err != nil {
 			return nil, nil, err
 		}
-		after, err := look(dir)
+		after, err := extracts()
 		if err != nil {
 			return nil, nil, err
 		}

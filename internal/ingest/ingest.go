@@ -558,7 +558,11 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	}
 	defer root.Close()
 	opt.RegularOnly = true
-	jobs := dirJobs(dir, entries, opt)
+	own, err := DatabaseFiles(ctx, s, dir)
+	if err != nil {
+		return nil, err
+	}
+	jobs := dirJobs(dir, entries, own, opt)
 	var out []DirResult
 	for _, j := range jobs {
 		if ctx.Err() != nil {
@@ -585,12 +589,53 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	return out, ctx.Err()
 }
 
-// dirJobs classifies the folder's files and puts them in import order.
-func dirJobs(dir string, entries []os.DirEntry, opt Options) []dirJob {
+// DatabaseFiles names the entries of the folder that are the store's own
+// files (an SQLite database kept in the drop folder, and its journal):
+// Dir leaves them where they are, for moving the database away would
+// leave the next run an empty one.
+func DatabaseFiles(ctx context.Context, s *store.Store, dir string) (map[string]bool, error) {
+	files, err := s.Files(ctx)
+	if err != nil || len(files) == 0 {
+		return nil, err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
+	}
+	var mine []os.FileInfo
+	for _, f := range files {
+		if info, err := os.Stat(f); err == nil {
+			mine = append(mine, info)
+		}
+	}
+	own := map[string]bool{}
+	for _, e := range entries {
+		info, err := os.Lstat(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		for _, m := range mine {
+			if os.SameFile(info, m) {
+				own[e.Name()] = true
+			}
+		}
+	}
+	return own, nil
+}
+
+// dirJobs classifies the folder's files and puts them in import order,
+// leaving out the database's own files.
+func dirJobs(dir string, entries []os.DirEntry, own map[string]bool, opt Options) []dirJob {
 	var jobs []dirJob
 	for _, e := range entries {
 		name := e.Name()
 		if !Importable(e) || (opt.Only != nil && !opt.Only(name)) {
+			continue
+		}
+		if own[name] {
+			if opt.Skipped != nil {
+				opt.Skipped(name, "it is the database prevent is using (keep the database outside the drop folder)")
+			}
 			continue
 		}
 		if !e.Type().IsRegular() {

@@ -291,6 +291,22 @@ func (s *Store) Dialect() string { return s.dialect }
 // DB is the underlying handle, for packages that keep tables of their own.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
+// Files lists the files of an SQLite database held in a file: the
+// database, and the write-ahead log, shared-memory index and rollback
+// journal SQLite keeps beside it (which need not exist). None for
+// PostgreSQL or a database in memory.
+func (s *Store) Files(ctx context.Context) ([]string, error) {
+	if s.dialect != SQLite {
+		return nil, nil
+	}
+	var file string
+	err := s.db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
+	if err != nil || file == "" {
+		return nil, s.wrap("find the database's file", err)
+	}
+	return []string{file, file + "-wal", file + "-shm", file + "-journal"}, nil
+}
+
 // String names the database (without any password).
 func (s *Store) String() string { return s.name }
 
