@@ -116,10 +116,11 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 		if len(keep) > 0 {
 			keepID = keep[0]
 		}
-		orphans, err := s.dropEmailOwners(ctx, tx, `SELECT id FROM snapshots WHERE effective_date < ? AND id <> ?`, cut, keepID)
-		if err != nil {
-			return err
-		}
+		// The emails' owners and the employee numbers held stay as they
+		// are: a completion keyed by an email that only a purged snapshot
+		// held (a name changed since) still counts for its owner, and one
+		// naming someone in a purged snapshot does not come to name nobody.
+		// (No snapshot kept is older than one purged, so no owner changes.)
 		r, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM assignments WHERE snapshot_id IN (SELECT id FROM snapshots WHERE effective_date < ? AND id <> ?)`), cut, keepID)
 		if err != nil {
 			return s.wrap("purge assignments", err)
@@ -130,16 +131,6 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 			return s.wrap("purge snapshots", err)
 		}
 		res.Snapshots, _ = r.RowsAffected()
-		if orphans {
-			if err := s.rankOrphanEmails(ctx, tx); err != nil {
-				return err
-			}
-		}
-		if res.Snapshots > 0 {
-			if err := s.pruneStaffNumbers(ctx, tx); err != nil {
-				return err
-			}
-		}
 		// A completion before the cut-off goes when a later one of the same
 		// person and course, also before the cut-off, supersedes it: the
 		// latest stays, since it sets the person's status until renewed.

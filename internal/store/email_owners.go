@@ -14,10 +14,14 @@ import (
 // every email over every snapshot, which with monthly snapshots of a
 // national workforce cost the database more than the rest of a report.
 //
-// Three things change owners: a new snapshot (its holders win where it is
-// the newest holding), a snapshot replaced by a corrected extract and a
-// purge of old snapshots (the emails they owned are ranked again over the
-// snapshots left, within the same transaction).
+// Two things change owners: a new snapshot (its holders win where it is
+// the newest holding) and a snapshot replaced by a corrected extract (the
+// emails it owned are ranked again over the snapshots left, within the same
+// transaction). A purge of old snapshots changes none: the snapshots it
+// keeps are all newer than those it deletes, so an email they hold was
+// never owned from a purged one, and an email only purged snapshots held
+// keeps the owner it had, so that the completions keyed by it count as
+// they did (Purge's promise: no figure from the cut-off on changes).
 
 // ownerColumns are email_owners' columns, in the order the queries below
 // select them.
@@ -52,9 +56,9 @@ func (s *Store) keepEmailOwners(ctx context.Context, tx *sqlx.Tx, snapshotID int
 }
 
 // dropEmailOwners forgets the owners found in the snapshots selected by
-// snapshots (a query of snapshot ids, with its arguments), which are about
-// to be deleted, and reports whether there were any: if so,
-// rankOrphanEmails must follow the deletion.
+// snapshots (a query of snapshot ids, with its arguments), which a
+// corrected extract is about to replace, and reports whether there were
+// any: if so, rankOrphanEmails must follow the deletion.
 func (s *Store) dropEmailOwners(ctx context.Context, tx *sqlx.Tx, snapshots string, args ...any) (bool, error) {
 	r, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM email_owners WHERE snapshot_id IN (`+snapshots+`)`), args...)
 	if err != nil {
@@ -65,7 +69,7 @@ func (s *Store) dropEmailOwners(ctx context.Context, tx *sqlx.Tx, snapshots stri
 }
 
 // rankOrphanEmails gives each email still held but owned by nobody (its
-// owner's snapshot deleted) its owner over the snapshots left.
+// owner's snapshot replaced) its owner over the snapshots left.
 func (s *Store) rankOrphanEmails(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO email_owners (`+ownerColumns+`) `+
 		rankedHoldings(`NOT EXISTS (SELECT 1 FROM email_owners o WHERE o.email = a.email)`))

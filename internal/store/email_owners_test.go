@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,27 +56,67 @@ func ownerMap(t *testing.T, scan func(...any) error, next func() bool, end func(
 	return m
 }
 
-// The owners kept as extracts are imported, corrected and purged are
-// those the ranking over every snapshot gives, and the employee numbers
-// kept those the snapshots hold, after every step of a
-// random history: emails changing hands, an email on two rows of one
-// extract, extracts imported out of date order, corrected extracts for a
-// date already held (which may drop an email or give it to someone else)
-// and purges of old snapshots.
+// The owners and employee numbers kept as extracts are imported,
+// corrected and purged follow their definition after every step of a
+// random history. An email's owner is its first holder in the newest
+// extract holding it; a corrected extract for a date held stands for that
+// date, and the emails its predecessor owned are ranked again over the
+// extracts held (an email none holds has no owner); a purge changes no
+// owner, so that completions keyed by an email only a purged extract held
+// count as before. The numbers are every number an extract named. The
+// history has emails changing hands, an email on two rows of one extract,
+// extracts imported out of date order, corrected extracts that drop an
+// email or give it to someone else, and purges (after which extracts come
+// for later dates only, as in service). While nothing has been purged the
+// owners are also what the ranking over the snapshots held gives, as
+// reports worked them out before 0015.
 func TestOwnersAndNumbersKeptAsHeld(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
 		rng := rand.New(rand.NewPCG(18, 14))
-		dates := []int{1, 2, 3, 4, 5, 6} // month ends of 2026
-		steps := 0
-		for step := range 40 {
+		type holding struct{ emp, email string }
+		type owner struct {
+			emp   string
+			month int
+		}
+		held := map[int][]holding{} // the extracts held, by month of 2026
+		owners := map[string]owner{}
+		numbers := map[string]bool{}
+		purged, owned, corrected := 0, 0, 0 // the last month purged; owners seen; extracts corrected
+		// first holds each email's first holder in an extract.
+		first := func(rows []holding, fn func(h holding)) {
+			seen := map[string]bool{}
+			for _, h := range rows {
+				if h.email != "" && !seen[h.email] {
+					seen[h.email] = true
+					fn(h)
+				}
+			}
+		}
+		for step := range 60 {
 			if step > 0 && rng.IntN(8) == 0 {
-				cut := date(2026, time.Month(1+rng.IntN(6)), 15)
-				if _, err := s.Purge(ctx, cut, "tester", importedAt); err != nil {
+				cut := 1 + rng.IntN(7) // purge before the 15th of this month
+				if _, err := s.Purge(ctx, date(2026, time.Month(cut), 15), "tester", importedAt); err != nil {
 					t.Fatal(err)
 				}
+				kept := 0 // the extract in force on the cut-off date stays
+				for m := range held {
+					if m < cut {
+						kept = max(kept, m)
+					}
+				}
+				for m := range held {
+					if m < cut && m != kept {
+						delete(held, m)
+					}
+				}
+				purged = max(purged, cut-1) // no extract comes for these months again
 			} else {
-				m := dates[rng.IntN(len(dates))]
+				m := purged + 1 + rng.IntN(7-purged)
+				if m > 6 {
+					continue
+				}
 				var rows []compliance.Assignment
+				var extract []holding
 				for range 1 + rng.IntN(12) {
 					emp := fmt.Sprint(100 + rng.IntN(15))
 					email := ""
@@ -83,50 +124,100 @@ func TestOwnersAndNumbersKeptAsHeld(t *testing.T) {
 						email = fmt.Sprintf("Person%d@NHS.net", rng.IntN(10)) // upper case: stored lower
 					}
 					rows = append(rows, person(emp, "P"+emp, email))
+					extract = append(extract, holding{emp, strings.ToLower(email)})
+					numbers[emp] = true
 				}
 				importStaff(t, s, fmt.Sprintf("staff-%d.csv", step), date(2026, time.Month(m+1), 0), rows...)
+				_, replaced := held[m]
+				if replaced {
+					corrected++
+					for e, o := range owners {
+						if o.month == m {
+							delete(owners, e)
+						}
+					}
+				}
+				held[m] = extract
+				first(extract, func(h holding) {
+					if o, ok := owners[h.email]; !ok || o.month < m {
+						owners[h.email] = owner{h.emp, m}
+					}
+				})
+				if replaced { // the emails left with no owner, ranked over the extracts held
+					for m := 6; m >= 1; m-- {
+						first(held[m], func(h holding) {
+							if _, ok := owners[h.email]; !ok {
+								owners[h.email] = owner{h.emp, m}
+							}
+						})
+					}
+				}
 			}
-			steps++
-			if got, want := keptOwners(t, s), rankedOwners(t, s); !reflect.DeepEqual(got, want) {
-				t.Fatalf("after step %d: kept owners %v, ranked %v", step, got, want)
+			want := map[string]string{}
+			for e, o := range owners {
+				want[e] = o.emp
 			}
-			if got, want := column(t, s, `SELECT employee_number FROM staff_numbers`),
-				column(t, s, `SELECT DISTINCT employee_number FROM assignments`); !reflect.DeepEqual(got, want) {
-				t.Fatalf("after step %d: kept employee numbers %v, held %v", step, got, want)
+			got := keptOwners(t, s)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("after step %d: kept owners %v, want %v", step, got, want)
+			}
+			if ranked := rankedOwners(t, s); purged == 0 && !reflect.DeepEqual(got, ranked) {
+				t.Fatalf("after step %d: kept owners %v, ranked %v", step, got, ranked)
+			}
+			owned = max(owned, len(got))
+			var wantNumbers []string
+			for n := range numbers {
+				wantNumbers = append(wantNumbers, n)
+			}
+			slices.Sort(wantNumbers)
+			if got := column(t, s, `SELECT employee_number FROM staff_numbers`); !reflect.DeepEqual(got, wantNumbers) {
+				t.Fatalf("after step %d: kept employee numbers %v, want %v", step, got, wantNumbers)
 			}
 		}
-		if len(keptOwners(t, s)) == 0 {
-			t.Fatal("no owners kept: the history tested nothing")
+		if owned == 0 || purged == 0 || corrected == 0 {
+			t.Fatalf("owners %d, last month purged %d, %d corrected: the history tested too little", owned, purged, corrected)
 		}
 	})
 }
 
-// A database from before 0015 gets its owners ranked over the snapshots
-// it holds, and reports read completions keyed by email as before.
-func TestMigrate0015RanksOwners(t *testing.T) {
+// A completion keyed by an email that only a purged snapshot held (the
+// person's name, and email, changed since) counts for its owner as before
+// the purge, and one naming someone only a purged snapshot held does not
+// come to name nobody.
+func TestPurgeKeepsOwnersAndNumbers(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
-		importStaff(t, s, "march.csv", date(2026, 3, 31), person("100", "Ann", "ann@nhs.net"), person("200", "Bo", "shared@nhs.net"))
-		importStaff(t, s, "june.csv", date(2026, 6, 30), person("300", "Cy", "shared@nhs.net"), person("300", "Cy", "cy@nhs.net"))
-		importCompletions(t, s, "lms.csv", byEmail("shared@nhs.net", "Prevent Awareness", date(2026, 5, 1)),
-			byEmail("ann@nhs.net", "Prevent Awareness", date(2026, 4, 1)))
-		want := map[string]string{"ann@nhs.net": "100", "shared@nhs.net": "300", "cy@nhs.net": "300"}
-		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
-			t.Fatalf("kept owners %v, want %v", got, want)
+		importStaff(t, s, "september.csv", date(2026, 9, 30), person("101", "Alice Smith", "alice.smith@nhs.net"),
+			person("102", "Ben Cole", "ben.cole@nhs.net"), person("103", "Cy Leaver", ""))
+		importStaff(t, s, "october.csv", date(2026, 10, 31), person("101", "Alice Jones", "alice.jones@nhs.net"),
+			person("102", "Ben Cole", "ben.cole@nhs.net"))
+		importCompletions(t, s, "lms.csv", byEmail("Alice.Smith@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmp("103", "Prevent Awareness", date(2025, 2, 1)))
+		owners := func() map[string]string {
+			held, err := s.CompletionsAsOf(ctx, date(2026, 11, 15))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := map[string]string{}
+			for _, c := range held {
+				m[c.Email+c.EmployeeNumber] = c.EmployeeNumber
+			}
+			return m
 		}
-		redoMigration(t, s, 15, `DROP TABLE email_owners`)
-		if got := keptOwners(t, s); !reflect.DeepEqual(got, want) {
-			t.Fatalf("owners after 0015: %v, want %v", got, want)
+		before := owners()
+		if before["alice.smith@nhs.net101"] != "101" {
+			t.Fatalf("before the purge: %v", before)
 		}
-		held, err := s.CompletionsAsOf(ctx, date(2026, 9, 30))
-		if err != nil {
+		if _, err := s.Purge(ctx, date(2026, 10, 31), "tester", importedAt); err != nil {
 			t.Fatal(err)
 		}
-		owners := map[string]string{}
-		for _, c := range held {
-			owners[c.Email] = c.EmployeeNumber
+		if n := column(t, s, `SELECT file_name FROM snapshots s JOIN imports i ON i.id = s.import_id`); !reflect.DeepEqual(n, []string{"october.csv"}) {
+			t.Fatalf("snapshots after the purge %v, want october.csv's", n)
 		}
-		if want := map[string]string{"shared@nhs.net": "300", "ann@nhs.net": "100"}; !reflect.DeepEqual(owners, want) {
-			t.Errorf("completions by email counted for %v, want %v", owners, want)
+		if after := owners(); !reflect.DeepEqual(after, before) {
+			t.Errorf("completions' owners after the purge %v, before %v", after, before)
+		}
+		if unmatched, err := s.UnmatchedCompletions(ctx); err != nil || len(unmatched) != 0 {
+			t.Errorf("after the purge, completions naming nobody: %+v, %v", unmatched, err)
 		}
 	})
 }

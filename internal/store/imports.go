@@ -413,17 +413,14 @@ func (t *StaffImport) Commit(rowsRead, rowsRejected int, errs []RowError) (Impor
 		_ = t.rollback(nil)
 		return Import{}, t.s.wrap("count the snapshot's people", err)
 	}
-	// What is kept of every snapshot held: each email's owner and every
-	// employee number (a replaced snapshot's own go with it).
+	// What is kept of every snapshot held: each email's owner (those a
+	// replaced snapshot owned ranked again) and every employee number.
 	keep := []func() error{
 		func() error { return t.s.keepEmailOwners(t.ctx, t.tx, t.snapshotID) },
 		func() error { return t.s.keepStaffNumbers(t.ctx, t.tx, t.snapshotID) },
 	}
 	if t.orphans {
 		keep = append(keep, func() error { return t.s.rankOrphanEmails(t.ctx, t.tx) })
-	}
-	if t.replaced.FileName != "" {
-		keep = append(keep, func() error { return t.s.pruneStaffNumbers(t.ctx, t.tx) })
 	}
 	for _, k := range keep {
 		if err := k(); err != nil {

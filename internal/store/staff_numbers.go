@@ -6,11 +6,14 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// staff_numbers holds every employee number, as written, that any staff
-// snapshot held names (migration 0016): who is "in a staff extract" for
-// the quality report's completions naming nobody, for a completions
+// staff_numbers holds every employee number, as written, that a staff
+// extract imported has named (migration 0016): who is "in a staff extract"
+// for the quality report's completions naming nobody, for a completions
 // import keeping such rows, and for exemptions naming nobody. Reading it
-// replaces a distinct pass over every assignment of every snapshot.
+// replaces a distinct pass over every assignment of every snapshot. It only
+// grows: a number in a snapshot since replaced by a corrected extract, or
+// purged, was named by an extract all the same, and a completion naming
+// that person does not come to name nobody.
 
 // keepStaffNumbers adds the snapshot's employee numbers.
 func (s *Store) keepStaffNumbers(ctx context.Context, tx *sqlx.Tx, snapshotID int64) error {
@@ -18,12 +21,4 @@ func (s *Store) keepStaffNumbers(ctx context.Context, tx *sqlx.Tx, snapshotID in
 		SELECT DISTINCT employee_number FROM assignments WHERE snapshot_id = ?
 		ON CONFLICT (employee_number) DO NOTHING`), snapshotID)
 	return s.wrap("keep the snapshot's employee numbers", err)
-}
-
-// pruneStaffNumbers drops the numbers no snapshot holds any longer, after
-// a snapshot was replaced or purged.
-func (s *Store) pruneStaffNumbers(ctx context.Context, tx *sqlx.Tx) error {
-	_, err := tx.ExecContext(ctx, `DELETE FROM staff_numbers
-		WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.employee_number = staff_numbers.employee_number)`)
-	return s.wrap("drop the employee numbers of a deleted snapshot", err)
 }

@@ -6,8 +6,10 @@
 -- snapshots; with monthly snapshots of a national workforce each email is
 -- held a dozen times or more, and that ranking cost the database seconds a
 -- report. A staff import now keeps the owner here (the store's
--- keepEmailOwners), and a replaced or purged snapshot's emails are ranked
--- again over the snapshots left.
+-- keepEmailOwners), and a snapshot replaced by a corrected extract has its
+-- emails ranked again over the snapshots left. A purge changes no owner:
+-- an email only purged snapshots held keeps its owner, so that no figure
+-- from the cut-off date on changes.
 CREATE TABLE email_owners (
     email           TEXT    PRIMARY KEY,   -- lower case, as assignments hold it
     employee_number TEXT    NOT NULL,      -- as written in the extract

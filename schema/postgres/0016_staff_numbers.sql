@@ -7,8 +7,9 @@
 -- snapshot names. With monthly snapshots of a national workforce that was
 -- a distinct pass over tens of millions of assignment rows for a couple of
 -- million numbers, about ten seconds of the database's time each. A staff
--- import now adds its numbers here (the store's keepStaffNumbers), and a
--- replaced or purged snapshot's numbers that no other snapshot holds go.
+-- import now adds its numbers here (the store's keepStaffNumbers); a
+-- number stays when its snapshot is replaced or purged, for an extract
+-- named that person all the same.
 CREATE TABLE staff_numbers (
     employee_number TEXT PRIMARY KEY   -- as written in the extract
 );
