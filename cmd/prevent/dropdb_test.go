@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A trust that keeps prevent.db in the folder it drops extracts into, and
@@ -41,5 +42,50 @@ func TestImportDirLeavesTheDatabaseInTheFolder(t *testing.T) {
 	s := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
 	if s.code != 0 || strings.Count(s.stdout, "\n") != 3 {
 		t.Errorf("status after the import: exit %d, %q, %s", s.code, s.stdout, s.stderr)
+	}
+}
+
+// An extract and its correction for the same date dropped together: the
+// one saved last stands, whatever their names (here the correction's name
+// sorts first), and the note says which replaced which.
+func TestImportDirCorrectionSavedLastStands(t *testing.T) {
+	for _, correctedLast := range []bool{true, false} {
+		dir := t.TempDir()
+		drop := filepath.Join(dir, "drop")
+		if err := os.Mkdir(drop, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		original := write(t, drop, "ESR Staff Extract 2026-10-31.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Medicine,Estates and Ancillary\n2,B,Medicine,Estates and Ancillary\n")
+		corrected := write(t, drop, "ESR Staff Extract 2026-10-31 corrected.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Medicine,Estates and Ancillary\n")
+		older, newer := time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
+		first, last := original, corrected
+		if !correctedLast {
+			first, last = corrected, original
+		}
+		for _, f := range []struct {
+			path string
+			at   time.Time
+		}{{first, older}, {last, newer}} {
+			if err := os.Chtimes(f.path, f.at, f.at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db := "sqlite:" + filepath.Join(dir, "prevent.db")
+		r := prevent(t, dir, db, "import", "dir", "drop")
+		if r.code != 0 {
+			t.Fatalf("import dir: exit %d: %s", r.code, r.stderr)
+		}
+		want := filepath.Base(last) + " replaces the staff snapshot effective 2026-10-31 imported from " + filepath.Base(first)
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("saved last %s: stderr %q, want it to say %q", filepath.Base(last), r.stderr, want)
+		}
+		s := prevent(t, dir, db, "status", "--as-of", "2026-10-31", "--format", "csv")
+		rows := 2
+		if correctedLast {
+			rows = 1
+		}
+		if got := strings.Count(s.stdout, "\n") - 1; s.code != 0 || got != rows {
+			t.Errorf("saved last %s: %d people, want %d (%s)", filepath.Base(last), got, rows, s.stderr)
+		}
 	}
 }

@@ -528,15 +528,17 @@ type DirResult struct {
 
 // dirJob is a drop-folder file waiting for its turn.
 type dirJob struct {
-	path string
-	kind importers.Kind
-	eff  time.Time
-	err  error
+	path     string
+	kind     importers.Kind
+	eff      time.Time
+	modified time.Time
+	err      error
 }
 
 // Dir imports every extract in a drop folder: each file is classified by its
-// header row, staff extracts go first (oldest effective date first) so that
-// completions keyed by email can be matched, then completions. Each file is
+// header row, staff extracts go first so that completions keyed by email
+// can be matched (oldest effective date first; of two for one date, the
+// one saved last goes last, so that it stands), then completions. Each file is
 // moved to DIR/processed or, when it failed, DIR/failed with a
 // NAME.error.txt beside it saying why.
 //
@@ -650,6 +652,9 @@ func dirJobs(dir string, entries []os.DirEntry, own map[string]bool, opt Options
 		if d, ok := importers.EffectiveDateFromName(name); ok {
 			j.eff = d
 		}
+		if info, err := e.Info(); err == nil {
+			j.modified = info.ModTime()
+		}
 		jobs = append(jobs, j)
 	}
 	rank := func(j dirJob) int {
@@ -668,6 +673,11 @@ func dirJobs(dir string, entries []os.DirEntry, own map[string]bool, opt Options
 		}
 		if !jobs[a].eff.Equal(jobs[b].eff) {
 			return jobs[a].eff.Before(jobs[b].eff)
+		}
+		// Of two staff extracts for one date (an extract and its
+		// correction), the one saved last is imported last, and so stands.
+		if ra == 0 && !jobs[a].modified.Equal(jobs[b].modified) { // both staff
+			return jobs[a].modified.Before(jobs[b].modified)
 		}
 		return jobs[a].path < jobs[b].path
 	})
