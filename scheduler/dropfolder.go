@@ -51,7 +51,7 @@ func (s *Scheduler) importDrop(ctx context.Context, now time.Time) (Report, erro
 	if len(ready) > 0 {
 		pol := s.cfg.Policy() // as `prevent import dir` does
 		opt := ingest.Options{Aliases: s.cfg.Aliases(), Limits: s.cfg.Limits(), Policy: &pol, Today: now, Progress: s.progress(),
-			Only: func(name string) bool { return ready[name] }}
+			Only: func(name string) bool { return ready[name] }, Keep: s.keep()}
 		results, err = ingest.Dir(ctx, s.store, dir, opt)
 	}
 	t := dropTally{changing: len(changing)}
@@ -65,6 +65,15 @@ func (s *Scheduler) importDrop(ctx context.Context, now time.Time) (Report, erro
 	}
 	t.notified, err = s.notifyFailures(ctx, dir)
 	return t.report(), err
+}
+
+// keep lists the files the drop folder leaves where they are besides the
+// database's: the config file in use.
+func (s *Scheduler) keep() []string {
+	if s.cfg.Path == "" {
+		return nil
+	}
+	return []string{s.cfg.Path}
 }
 
 // fileState is what is compared between two looks at a file.
@@ -103,7 +112,7 @@ func look(dir string) (map[string]fileState, error) {
 func (s *Scheduler) settled(ctx context.Context, dir string) (ready map[string]bool, changing []string, err error) {
 	// The database's own files, when it is kept in the drop folder, change
 	// while the server runs: they are no extract still being copied.
-	own, err := ingest.DatabaseFiles(ctx, s.store, dir)
+	own, err := ingest.KeptFiles(ctx, s.store, dir, s.keep())
 	if err != nil {
 		return nil, nil, err
 	}

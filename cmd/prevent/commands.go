@@ -169,6 +169,9 @@ func (m *Main) importDir(ctx context.Context, dir string, opt ingest.Options) er
 	opt.Skipped = func(name, why string) {
 		fmt.Fprintf(m.Stderr, "prevent: %s skipped: %s\n", filepath.Join(dir, name), why)
 	}
+	if m.Config.Path != "" {
+		opt.Keep = append(opt.Keep, m.Config.Path)
+	}
 	results, err := ingest.Dir(ctx, m.Store, dir, opt)
 	failed := 0
 	for _, r := range results {

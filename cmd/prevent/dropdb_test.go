@@ -8,14 +8,18 @@ import (
 	"time"
 )
 
-// A trust that keeps prevent.db in the folder it drops extracts into, and
-// runs `import dir .` there, keeps its database: the database's own files
-// are skipped, said so on stderr, and the next command finds what was
-// imported. (They used to be moved to failed/ with the extracts that are
-// not extracts, leaving the next command an empty database.)
+// A trust that keeps prevent.db and prevent.yaml in the folder it drops
+// extracts into, and runs `import dir .` there, keeps both: they are
+// skipped, said so on stderr once each, and the next command finds what
+// was imported under the same config. (They used to be moved to failed/
+// with the files that are not extracts, leaving the next command an empty
+// database and the built-in defaults.) Thumbs.db, which Windows leaves in
+// a folder opened in Explorer, is passed over without a word.
 func TestImportDirLeavesTheDatabaseInTheFolder(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, "esr_staff_2026-09-30.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Medicine,Estates and Ancillary\n2,B,Medicine,Estates and Ancillary\n")
+	write(t, dir, "esr_staff_2026-09-30.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Medicine,Estates and Ancillary\n2,B,Medicine,Medical and Dental\n")
+	write(t, dir, "prevent.yaml", "organisation: Test NHS Trust\nrequirements:\n  - level: level3\n    match: {staff_group: [\"Medical and Dental\"]}\n")
+	write(t, dir, "Thumbs.db", "\x00\x01binary")
 	db := "sqlite:prevent.db"
 	if r := prevent(t, dir, db, "migrate"); r.code != 0 {
 		t.Fatalf("migrate: exit %d: %s", r.code, r.stderr)
@@ -24,24 +28,30 @@ func TestImportDirLeavesTheDatabaseInTheFolder(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("import dir: exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "prevent.db skipped: it is the database prevent is using") {
-		t.Errorf("stderr does not say the database was left alone:\n%s", r.stderr)
+	want := "prevent: prevent.db skipped: it is the database prevent is using (keep the database outside the drop folder)\n" +
+		"prevent: prevent.yaml skipped: it is the config file prevent is using\n"
+	if r.stderr != want {
+		t.Errorf("stderr\n got: %q\nwant: %q", r.stderr, want)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "prevent.db")); err != nil {
-		t.Fatalf("the database was moved: %v", err)
+	for _, f := range []string{"prevent.db", "prevent.yaml", "Thumbs.db"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s was moved: %v", f, err)
+		}
 	}
 	for _, sub := range []string{"processed", "failed"} {
-		moved, _ := filepath.Glob(filepath.Join(dir, sub, "prevent.db*"))
-		if len(moved) > 0 {
-			t.Errorf("database files moved to %s: %v", sub, moved)
+		moved, _ := filepath.Glob(filepath.Join(dir, sub, "*"))
+		for _, m := range moved {
+			if filepath.Base(m) != "esr_staff_2026-09-30.csv" {
+				t.Errorf("%s moved to %s", filepath.Base(m), sub)
+			}
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, "processed", "esr_staff_2026-09-30.csv")); err != nil {
 		t.Errorf("the extract was not processed: %v", err)
 	}
 	s := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
-	if s.code != 0 || strings.Count(s.stdout, "\n") != 3 {
-		t.Errorf("status after the import: exit %d, %q, %s", s.code, s.stdout, s.stderr)
+	if s.code != 0 || strings.Count(s.stdout, "\n") != 3 || !strings.Contains(s.stdout, "level3") {
+		t.Errorf("status after the import, under the folder's config: exit %d, %q, %s", s.code, s.stdout, s.stderr)
 	}
 }
 

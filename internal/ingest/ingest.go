@@ -51,6 +51,10 @@ type Options struct {
 	// Skipped, when set, is told of each entry Dir leaves alone because it
 	// is not a regular file (a symbolic link, a pipe, a device), and why.
 	Skipped func(name, why string)
+	// Keep lists files Dir leaves where they are should they be in the
+	// folder, such as the config file in use (the store's own files are
+	// left there always).
+	Keep []string
 }
 
 // Result reports one file's import.
@@ -560,11 +564,11 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	}
 	defer root.Close()
 	opt.RegularOnly = true
-	own, err := DatabaseFiles(ctx, s, dir)
+	kept, err := KeptFiles(ctx, s, dir, opt.Keep)
 	if err != nil {
 		return nil, err
 	}
-	jobs := dirJobs(dir, entries, own, opt)
+	jobs := dirJobs(dir, entries, kept, opt)
 	var out []DirResult
 	for _, j := range jobs {
 		if ctx.Err() != nil {
@@ -591,52 +595,70 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	return out, ctx.Err()
 }
 
-// DatabaseFiles names the entries of the folder that are the store's own
-// files (an SQLite database kept in the drop folder, and its journal):
-// Dir leaves them where they are, for moving the database away would
-// leave the next run an empty one.
-func DatabaseFiles(ctx context.Context, s *store.Store, dir string) (map[string]bool, error) {
+// KeptFiles names the entries of the drop folder that Dir leaves where
+// they are, each with why (or "" for one not worth a word): the store's
+// own files (an SQLite database kept in the folder, and the journal files
+// beside it), for moving the database away would leave the next run an
+// empty one, and the files in keep (the config file in use), which would
+// otherwise go to failed/ as no extract.
+func KeptFiles(ctx context.Context, s *store.Store, dir string, keep []string) (map[string]string, error) {
 	files, err := s.Files(ctx)
-	if err != nil || len(files) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	type kept struct {
+		info os.FileInfo
+		why  string
+	}
+	var mine []kept
+	for i, f := range files {
+		why := ""
+		if i == 0 {
+			why = "it is the database prevent is using (keep the database outside the drop folder)"
+		}
+		if info, err := os.Stat(f); err == nil {
+			mine = append(mine, kept{info, why})
+		}
+	}
+	for _, f := range keep {
+		if info, err := os.Stat(f); err == nil {
+			mine = append(mine, kept{info, "it is the config file prevent is using"})
+		}
+	}
+	if len(mine) == 0 {
+		return nil, nil
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
 	}
-	var mine []os.FileInfo
-	for _, f := range files {
-		if info, err := os.Stat(f); err == nil {
-			mine = append(mine, info)
-		}
-	}
-	own := map[string]bool{}
+	out := map[string]string{}
 	for _, e := range entries {
 		info, err := os.Lstat(filepath.Join(dir, e.Name()))
 		if err != nil {
 			continue
 		}
 		for _, m := range mine {
-			if os.SameFile(info, m) {
-				own[e.Name()] = true
+			if os.SameFile(info, m.info) {
+				out[e.Name()] = m.why
 			}
 		}
 	}
-	return own, nil
+	return out, nil
 }
 
 // dirJobs classifies the folder's files and puts them in import order,
-// leaving out the database's own files.
-func dirJobs(dir string, entries []os.DirEntry, own map[string]bool, opt Options) []dirJob {
+// leaving out those kept (KeptFiles).
+func dirJobs(dir string, entries []os.DirEntry, kept map[string]string, opt Options) []dirJob {
 	var jobs []dirJob
 	for _, e := range entries {
 		name := e.Name()
 		if !Importable(e) || (opt.Only != nil && !opt.Only(name)) {
 			continue
 		}
-		if own[name] {
-			if opt.Skipped != nil {
-				opt.Skipped(name, "it is the database prevent is using (keep the database outside the drop folder)")
+		if why, ok := kept[name]; ok {
+			if why != "" && opt.Skipped != nil {
+				opt.Skipped(name, why)
 			}
 			continue
 		}
@@ -718,11 +740,17 @@ func CheckSubfolders(dir string) error {
 }
 
 // Importable reports whether Dir considers a folder entry: a file that is
-// not hidden, not an Office lock file (~$...) and not an .error.txt.
+// not hidden, not an Office lock file (~$...), not an .error.txt and not
+// one Windows leaves in folders (Thumbs.db, desktop.ini).
 func Importable(e os.DirEntry) bool {
 	name := e.Name()
-	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ReasonSuffix)
+	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ReasonSuffix) &&
+		!osJunk[strings.ToLower(name)]
 }
+
+// osJunk are the files Windows leaves in a folder opened in Explorer (a
+// drop folder is often a Windows share): never extracts, and not failures.
+var osJunk = map[string]bool{"thumbs.db": true, "desktop.ini": true, "ehthumbs.db": true}
 
 // ReasonSuffix ends the name of the file Dir writes beside a failed file
 // to say why it failed.
