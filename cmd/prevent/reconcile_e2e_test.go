@@ -107,7 +107,7 @@ func TestSummaryStatusAndExemptionsReconcile(t *testing.T) {
 		t.Errorf("status table does not end %q:\n%s", want, r.stdout)
 	}
 	r = prevent(t, dir, db, append([]string{"status", "--status", "expired,never"}, asOf...)...)
-	if want := "\n3 people as of 2026-09-30: 3 counted in the figures, plus 0 new starters and 0 exempt who count in none\n"; !strings.HasSuffix(r.stdout, want) {
+	if want := "\n3 people as of 2026-09-30: 3 counted in the figures, and no new starter or exempt person beside them\n"; !strings.HasSuffix(r.stdout, want) {
 		t.Errorf("filtered status table does not end %q:\n%s", want, r.stdout)
 	}
 
@@ -122,5 +122,35 @@ func TestSummaryStatusAndExemptionsReconcile(t *testing.T) {
 	r = prevent(t, dir, db, "exemptions", "--as-of", "2026-01-05")
 	if r.code != 0 || !strings.HasSuffix(r.stdout, "1 exemption covering 2026-01-05\n") {
 		t.Errorf("exemptions before any extract: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Exemptions held but new_starter_days not set: new starters count in the
+// figures as everyone does, and the summary and status say nothing of
+// them ("0 new starters within 0 days of starting" said it before).
+func TestExemptionsWithoutNewStarterDays(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", strings.Replace(reconcileConfig, "new_starter_days: 60\n", "", 1))
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "staff_2026-09-30.csv", reconcileStaff)},
+		{"import", "completions", write(t, dir, "lms.csv", reconcileCompletions)},
+		{"import", "exemptions", write(t, dir, "leave.csv", reconcileExemptions)},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	r := prevent(t, dir, db, "summary", "--as-of", "2026-09-30")
+	for _, want := range []string{
+		"\nNot counted in any figure: 1 exempt.\n",
+		"\nIn the workforce: 8 people, each listed by prevent status: 7 counted in the figures, plus 1 exempt who counts in none.\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "new starter") {
+		t.Errorf("summary speaks of new starters with new_starter_days unset:\n%s", r.stdout)
 	}
 }

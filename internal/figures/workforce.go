@@ -2,6 +2,7 @@ package figures
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
 )
@@ -10,14 +11,28 @@ import (
 // (new starters and exemptions): "6 counted in the figures, plus 1 new
 // starter and 1 exempt who count in none". The three add up to the people
 // status lists, so the summary's headcount, status's rows and the
-// dashboard's counts can be reconciled on the page.
+// dashboard's counts can be reconciled on the page. A part with nobody in
+// it is left out (new starters are none when new_starter_days is not set).
 func WorkforceSplit(counted, newStarters, exempt int) string {
-	starters := "new starters"
-	if newStarters == 1 {
-		starters = "new starter"
+	var beside []string
+	if newStarters > 0 {
+		starters := "new starters"
+		if newStarters == 1 {
+			starters = "new starter"
+		}
+		beside = append(beside, strconv.Itoa(newStarters)+" "+starters)
 	}
-	return strconv.Itoa(counted) + " counted in the figures, plus " + strconv.Itoa(newStarters) + " " + starters +
-		" and " + strconv.Itoa(exempt) + " exempt who count in none"
+	if exempt > 0 {
+		beside = append(beside, strconv.Itoa(exempt)+" exempt")
+	}
+	head := strconv.Itoa(counted) + " counted in the figures"
+	switch {
+	case len(beside) == 0:
+		return head + ", and no new starter or exempt person beside them"
+	case newStarters+exempt == 1:
+		return head + ", plus " + beside[0] + " who counts in none"
+	}
+	return head + ", plus " + strings.Join(beside, " and ") + " who count in none"
 }
 
 // SplitOf is WorkforceSplit of a group's or the total's people.

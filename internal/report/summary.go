@@ -283,10 +283,14 @@ func (sv summaryView) writeTable(w io.Writer, groups []*compliance.Summary, tota
 	_, err := fmt.Fprintf(w, "\n%d expired, %d never trained, %d due within %d days, %d compliant.\n",
 		total.ByStatus[compliance.Expired], total.ByStatus[compliance.Never], total.ByStatus[compliance.DueSoon],
 		pos.Policy.DueSoonDays, total.ByStatus[compliance.Compliant])
-	if err == nil && sv.x.Counting {
+	switch {
+	case err != nil || !sv.x.Counting:
+	case pos.Policy.NewStarterDays > 0:
 		_, err = fmt.Fprintf(w, "Not counted in any figure: %d new %s (within %d days of starting, not yet trained), %d exempt.\n",
 			total.ByStatus[compliance.NewStarter], pluralWord(total.ByStatus[compliance.NewStarter], "starter", "starters"),
 			pos.Policy.NewStarterDays, total.ByStatus[compliance.Exempt])
+	default: // exemptions held, new starters counted as everyone is
+		_, err = fmt.Fprintf(w, "Not counted in any figure: %d exempt.\n", total.ByStatus[compliance.Exempt])
 	}
 	if err == nil && sv.x.Counting {
 		// The people status lists: the headcount above and those beside it.
