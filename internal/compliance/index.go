@@ -159,19 +159,16 @@ func (t *numberTable) init(n int) {
 	t.slots, t.n = make([]numberSlot, size), 0
 }
 
-// home is the slot where the search for k starts. Numbers are taken in
-// runs of 64 (k without its last six bits), each run placed at random in
-// the table (the run mixed by MurmurHash3's finaliser) and its numbers side
-// by side from there: numbers looked up in order (a snapshot read by
-// employee number, people assessed in order, an export sorted by number)
-// touch the table a few cache lines and one page at a time, while numbers
-// in any pattern (every 64th, every 1000th) still spread over the table.
+// home is the slot where the search for k starts: k mixed (the
+// finaliser of MurmurHash3), so that numbers issued in sequence spread
+// over the table. (Numbers placed in runs side by side, for the cache's
+// sake when they are looked up in order, made probes of dense numbers
+// tens of slots long at three quarters full: TestNumberTableProbes.)
 func (t *numberTable) home(k uint64) int {
-	run := k >> 6
-	run ^= run >> 33
-	run *= 0xff51afd7ed558ccd
-	run ^= run >> 33
-	return int((run + k&63) & uint64(len(t.slots)-1))
+	k ^= k >> 33
+	k *= 0xff51afd7ed558ccd
+	k ^= k >> 33
+	return int(k & uint64(len(t.slots)-1))
 }
 
 func (t *numberTable) get(k uint64) (int32, bool) {

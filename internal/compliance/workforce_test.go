@@ -202,6 +202,34 @@ func TestNumberTable(t *testing.T) {
 	}
 }
 
+// Employee numbers issued in sequence (ESR's are, in blocks), or in any
+// stride, stay a few slots from where their search starts, the table
+// three quarters full or half: linear probing suffers clusters when keys
+// are not spread.
+func TestNumberTableProbes(t *testing.T) {
+	for _, n := range []int{1_500_000, 2_000_000} {
+		for _, stride := range []uint64{1, 3, 64, 1000} {
+			var tb numberTable
+			tb.init(n)
+			for i := range n {
+				tb.put(20000000+uint64(i)*stride, int32(i))
+			}
+			mask := len(tb.slots) - 1
+			total := 0
+			for i := range n {
+				k := 20000000 + uint64(i)*stride
+				for at := tb.home(k); tb.slots[at].key != k+1; at = (at + 1) & mask {
+					total++
+				}
+				total++
+			}
+			if avg := float64(total) / float64(n); avg > 4 {
+				t.Errorf("%d numbers %d apart, %.0f%% full: %.1f slots looked at a lookup", n, stride, 100*float64(n)/float64(len(tb.slots)), avg)
+			}
+		}
+	}
+}
+
 func TestSortByEmployee(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	digits := "0123456789AZaz\x00é"
