@@ -106,6 +106,9 @@ func (s *Store) Purge(ctx context.Context, before time.Time, who string, now tim
 	var res PurgeResult
 	cut := dayArg(before)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := s.lockSnapshots(ctx, tx); err != nil {
+			return err
+		}
 		// The latest snapshot effective on or before the cut-off stays: it
 		// is the workforce on that date.
 		var keep []int64

@@ -23,6 +23,24 @@ import (
 // keeps the owner it had, so that the completions keyed by it count as
 // they did (Purge's promise: no figure from the cut-off on changes).
 
+// staffLockClass is the first key of the PostgreSQL advisory lock that
+// staff imports and purges take for their transaction ("stf" + 1), the
+// second being the schema's: what is kept of the snapshots (the tables
+// here and staff_numbers) is worked out from them all, so two such
+// transactions at once could each miss the other's rows. (SQLite writes
+// one transaction at a time.)
+const staffLockClass = 0x73746631
+
+// lockSnapshots makes the transaction the only one changing staff
+// snapshots until it ends.
+func (s *Store) lockSnapshots(ctx context.Context, tx *sqlx.Tx) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, staffLockClass)
+	return s.wrap("wait for another staff import", err)
+}
+
 // ownerColumns are email_owners' columns, in the order the queries below
 // select them.
 const ownerColumns = `email, employee_number, snapshot_id, effective_date, row_no, assignment_id`

@@ -337,6 +337,10 @@ func (s *Store) BeginStaffImport(ctx context.Context, imp Import) (*StaffImport,
 		return nil, err
 	}
 	si := &StaffImport{importTx: *t}
+	if err := s.lockSnapshots(ctx, t.tx); err != nil {
+		_ = t.tx.Rollback()
+		return nil, err
+	}
 	if err := si.replaceSnapshot(); err != nil {
 		_ = t.tx.Rollback()
 		return nil, err

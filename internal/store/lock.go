@@ -190,6 +190,10 @@ func discard(conn *sql.Conn) {
 	conn.Close()
 }
 
+// lockSuffix ends the name of the scheduler's lock file beside an SQLite
+// database (see Files).
+const lockSuffix = ".lock"
+
 func (s *Store) tryLockSQLite(ctx context.Context, holder string) (*Lock, string, error) {
 	var file string
 	if err := s.db.GetContext(ctx, &file, `SELECT file FROM pragma_database_list WHERE name = 'main'`); err != nil {
@@ -198,7 +202,7 @@ func (s *Store) tryLockSQLite(ctx context.Context, holder string) (*Lock, string
 	if file == "" { // an in-memory database: no other process can open it
 		return newLock(nil, func() error { return nil }), "", nil
 	}
-	path := file + ".lock"
+	path := file + lockSuffix
 	f, ok, err := lockFile(path)
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot take the scheduler lock %s: %w", path, err)

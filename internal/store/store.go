@@ -293,8 +293,8 @@ func (s *Store) DB() *sqlx.DB { return s.db }
 
 // Files lists the files of an SQLite database held in a file: the
 // database, and the write-ahead log, shared-memory index and rollback
-// journal SQLite keeps beside it (which need not exist). None for
-// PostgreSQL or a database in memory.
+// journal SQLite keeps beside it and the scheduler's lock file (which need
+// not exist). None for PostgreSQL or a database in memory.
 func (s *Store) Files(ctx context.Context) ([]string, error) {
 	if s.dialect != SQLite {
 		return nil, nil
@@ -304,7 +304,7 @@ func (s *Store) Files(ctx context.Context) ([]string, error) {
 	if err != nil || file == "" {
 		return nil, s.wrap("find the database's file", err)
 	}
-	return []string{file, file + "-wal", file + "-shm", file + "-journal"}, nil
+	return []string{file, file + "-wal", file + "-shm", file + "-journal", file + lockSuffix}, nil
 }
 
 // String names the database (without any password).
