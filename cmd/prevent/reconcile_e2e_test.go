@@ -52,18 +52,7 @@ const reconcileExemptions = "Employee Number,Reason,From,Until\n" +
 // others': the summary's 6 in the figures, its new starter and exempt,
 // status's 8 rows and the exemptions register's 2 rows, one for a leaver.
 func TestSummaryStatusAndExemptionsReconcile(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "prevent.db")
-	write(t, dir, "prevent.yaml", reconcileConfig)
-	for _, imp := range [][]string{
-		{"import", "staff", write(t, dir, "staff_2026-09-30.csv", reconcileStaff)},
-		{"import", "completions", write(t, dir, "lms.csv", reconcileCompletions)},
-		{"import", "exemptions", write(t, dir, "leave.csv", reconcileExemptions)},
-	} {
-		if r := prevent(t, dir, db, imp...); r.code != 0 {
-			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
-		}
-	}
+	dir, db := reconcileTrust(t, reconcileConfig)
 	asOf := []string{"--as-of", "2026-09-30"}
 	const split = "6 counted in the figures, plus 1 new starter and 1 exempt who count in none"
 
@@ -129,18 +118,7 @@ func TestSummaryStatusAndExemptionsReconcile(t *testing.T) {
 // figures as everyone does, and the summary and status say nothing of
 // them ("0 new starters within 0 days of starting" said it before).
 func TestExemptionsWithoutNewStarterDays(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "prevent.db")
-	write(t, dir, "prevent.yaml", strings.Replace(reconcileConfig, "new_starter_days: 60\n", "", 1))
-	for _, imp := range [][]string{
-		{"import", "staff", write(t, dir, "staff_2026-09-30.csv", reconcileStaff)},
-		{"import", "completions", write(t, dir, "lms.csv", reconcileCompletions)},
-		{"import", "exemptions", write(t, dir, "leave.csv", reconcileExemptions)},
-	} {
-		if r := prevent(t, dir, db, imp...); r.code != 0 {
-			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
-		}
-	}
+	dir, db := reconcileTrust(t, strings.Replace(reconcileConfig, "new_starter_days: 60\n", "", 1))
 	r := prevent(t, dir, db, "summary", "--as-of", "2026-09-30")
 	for _, want := range []string{
 		"\nNot counted in any figure: 1 exempt.\n",
@@ -153,4 +131,23 @@ func TestExemptionsWithoutNewStarterDays(t *testing.T) {
 	if strings.Contains(r.stdout, "new starter") {
 		t.Errorf("summary speaks of new starters with new_starter_days unset:\n%s", r.stdout)
 	}
+}
+
+// reconcileTrust imports the ward-sized trust's extracts and exemptions
+// under the config given, into a database of its own.
+func reconcileTrust(t *testing.T, config string) (dir, db string) {
+	t.Helper()
+	dir = t.TempDir()
+	db = "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", config)
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "staff_2026-09-30.csv", reconcileStaff)},
+		{"import", "completions", write(t, dir, "lms.csv", reconcileCompletions)},
+		{"import", "exemptions", write(t, dir, "leave.csv", reconcileExemptions)},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	return dir, db
 }
