@@ -99,3 +99,34 @@ func TestImportDirCorrectionSavedLastStands(t *testing.T) {
 		}
 	}
 }
+
+// quality says which staff extracts are no longer held, and why: one
+// replaced by a later import for its date, one purged; the one in force
+// says nothing more.
+func TestQualitySaysWhichExtractsAreGone(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	staff := "Employee Number,Full Name,Organisation,Staff Group\n1,A,Medicine,Estates and Ancillary\n"
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "esr_staff_2026-08-31.csv", staff)},
+		{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", staff+"2,B,Medicine,Estates and Ancillary\n")},
+		{"import", "staff", write(t, dir, "esr_staff_2026-09-30 corrected.csv", staff+"3,C,Surgery,Estates and Ancillary\n"), "--effective", "2026-09-30"},
+		{"import", "staff", write(t, dir, "esr_staff_2026-10-31.csv", staff+"4,D,Surgery,Estates and Ancillary\n")},
+		{"purge", "--before", "2026-09-30"},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	r := prevent(t, dir, db, "quality")
+	for _, want := range []string{
+		"esr_staff_2026-08-31.csv effective 2026-08-31 (purged; not held): 1 rows read",
+		"esr_staff_2026-09-30.csv effective 2026-09-30 (replaced by a later import of an extract for that date; not in force): 2 rows read",
+		"esr_staff_2026-09-30 corrected.csv effective 2026-09-30: 2 rows read",
+		"esr_staff_2026-10-31.csv effective 2026-10-31: 2 rows read",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("quality lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}

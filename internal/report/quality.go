@@ -92,6 +92,19 @@ func (q *Quality) NotCompleted() int {
 	return n
 }
 
+// Gone says why a staff extract's snapshot is no longer held (see
+// store.Import.Gone), as the quality report and the imports page put it;
+// "" while it is held.
+func Gone(gone string) string {
+	switch gone {
+	case store.SnapshotReplaced:
+		return "replaced by a later import of an extract for that date; not in force"
+	case store.SnapshotPurged:
+		return "purged; not held"
+	}
+	return ""
+}
+
 // ReReads counts the imports that read a completions file again for
 // courses a rule had come to map (store.Import.ReReadOf).
 func (q *Quality) ReReads() int {
@@ -177,6 +190,9 @@ func (q *Quality) Write(w io.Writer) error {
 		eff := ""
 		if !imp.EffectiveDate.IsZero() {
 			eff = " effective " + imp.EffectiveDate.Format(time.DateOnly)
+			if gone := Gone(imp.Gone); gone != "" {
+				eff += " (" + gone + ")"
+			}
 		}
 		notDone := ""
 		if imp.RowsNotCompleted > 0 {

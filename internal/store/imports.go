@@ -57,7 +57,17 @@ type Import struct {
 	// stores the rows of those courses only, and they were read (and
 	// counted in RowsRead) by the first import already.
 	ReReadOf int64
+	// Gone says, for a staff extract whose snapshot is no longer held,
+	// why (as Imports reads it): SnapshotReplaced or SnapshotPurged; ""
+	// while it is held, and for other kinds.
+	Gone string
 }
+
+// Why a staff extract's snapshot is no longer held (Import.Gone).
+const (
+	SnapshotReplaced = "replaced" // by a later import of an extract for the same date
+	SnapshotPurged   = "purged"   // by a purge of old snapshots
+)
 
 // IsReRead reports whether the import read again, for newly mapped
 // courses, a file imported before (see ReReadOf).
@@ -119,9 +129,29 @@ func (s *Store) Imports(ctx context.Context) ([]Import, error) {
 	if err := s.db.SelectContext(ctx, &rows, `SELECT `+importColumns+` FROM imports ORDER BY imported_at DESC, id DESC`); err != nil {
 		return nil, s.wrap("list imports", err)
 	}
+	// Each staff extract's snapshot held or gone: replaced when another
+	// import's snapshot stands for its date, else purged.
+	var held []struct {
+		ImportID int64 `db:"import_id"`
+		Date     day   `db:"effective_date"`
+	}
+	if err := s.db.SelectContext(ctx, &held, `SELECT import_id, effective_date FROM snapshots`); err != nil {
+		return nil, s.wrap("list imports", err)
+	}
+	byImport, byDate := make(map[int64]bool, len(held)), make(map[string]bool, len(held))
+	for _, h := range held {
+		byImport[h.ImportID], byDate[h.Date.Format(time.DateOnly)] = true, true
+	}
 	out := make([]Import, len(rows))
 	for i, r := range rows {
 		out[i] = r.Import()
+		switch imp := &out[i]; {
+		case imp.Kind != KindStaff || byImport[imp.ID]:
+		case byDate[imp.EffectiveDate.Format(time.DateOnly)]:
+			imp.Gone = SnapshotReplaced
+		default:
+			imp.Gone = SnapshotPurged
+		}
 	}
 	return out, nil
 }

@@ -210,9 +210,10 @@ type importsData struct {
 
 type importRow struct {
 	store.Import
-	Errors []store.ImportRowError // capped at listCap
-	More   int                    // rejected rows not listed
-	First  *store.Import          // for a re-read (Import.ReReadOf), the file's first import
+	Errors   []store.ImportRowError // capped at listCap
+	More     int                    // rejected rows not listed
+	First    *store.Import          // for a re-read (Import.ReReadOf), the file's first import
+	GoneNote string                 // for a staff extract no longer held, why (report.Gone)
 }
 
 func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +229,8 @@ func (s *server) importsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, imp := range q.Imports {
 		errs := byImport[imp.ID]
-		row := importRow{Import: imp, Errors: capped(errs), More: max(0, len(errs)-listCap)}
+		row := importRow{Import: imp, Errors: capped(errs), More: max(0, len(errs)-listCap),
+			GoneNote: report.Gone(imp.Gone)}
 		if first, ok := q.FirstImport(imp); imp.IsReRead() && ok {
 			row.First = &first
 		}

@@ -58,3 +58,28 @@ func TestImportsPageShowsAFileReadAgain(t *testing.T) {
 		}
 	}
 }
+
+// A staff extract replaced by a later import for its date is marked on the
+// imports page as not in force; the one in force is not.
+func TestImportsPageMarksAReplacedExtract(t *testing.T) {
+	s, srv, c := emptyServer(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	opt := ingest.Options{Today: compliance.Date(2026, 11, 1)}
+	for _, f := range []struct{ name, body string }{
+		{"esr_staff_2026-10-31.csv", "Employee Number,Staff Group\n100,Medical and Dental\n200,Medical and Dental\n"},
+		{"esr_staff_2026-10-31 corrected.csv", "Employee Number,Staff Group\n100,Medical and Dental\n"},
+	} {
+		p := filepath.Join(dir, f.name)
+		if err := os.WriteFile(p, []byte(f.body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest.Staff(ctx, s, p, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := get(t, c, srv.URL+"/imports")
+	if n := strings.Count(r.body, "replaced by a later import of an extract for that date; not in force"); n != 1 {
+		t.Errorf("imports page marks %d extracts replaced, want 1", n)
+	}
+}
