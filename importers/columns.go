@@ -66,7 +66,7 @@ var fieldInfo = [numFields]struct {
 		"Competence", "Competency"}},
 	fCompleted: {"completed", []string{"Completion Date", "Completed", "Date Completed", "Achievement Date", "Date Achieved", "Date From",
 		"Course completion date", "Time completed", "Certification date", "Date Attended", "Course complete",
-		"Completed On", "Date of Completion", "Completion Date Time"}},
+		"Completed On", "Date of Completion", "Completion Date Time", "Completed Date"}},
 	// A row whose progress says it is not complete is counted as not
 	// completed, whatever its date.
 	fProgress:  {"progress", []string{"Progress", "Status", "Completion Status", "Course Status"}},
@@ -338,15 +338,20 @@ func (m *matcher) lookedFor(fs ...field) string {
 type requirement struct {
 	what   string
 	fields []field
+	// hints are words (lower case) in the headers likely to hold it: when
+	// inspect proposes a config line, headers with one come first.
+	hints []string
 }
 
 var (
-	needStaffPerson = requirement{"the employee number", []field{fEmployee, fAssignment}}
-	needStaffRole   = requirement{"a staff group, job role or position title", []field{fStaffGroup, fJobRole, fPosition}}
-	needComplPerson = requirement{"the employee number or email", []field{fEmployee, fAssignment, fEmail}}
-	needCourse      = requirement{"the course name", []field{fCourse}}
-	needCompleted   = requirement{"the completion date", []field{fCompleted}}
-	needExemptFrom  = requirement{"the first day exempt", []field{fFrom}}
+	needStaffPerson = requirement{"the employee number", []field{fEmployee, fAssignment}, []string{"number", "no", "id", "ref"}}
+	needStaffRole   = requirement{"a staff group, job role or position title", []field{fStaffGroup, fJobRole, fPosition},
+		[]string{"group", "role", "job", "title", "position", "occupation"}}
+	needComplPerson = requirement{"the employee number or email", []field{fEmployee, fAssignment, fEmail},
+		[]string{"number", "no", "id", "mail", "user"}}
+	needCourse     = requirement{"the course name", []field{fCourse}, []string{"course", "title", "module", "training", "competen", "activity", "learning"}}
+	needCompleted  = requirement{"the completion date", []field{fCompleted}, []string{"date", "time", "complet", "achiev", "pass", "when"}}
+	needExemptFrom = requirement{"the first day exempt", []field{fFrom}, []string{"from", "start", "begin", "date"}}
 )
 
 func requirementsOf(k Kind) []requirement {

@@ -144,7 +144,9 @@ func (in *Inspection) describe(m *matcher, h *header) {
 }
 
 // suggest proposes config lines for the missing required fields: each
-// names the file's unrecognised headers as candidates to choose from.
+// names the file's unrecognised headers as candidates to choose from,
+// those with a word suggesting the field (requirement.hints) alone when
+// there are any.
 func suggest(h *header, k Kind) []string {
 	var free []string
 	for j, c := range h.cells {
@@ -154,12 +156,8 @@ func suggest(h *header, k Kind) []string {
 			taken = taken || h.col[f] == j
 		}
 		if c != "" && !taken {
-			free = append(free, fmt.Sprintf("%q", c))
+			free = append(free, c)
 		}
-	}
-	cand := "\"<the header in your file>\""
-	if len(free) > 0 {
-		cand = strings.Join(free, " or ")
 	}
 	var out []string
 	for _, r := range requirementsOf(k) {
@@ -168,10 +166,36 @@ func suggest(h *header, k Kind) []string {
 			have = have || h.has(f)
 		}
 		if !have {
-			out = append(out, fmt.Sprintf("%s: [%s]   # %s: keep the one that holds it", fieldInfo[r.fields[0]].key, cand, r.what))
+			out = append(out, fmt.Sprintf("%s: [%s]   # %s: keep the one that holds it", fieldInfo[r.fields[0]].key, candidates(free, r.hints), r.what))
 		}
 	}
 	return out
+}
+
+// candidates lists the headers to choose from, quoted: those with one of
+// the hints in them, else all of them.
+func candidates(free []string, hints []string) string {
+	var likely []string
+	for _, c := range free {
+		lc := strings.ToLower(c)
+		for _, w := range hints {
+			if strings.Contains(lc, w) {
+				likely = append(likely, c)
+				break
+			}
+		}
+	}
+	if len(likely) == 0 {
+		likely = free
+	}
+	if len(likely) == 0 {
+		return "\"<the header in your file>\""
+	}
+	quoted := make([]string, len(likely))
+	for i, c := range likely {
+		quoted[i] = fmt.Sprintf("%q", c)
+	}
+	return strings.Join(quoted, " or ")
 }
 
 // read runs the import's read, keeping the date forms and first rows.

@@ -56,6 +56,14 @@ func TestInspect(t *testing.T) {
 				"  columns:\n    completed: [\"Finished On\"]",
 				"An import would refuse this file",
 			}},
+		{"of the headers no rule knows, those that sound like the missing field are named",
+			[]string{write(t, dir, "hub.csv", "Employee No,Learner,Course Title,Passed On,Status\n1,Ann,Prevent,01/02/2024,Completed\n")}, 1, []string{
+				"  columns:\n    completed: [\"Passed On\"]   # the completion date",
+			}},
+		{"a learning hub's Completed Date is read without configuration",
+			[]string{write(t, dir, "hub2.csv", "Learning Hub export\n\nEmployee No,Learner,Course Title,Completed Date,Status\n1,Ann,Prevent Awareness,12/03/2024,Completed\n")}, 0, []string{
+				`completed           column D   "Completed Date"               built-in header`,
+			}},
 		{"row errors are those an import would report",
 			[]string{write(t, dir, "bad.csv", "Email,Course,Completion Date\na@x,Prevent,31/02/2024\n")}, 0, []string{
 				"Row errors an import would report",
