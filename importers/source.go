@@ -787,3 +787,21 @@ func openTable(in *input, m *matcher, accept func(*header) bool) (*table, *heade
 	}
 	return nil, best, nil
 }
+
+// ExtractName reports whether a file of this name in a folder of extracts
+// may be one: not hidden, not an Office lock file (~$...), not the reason
+// a drop folder writes beside a failed file, and not one Windows leaves in
+// folders opened in Explorer (Thumbs.db, desktop.ini). import dir, serve's
+// drop folder, init and inspect all pass over the others.
+func ExtractName(name string) bool {
+	return !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ReasonSuffix) &&
+		!osJunk[strings.ToLower(name)]
+}
+
+// ReasonSuffix ends the name of the file a drop folder writes beside a
+// failed file to say why it failed.
+const ReasonSuffix = ".error.txt"
+
+// osJunk are the files Windows leaves in a folder opened in Explorer (a
+// drop folder is often a Windows share): never extracts.
+var osJunk = map[string]bool{"thumbs.db": true, "desktop.ini": true, "ehthumbs.db": true}

@@ -7,12 +7,13 @@ import (
 
 	"github.com/nhs-prevent/prevent/importers"
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/setup"
 )
 
 const inspectUsage = `Usage:
-  prevent inspect FILE... [--course NAME]
+  prevent inspect FILE|DIR... [--course NAME]
 
-Shows how each file would be read, without importing anything and without
+Shows how each file (or each extract in a folder) would be read, without importing anything and without
 a database: whether it is a staff extract or a completions file, the sheet
 and header row used, which column each field is read from (and whether a
 built-in header or your config's columns: alias matched it), the forms the
@@ -28,6 +29,7 @@ Examples:
   prevent inspect "Record of Learning - Courses.csv"
   prevent inspect --config prevent.yaml moodle_report.csv esr_competences.xlsx
   prevent inspect --course "Prevent Awareness" one_course_report.csv
+  prevent inspect drop
 `
 
 func (m *Main) runInspect(ctx context.Context, args []string) error {
@@ -41,6 +43,10 @@ func (m *Main) runInspect(ctx context.Context, args []string) error {
 		return usagef("inspect needs a file (run 'prevent help inspect')")
 	}
 	if err := m.loadConfig(); err != nil {
+		return err
+	}
+	// A folder is each extract in it, as init reads one.
+	if files, err = setup.Files(files); err != nil {
 		return err
 	}
 	opt := importers.Options{Aliases: m.Config.Aliases(), Limits: m.Config.Limits(), Course: strings.TrimSpace(*course)}

@@ -64,6 +64,10 @@ func TestInspect(t *testing.T) {
 			[]string{write(t, dir, "hub2.csv", "Learning Hub export\n\nEmployee No,Learner,Course Title,Completed Date,Status\n1,Ann,Prevent Awareness,12/03/2024,Completed\n")}, 0, []string{
 				`completed           column D   "Completed Date"               built-in header`,
 			}},
+		{"a folder is each extract in it, Windows' Thumbs.db passed over",
+			[]string{folderOf(t, dir, "hub.csv", "hub2.csv")}, 1, []string{
+				"hub.csv: a completions file\n", "hub2.csv: a completions file\n",
+			}},
 		{"row errors are those an import would report",
 			[]string{write(t, dir, "bad.csv", "Email,Course,Completion Date\na@x,Prevent,31/02/2024\n")}, 0, []string{
 				"Row errors an import would report",
@@ -136,4 +140,24 @@ func TestInspectLogs(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "never.db")); !os.IsNotExist(err) {
 		t.Errorf("inspect made a database: %v", err)
 	}
+}
+
+// folderOf copies the files named from dir into a folder of their own,
+// with a Thumbs.db beside them, and returns the folder.
+func folderOf(t *testing.T, dir string, names ...string) string {
+	t.Helper()
+	folder := filepath.Join(dir, "folder")
+	if err := os.MkdirAll(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range append(names, "Thumbs.db") {
+		b, err := os.ReadFile(filepath.Join(dir, n))
+		if err != nil {
+			b = []byte("\x00binary")
+		}
+		if err := os.WriteFile(filepath.Join(folder, n), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return folder
 }

@@ -739,22 +739,15 @@ func CheckSubfolders(dir string) error {
 	return nil
 }
 
-// Importable reports whether Dir considers a folder entry: a file that is
-// not hidden, not an Office lock file (~$...), not an .error.txt and not
-// one Windows leaves in folders (Thumbs.db, desktop.ini).
+// Importable reports whether Dir considers a folder entry: a file whose
+// name may be an extract's (importers.ExtractName).
 func Importable(e os.DirEntry) bool {
-	name := e.Name()
-	return !e.IsDir() && !strings.HasPrefix(name, ".") && !strings.HasPrefix(name, "~$") && !strings.HasSuffix(name, ReasonSuffix) &&
-		!osJunk[strings.ToLower(name)]
+	return !e.IsDir() && importers.ExtractName(e.Name())
 }
-
-// osJunk are the files Windows leaves in a folder opened in Explorer (a
-// drop folder is often a Windows share): never extracts, and not failures.
-var osJunk = map[string]bool{"thumbs.db": true, "desktop.ini": true, "ehthumbs.db": true}
 
 // ReasonSuffix ends the name of the file Dir writes beside a failed file
 // to say why it failed.
-const ReasonSuffix = ".error.txt"
+const ReasonSuffix = importers.ReasonSuffix
 
 // maxReasonBytes bounds what ReadReason reads: Dir writes one sentence.
 const maxReasonBytes = 16 << 10

@@ -39,8 +39,8 @@ type FileNote struct {
 	Guessed bool     // Columns holds one plausible header per field: written live
 }
 
-// Files expands folders to the extracts in them (not hidden, not lock
-// files), in name order; files are kept as given.
+// Files expands folders to the extracts in them (by name:
+// importers.ExtractName), in name order; files are kept as given.
 func Files(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
@@ -58,7 +58,7 @@ func Files(args []string) ([]string, error) {
 		}
 		for _, e := range entries {
 			n := e.Name()
-			if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "~$") || strings.HasSuffix(n, ".error.txt") {
+			if e.IsDir() || !importers.ExtractName(n) {
 				continue
 			}
 			out = append(out, filepath.Join(a, n))
