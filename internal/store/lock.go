@@ -195,9 +195,9 @@ func discard(conn *sql.Conn) {
 const lockSuffix = ".lock"
 
 func (s *Store) tryLockSQLite(ctx context.Context, holder string) (*Lock, string, error) {
-	var file string
-	if err := s.db.GetContext(ctx, &file, `SELECT file FROM pragma_database_list WHERE name = 'main'`); err != nil {
-		return nil, "", s.wrap("find the database file to lock", err)
+	file, err := s.databaseFile(ctx)
+	if err != nil {
+		return nil, "", err
 	}
 	if file == "" { // an in-memory database: no other process can open it
 		return newLock(nil, func() error { return nil }), "", nil

@@ -299,12 +299,19 @@ func (s *Store) Files(ctx context.Context) ([]string, error) {
 	if s.dialect != SQLite {
 		return nil, nil
 	}
-	var file string
-	err := s.db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file)
+	file, err := s.databaseFile(ctx)
 	if err != nil || file == "" {
-		return nil, s.wrap("find the database's file", err)
+		return nil, err
 	}
 	return []string{file, file + "-wal", file + "-shm", file + "-journal", file + lockSuffix}, nil
+}
+
+// databaseFile is the file an SQLite database is held in, "" for one in
+// memory.
+func (s *Store) databaseFile(ctx context.Context) (string, error) {
+	var file string
+	err := s.db.GetContext(ctx, &file, `SELECT file FROM pragma_database_list WHERE name = 'main'`)
+	return file, s.wrap("find the database's file", err)
 }
 
 // String names the database (without any password).
