@@ -82,8 +82,10 @@ type fileState struct {
 	mtime time.Time
 }
 
-// look lists the files ingest.Dir would consider, with their state.
-func look(dir string) (map[string]fileState, error) {
+// look lists the files ingest.Dir would consider, with their state: not
+// those the folder keeps (ingest.KeptFiles), which change while the server
+// runs but are no extract still being copied.
+func look(dir string, kept func(fs.FileInfo) (string, bool)) (map[string]fileState, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
@@ -100,6 +102,9 @@ func look(dir string) (map[string]fileState, error) {
 		if err != nil {
 			return nil, fmt.Errorf("drop folder %s: %w", dir, err)
 		}
+		if _, ok := kept(info); ok {
+			continue
+		}
 		out[e.Name()] = fileState{size: info.Size(), mtime: info.ModTime()}
 	}
 	return out, nil
@@ -110,20 +115,11 @@ func look(dir string) (map[string]fileState, error) {
 // changing. While some keep changing it looks again, up to s.settleMax,
 // and then leaves them for the next run.
 func (s *Scheduler) settled(ctx context.Context, dir string) (ready map[string]bool, changing []string, err error) {
-	// The database's own files, when it is kept in the drop folder, change
-	// while the server runs: they are no extract still being copied.
-	own, err := ingest.KeptFiles(ctx, s.store, dir, s.keep())
+	kept, err := ingest.KeptFiles(ctx, s.store, s.keep())
 	if err != nil {
 		return nil, nil, err
 	}
-	extracts := func() (map[string]fileState, error) {
-		files, err := look(dir)
-		for name := range own {
-			delete(files, name)
-		}
-		return files, err
-	}
-	before, err := extracts()
+	before, err := look(dir, kept)
 	if err != nil || len(before) == 0 {
 		return nil, nil, err
 	}
@@ -132,7 +128,7 @@ func (s *Scheduler) settled(ctx context.Context, dir string) (ready map[string]b
 		if err := sleep(ctx, s.settle); err != nil {
 			return nil, nil, err
 		}
-		after, err := extracts()
+		after, err := look(dir, kept)
 		if err != nil {
 			return nil, nil, err
 		}

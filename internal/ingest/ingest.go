@@ -564,7 +564,7 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	}
 	defer root.Close()
 	opt.RegularOnly = true
-	kept, err := KeptFiles(ctx, s, dir, opt.Keep)
+	kept, err := KeptFiles(ctx, s, opt.Keep)
 	if err != nil {
 		return nil, err
 	}
@@ -595,13 +595,13 @@ func Dir(ctx context.Context, s *store.Store, dir string, opt Options) ([]DirRes
 	return out, ctx.Err()
 }
 
-// KeptFiles names the entries of the drop folder that Dir leaves where
-// they are, each with why (or "" for one not worth a word): the store's
-// own files (an SQLite database kept in the folder, and the journal files
-// beside it), for moving the database away would leave the next run an
-// empty one, and the files in keep (the config file in use), which would
-// otherwise go to failed/ as no extract.
-func KeptFiles(ctx context.Context, s *store.Store, dir string, keep []string) (map[string]string, error) {
+// KeptFiles tells the files a drop folder leaves where they are, and why
+// ("" for one not worth a word), by a folder entry's FileInfo: the store's
+// own files (an SQLite database kept in the folder, and the files SQLite
+// and the scheduler keep beside it), for moving the database away would
+// leave the next run an empty one, and the files in keep (the config file
+// in use), which would otherwise go to failed/ as no extract.
+func KeptFiles(ctx context.Context, s *store.Store, keep []string) (func(fs.FileInfo) (why string, kept bool), error) {
 	files, err := s.Files(ctx)
 	if err != nil {
 		return nil, err
@@ -625,42 +625,33 @@ func KeptFiles(ctx context.Context, s *store.Store, dir string, keep []string) (
 			mine = append(mine, kept{info, "it is the config file prevent is using"})
 		}
 	}
-	if len(mine) == 0 {
-		return nil, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read drop folder %s: %w", dir, err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		info, err := os.Lstat(filepath.Join(dir, e.Name()))
-		if err != nil {
-			continue
-		}
+	return func(info fs.FileInfo) (string, bool) {
 		for _, m := range mine {
 			if os.SameFile(info, m.info) {
-				out[e.Name()] = m.why
+				return m.why, true
 			}
 		}
-	}
-	return out, nil
+		return "", false
+	}, nil
 }
 
 // dirJobs classifies the folder's files and puts them in import order,
 // leaving out those kept (KeptFiles).
-func dirJobs(dir string, entries []os.DirEntry, kept map[string]string, opt Options) []dirJob {
+func dirJobs(dir string, entries []os.DirEntry, kept func(fs.FileInfo) (string, bool), opt Options) []dirJob {
 	var jobs []dirJob
 	for _, e := range entries {
 		name := e.Name()
 		if !Importable(e) || (opt.Only != nil && !opt.Only(name)) {
 			continue
 		}
-		if why, ok := kept[name]; ok {
-			if why != "" && opt.Skipped != nil {
-				opt.Skipped(name, why)
+		info, infoErr := e.Info() // infoErr: gone since the listing, which Classify says
+		if infoErr == nil {
+			if why, ok := kept(info); ok {
+				if why != "" && opt.Skipped != nil {
+					opt.Skipped(name, why)
+				}
+				continue
 			}
-			continue
 		}
 		if !e.Type().IsRegular() {
 			if opt.Skipped != nil {
@@ -674,7 +665,7 @@ func dirJobs(dir string, entries []os.DirEntry, kept map[string]string, opt Opti
 		if d, ok := importers.EffectiveDateFromName(name); ok {
 			j.eff = d
 		}
-		if info, err := e.Info(); err == nil {
+		if infoErr == nil {
 			j.modified = info.ModTime()
 		}
 		jobs = append(jobs, j)
