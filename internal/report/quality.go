@@ -107,15 +107,7 @@ func Gone(gone string) string {
 
 // ReReads counts the imports that read a completions file again for
 // courses a rule had come to map (store.Import.ReReadOf).
-func (q *Quality) ReReads() int {
-	n := 0
-	for _, imp := range q.Imports {
-		if imp.IsReRead() {
-			n++
-		}
-	}
-	return n
-}
+func (q *Quality) ReReads() int { return q.Totals().ReReads }
 
 // FirstImport returns the import that a re-read read the file of again.
 func (q *Quality) FirstImport(reread store.Import) (store.Import, bool) {
