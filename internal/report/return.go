@@ -36,19 +36,7 @@ func LoadQuarterFigures(ctx context.Context, s *store.Store, pol compliance.Poli
 	for i, q := range qs {
 		ends[i] = q.End()
 	}
-	figs, nones, err := loadFiguresOn(ctx, s, pol, ends, by)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*QuarterFigures, len(qs))
-	for i, f := range figs {
-		if f == nil {
-			out[i] = &QuarterFigures{None: nones[i]}
-			continue
-		}
-		out[i] = &QuarterFigures{Snapshot: f.snap, Groups: f.groups, Total: f.total}
-	}
-	return out, nil
+	return loadFiguresOn(ctx, s, pol, ends, by)
 }
 
 // QuarterReturn computes a quarter's return from the snapshot in force on

@@ -94,10 +94,10 @@ func groupedFields(pol *compliance.Policy, by compliance.GroupKey) []compliance.
 // loadFiguresOn is loadReturnFigures's figures (groups and total) on each
 // of several dates, worked out together: the completions read once for
 // all of them, and each snapshot in force on one of them read once, all
-// at the same time. A date with no snapshot in force has nil figures and
-// its *NoSnapshotError in nones.
-func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, dates []time.Time, by compliance.GroupKey) (figs []*returnFigures, nones []*NoSnapshotError, err error) {
-	figs, nones = make([]*returnFigures, len(dates)), make([]*NoSnapshotError, len(dates))
+// at the same time. A date with no snapshot in force has its
+// *NoSnapshotError as None.
+func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, dates []time.Time, by compliance.GroupKey) ([]*QuarterFigures, error) {
+	figs := make([]*QuarterFigures, len(dates))
 	type point struct {
 		at   int // in dates
 		asOf time.Time
@@ -110,11 +110,13 @@ func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, d
 	for i, d := range dates {
 		d = compliance.Day(d)
 		snap, err := snapshotAsOf(ctx, s, d)
-		if errors.As(err, &nones[i]) {
+		var none *NoSnapshotError
+		if errors.As(err, &none) {
+			figs[i] = &QuarterFigures{None: none}
 			continue
 		}
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		points = append(points, point{i, d, snap})
 		if builders[snap.ID] == nil {
@@ -124,11 +126,11 @@ func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, d
 		most = max(most, snap.People)
 	}
 	if len(points) == 0 {
-		return figs, nones, nil
+		return figs, nil
 	}
 	levels, err := courseLevels(ctx, s, &pol)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -155,18 +157,18 @@ func loadFiguresOn(ctx context.Context, s *store.Store, pol compliance.Policy, d
 	}
 	wg.Wait()
 	if err := firstError(errs...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for k, p := range points {
 		ex, err := s.ExemptionsAsOf(ctx, p.asOf)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		f := &returnFigures{snap: p.snap}
-		f.groups, f.total = builders[p.snap.ID].Figures(latest[k], ex, p.asOf)
+		f := &QuarterFigures{Snapshot: p.snap}
+		f.Groups, f.Total = builders[p.snap.ID].Figures(latest[k], ex, p.asOf)
 		figs[p.at] = f
 	}
-	return figs, nones, nil
+	return figs, nil
 }
 
 // firstError is the first of errs that is not nil, one that did not come
