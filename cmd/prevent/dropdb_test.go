@@ -130,3 +130,39 @@ func TestQualitySaysWhichExtractsAreGone(t *testing.T) {
 		}
 	}
 }
+
+// quality lists an email that keys completions and that two people hold
+// in the staff extract (a ward mailbox): its completions count for the
+// first holder only, and the summary shows that. A report with no such
+// email has no such section.
+func TestQualityListsSharedEmails(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	staff := write(t, dir, "esr_staff_2026-09-30.csv", "Employee Number,Full Name,Organisation,Staff Group,Email Address\n"+
+		"1,A Ward,Medicine,Estates and Ancillary,ward7@nhs.net\n2,B Ward,Medicine,Estates and Ancillary,Ward7@NHS.net\n3,C Own,Medicine,Estates and Ancillary,c.own@nhs.net\n")
+	if r := prevent(t, dir, db, "import", "staff", staff); r.code != 0 {
+		t.Fatalf("import staff: exit %d: %s", r.code, r.stderr)
+	}
+	if r := prevent(t, dir, db, "quality"); r.code != 0 || strings.Contains(r.stdout, "more than one person") {
+		t.Fatalf("before any completion keyed by email: exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	lms := write(t, dir, "lms.csv", "Email,Course Name,Completion Date\nward7@nhs.net,Prevent Awareness,01/03/2026\nc.own@nhs.net,Prevent Awareness,01/03/2026\n")
+	if r := prevent(t, dir, db, "import", "completions", lms); r.code != 0 {
+		t.Fatalf("import completions: exit %d: %s", r.code, r.stderr)
+	}
+	r := prevent(t, dir, db, "quality")
+	want := "\nEmails keying completions that more than one person holds in a staff extract (each counts for the first holder only): 1\n" +
+		"  ward7@nhs.net: held by 1 and 2 in the extract effective 2026-09-30; its 1 completion counts for 1 only\n"
+	if r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Errorf("exit %d: quality lacks\n%s\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+	s := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
+	for _, line := range strings.Split(s.stdout, "\n")[1:] {
+		if strings.HasPrefix(line, "2,") && !strings.Contains(line, ",never,") {
+			t.Errorf("the second holder was credited: %s", line)
+		}
+		if strings.HasPrefix(line, "1,") && !strings.Contains(line, ",compliant,") {
+			t.Errorf("the first holder was not credited: %s", line)
+		}
+	}
+}

@@ -32,6 +32,9 @@ type Quality struct {
 	// are those for employee numbers in no staff snapshot.
 	Exemptions        bool
 	UnknownExemptions []store.HeldExemption
+	// Shared are the emails keying completions that more than one person
+	// holds in a staff extract: the completions count for the first only.
+	Shared []store.SharedEmail
 }
 
 var suspectWords = glob.Set{glob.MustCompile("*prevent *"), glob.MustCompile("*prevent"), glob.MustCompile("*radicali*"), glob.MustCompile("*wrap*")}
@@ -58,10 +61,11 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 	// at once, a national history takes the time of the slowest.
 	var courses []store.CourseCount
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
+	errs := make([]error, 4)
 	wg.Go(func() { q.Unmatched, errs[0] = s.UnmatchedCompletions(ctx) })
 	wg.Go(func() { q.Future, errs[1] = s.FutureCompletions(ctx) })
 	wg.Go(func() { courses, errs[2] = s.CourseNames(ctx) })
+	wg.Go(func() { q.Shared, errs[3] = s.SharedEmails(ctx) })
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
@@ -80,6 +84,22 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 	}
 	sort.SliceStable(q.Unmapped, func(i, j int) bool { return q.Unmapped[i].Count > q.Unmapped[j].Count })
 	return &q, nil
+}
+
+// SharedNote says who holds a shared email and whom its completions count
+// for, as quality and the imports page put it.
+func SharedNote(e store.SharedEmail) string {
+	holders := e.Owner
+	for i, o := range e.Others {
+		sep := ", "
+		if i == len(e.Others)-1 {
+			sep = " and "
+		}
+		holders += sep + o
+	}
+	return fmt.Sprintf("held by %s in the extract effective %s; its %d %s %s for %s only",
+		figures.Printable(holders), e.Effective.Format(time.DateOnly), e.Completions,
+		pluralWord(e.Completions, "completion", "completions"), pluralWord(e.Completions, "counts", "count"), figures.Printable(e.Owner))
 }
 
 // NotCompleted counts the completion rows of every import that were not
@@ -224,6 +244,19 @@ func (q *Quality) Write(w io.Writer) error {
 			who = u.Email
 		}
 		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", figures.Printable(u.FileName), u.Row, figures.Printable(who), u.Course, u.CompletedOn.Format(time.DateOnly))
+	}
+
+	// Printed only when there are some: a report without them reads as
+	// it always has.
+	if len(q.Shared) > 0 {
+		fmt.Fprintf(w, "\nEmails keying completions that more than one person holds in a staff extract (each counts for the first holder only): %d\n", len(q.Shared))
+		for i, e := range q.Shared {
+			if i == listLimit {
+				fmt.Fprintf(w, "  ... %d more\n", len(q.Shared)-listLimit)
+				break
+			}
+			fmt.Fprintf(w, "  %s: %s\n", figures.Printable(e.Email), SharedNote(e))
+		}
 	}
 
 	if q.Exemptions {

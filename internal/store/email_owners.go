@@ -2,8 +2,12 @@ package store
 
 import (
 	"context"
+	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/nhs-prevent/prevent/internal/compliance"
 )
 
 // The owner of an email is the person holding it in the newest snapshot
@@ -116,4 +120,56 @@ func (s *Store) emailOwnersWhere(ctx context.Context, cond string, args ...any) 
 		owners[email] = emp
 	}
 	return owners, s.wrap("match completions by email", rows.Err())
+}
+
+// SharedEmail is an email that keys completions and that more than one
+// person holds in its owner's snapshot (a ward or team mailbox): the
+// completions count for the owner alone, the first holder in file order.
+type SharedEmail struct {
+	Email string
+	// Owner is the employee number the completions count for; Others are
+	// the other people holding the email in the same snapshot, in file
+	// order.
+	Owner       string
+	Others      []string
+	Effective   time.Time // the owner's snapshot
+	Completions int       // keyed by the email
+}
+
+// SharedEmails lists the emails that key completions and that more than one
+// person (employee number, leading zeros aside) holds in the snapshot that
+// makes the owner, by email.
+func (s *Store) SharedEmails(ctx context.Context) ([]SharedEmail, error) {
+	var rows []struct {
+		Email       string `db:"email"`
+		Owner       string `db:"owner"`
+		Holder      string `db:"holder"`
+		Effective   day    `db:"effective_date"`
+		Completions int    `db:"completions"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `SELECT o.email, o.employee_number AS owner, a.employee_number AS holder,
+			o.effective_date,
+			(SELECT COUNT(*) FROM completions c WHERE c.employee_number = '' AND c.email_key = o.email) AS completions
+		FROM email_owners o JOIN assignments a ON a.email = o.email AND a.snapshot_id = o.snapshot_id
+		WHERE o.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '')
+			AND a.employee_number <> o.employee_number
+		ORDER BY o.email, a.row_no, a.id`)
+	if err != nil {
+		return nil, s.wrap("find emails held by more than one person", err)
+	}
+	var out []SharedEmail
+	for _, r := range rows {
+		key := compliance.EmployeeKey(r.Holder)
+		if key == compliance.EmployeeKey(r.Owner) {
+			continue // the owner, written with other leading zeros
+		}
+		if n := len(out); n == 0 || out[n-1].Email != r.Email {
+			out = append(out, SharedEmail{Email: r.Email, Owner: r.Owner, Effective: r.Effective.Time, Completions: r.Completions})
+		}
+		e := &out[len(out)-1]
+		if !slices.ContainsFunc(e.Others, func(o string) bool { return compliance.EmployeeKey(o) == key }) {
+			e.Others = append(e.Others, r.Holder)
+		}
+	}
+	return out, nil
 }

@@ -319,3 +319,42 @@ func TestStaffImportsOneAtATime(t *testing.T) {
 		}
 	})
 }
+
+// An email that keys completions and that several people hold in its
+// owner's extract is listed with the owner (its first holder in file
+// order) and the others; one held by a person on two assignments, one
+// whose other holder is the owner written with leading zeros, one held by
+// two people in an older extract only, and one keying no completion are
+// not.
+func TestSharedEmails(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		second := person("101", "Alice Smith", "solo@nhs.net")
+		second.AssignmentNumber = "101-2"
+		importStaff(t, s, "september.csv", date(2026, 9, 30),
+			person("201", "Old Ward", "moved@nhs.net"), person("202", "Old Ward Too", "moved@nhs.net"))
+		importStaff(t, s, "october.csv", date(2026, 10, 31),
+			person("103", "Cy Ward", "ward7@nhs.net"),
+			person("101", "Alice Smith", "solo@nhs.net"), second,
+			person("102", "Ben Ward", "Ward7@nhs.net"),
+			person("104", "Di Ward", "ward7@nhs.net"),
+			person("0105", "Ed Zero", "zero@nhs.net"), person("105", "Ed Zero", "zero@nhs.net"),
+			person("106", "Flo Team", "team@nhs.net"), person("107", "Gus Team", "team@nhs.net"),
+			person("201", "Moved On", "moved@nhs.net"))
+		importCompletions(t, s, "lms.csv",
+			byEmail("WARD7@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmail("ward7@nhs.net", "Prevent Level 3", date(2025, 2, 1)),
+			byEmp("102", "Prevent Level 3", date(2025, 2, 1)), // by number: not keyed by the email
+			byEmail("solo@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmail("zero@nhs.net", "Prevent Awareness", date(2025, 1, 1)),
+			byEmail("moved@nhs.net", "Prevent Awareness", date(2025, 1, 1)))
+		got, err := s.SharedEmails(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.SharedEmail{{Email: "ward7@nhs.net", Owner: "103", Others: []string{"102", "104"},
+			Effective: date(2026, 10, 31), Completions: 2}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("shared emails\n got %+v\nwant %+v", got, want)
+		}
+	})
+}

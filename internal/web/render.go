@@ -259,6 +259,7 @@ var funcs = template.FuncMap{
 		return many
 	},
 	"lower": strings.ToLower,
+	"join":  strings.Join,
 	// groupTables lists the people page's summary tables that are set.
 	"groupTables": func(tables ...*groupTable) []*groupTable {
 		var out []*groupTable
