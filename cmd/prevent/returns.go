@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -199,6 +200,17 @@ func (m *Main) sendReturn(ctx context.Context, q returns.Quarter, resendReason s
 		}
 	}
 	fmt.Fprintf(m.Stdout, "(through %s)\n", where)
+	if resendReason == "" && failed == 0 && allAlreadySent(outcomes) {
+		// Nothing went: say so if the commissioners hold figures the
+		// data no longer gives.
+		sent, err := m.Store.Deliveries(ctx, store.ReturnKind, q.String())
+		if err != nil {
+			return err
+		}
+		if err := m.noteChangedReturns(ctx, sent); err != nil {
+			return err
+		}
+	}
 	if failed > 0 {
 		return fmt.Errorf("%d of %d deliveries of the %s return failed; run 'prevent return --quarter %s --send' again to retry", failed, len(outcomes), q, q)
 	}
@@ -262,6 +274,46 @@ func (m *Main) runDeliveries(ctx context.Context, args []string) error {
 			}
 		}
 		fmt.Fprintf(m.Stdout, "%-10s %-36s %-3d %-7s %-8d %-17s %s\n", d.Key, d.Recipient, d.Generation, d.Status, d.Attempts, sent, oneLine(note))
+	}
+	return m.noteChangedReturns(ctx, list)
+}
+
+func allAlreadySent(outcomes []delivery.Outcome) bool {
+	for _, o := range outcomes {
+		if o.Status != delivery.StatusAlreadySent {
+			return false
+		}
+	}
+	return len(outcomes) > 0
+}
+
+// noteChangedReturns says, on stderr, which quarters' returns among the
+// deliveries have figures other than those last sent, and how to send the
+// corrected return. Only quarters sent with their figures' digest (from
+// migration 0017 on) are built to compare.
+func (m *Main) noteChangedReturns(ctx context.Context, sent []store.Delivery) error {
+	var keys []string
+	for _, d := range sent {
+		if d.Kind == store.ReturnKind && d.Status == store.DeliverySent && d.FiguresDigest != "" && !slices.Contains(keys, d.Key) {
+			keys = append(keys, d.Key)
+		}
+	}
+	for _, key := range keys {
+		q, err := returns.ParseQuarter(key)
+		if err != nil {
+			continue
+		}
+		r, _, err := report.BuildReturn(ctx, m.Store, q, submission.ReturnOptions(m.Config, m.Now(), false))
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue // no longer built (its extracts purged): nothing to compare
+		}
+		if last, ok := submission.ChangedSinceSent(r, sent); ok {
+			fmt.Fprintf(m.Stderr, "prevent: note: the figures of %s have changed since its return was sent on %s (extracts imported since changed the quarter); the commissioners hold the figures as sent. To send them the corrected return: %s\n",
+				q, last.SentAt.Local().Format("2006-01-02 15:04"), submission.ResendAdvice(q))
+		}
 	}
 	return nil
 }

@@ -60,6 +60,10 @@ type Options struct {
 	// that a process killed at any point leaves no message recorded sent
 	// without its line.
 	Audit func(o Outcome) store.AuditEntry
+	// FiguresDigest is recorded with each message recorded sent: for a
+	// return, the digest of the figures it carries, so that a later change
+	// to them can be told (store.Delivery.FiguresDigest).
+	FiguresDigest string
 }
 
 func (o Options) withDefaults() Options {
@@ -208,13 +212,14 @@ func deliver(ctx context.Context, s *store.Store, sender mail.Sender, d store.De
 	}
 	sent := d
 	sent.Status, sent.SentAt, sent.MessageID, sent.NextAttemptAt, sent.UpdatedAt = store.DeliverySent, now, id, time.Time{}, now
+	sent.FiguresDigest = opt.FiguresDigest
 	o := Outcome{Recipient: d.Recipient, Status: StatusSent, Attempts: d.Attempts, Delivery: sent}
 	var audit *store.AuditEntry
 	if opt.Audit != nil {
 		e := opt.Audit(o)
 		audit = &e
 	}
-	if err := markSent(rctx, s, d.ID, id, now, audit); err != nil {
+	if err := markSent(rctx, s, d.ID, id, opt.FiguresDigest, now, audit); err != nil {
 		return Outcome{}, fmt.Errorf("%s/%s was sent to %s but could not be recorded, so it may be sent again after %s: %w",
 			d.Kind, d.Key, d.Recipient, opt.StaleAfter, err)
 	}
@@ -227,7 +232,7 @@ const recordTimeout = time.Minute
 
 // markSent records a sent delivery, trying again a few times: failing here
 // is the one way a message can later go out twice.
-func markSent(ctx context.Context, s *store.Store, id int64, messageID string, now time.Time, audit *store.AuditEntry) error {
+func markSent(ctx context.Context, s *store.Store, id int64, messageID, figuresDigest string, now time.Time, audit *store.AuditEntry) error {
 	var err error
 	for try := range 3 {
 		if try > 0 {
@@ -237,7 +242,7 @@ func markSent(ctx context.Context, s *store.Store, id int64, messageID string, n
 			case <-time.After(time.Duration(try) * time.Second):
 			}
 		}
-		if err = s.MarkDeliverySent(ctx, id, messageID, now, audit); err == nil {
+		if err = s.MarkDeliverySent(ctx, id, messageID, figuresDigest, now, audit); err == nil {
 			return nil
 		}
 	}

@@ -6,8 +6,11 @@
 package returns
 
 import (
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
@@ -155,4 +158,22 @@ func (r *Return) WriteCSV(w io.Writer) error {
 type TrendPoint struct {
 	Quarter Quarter
 	Total   *compliance.Summary
+}
+
+// FiguresDigest is a digest of the return's training figures: the quarter
+// and each row's name and counts (each organisation or group, then TOTAL)
+// as the CSV writes them before any suppression. The provider's name, the
+// provenance and the referrals section are not in it. Two builds of a
+// quarter's return from the same data have the same digest; a change to
+// any figure (a corrected extract, exemptions or completions for past
+// dates) gives another.
+func (r *Return) FiguresDigest() string {
+	h := sha256.New()
+	cw := csv.NewWriter(h)
+	_ = cw.Write([]string{r.Quarter.String()})
+	for _, s := range append(slices.Clip(r.Rows), r.Total) {
+		_ = cw.Write(append([]string{s.Organisation}, figures.Record(s, r.Threshold)...))
+	}
+	cw.Flush()
+	return hex.EncodeToString(h.Sum(nil))
 }

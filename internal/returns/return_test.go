@@ -209,3 +209,29 @@ func TestSuppression(t *testing.T) {
 		}
 	})
 }
+
+// The figures' digest is the same for the same figures however the return
+// is presented (provider name, suppression, provenance) and differs when a
+// figure, a row or the quarter does.
+func TestFiguresDigest(t *testing.T) {
+	q := mustQuarter(t, "2026-27Q2")
+	base := Build(q, provider, example(), 0.85).FiguresDigest()
+	same := Build(q, Provider{Name: "Renamed Trust", ODSCode: "RXX"}, example(), 0.85)
+	same.SuppressBelow, same.SnapshotFile = 5, "other.csv"
+	if got := same.FiguresDigest(); got != base {
+		t.Errorf("presentation changed the digest: %s, want %s", got, base)
+	}
+	oneMore := append(example(), staff("Acute Medicine", compliance.Basic, 1, 1)...)
+	renamed := example()
+	renamed[0].Organisation = "Safeguarding"
+	for name, r := range map[string]*Return{
+		"a person more":       Build(q, provider, oneMore, 0.85),
+		"an organisation":     Build(q, provider, renamed, 0.85),
+		"another quarter":     Build(mustQuarter(t, "2026-27Q3"), provider, example(), 0.85),
+		"a person's training": Build(q, provider, append(example()[1:], staff("Safeguarding Team", compliance.FaceToFace, 2, 0)[1]), 0.85),
+	} {
+		if r.FiguresDigest() == base {
+			t.Errorf("%s: the digest did not change", name)
+		}
+	}
+}

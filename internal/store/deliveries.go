@@ -41,6 +41,10 @@ type Delivery struct {
 	MessageID     string // the stable ID the message carried
 	Reason        string // resends: why
 	RequestedBy   string // resends: who asked
+	// FiguresDigest is, for a return recorded sent, the digest of the
+	// figures it carried (returns.Return.FiguresDigest); "" when not known
+	// (sent before migration 0017) and for other kinds.
+	FiguresDigest string
 }
 
 type deliveryRow struct {
@@ -58,19 +62,20 @@ type deliveryRow struct {
 	MessageID     string  `db:"message_id"`
 	Reason        string  `db:"reason"`
 	RequestedBy   string  `db:"requested_by"`
+	FiguresDigest string  `db:"figures_digest"`
 	CreatedAt     instant `db:"created_at"`
 	UpdatedAt     instant `db:"updated_at"`
 }
 
 const deliveryColumns = `id, kind, dkey, recipient, generation, status, attempts, last_error,
-	next_attempt_at, claimed_at, sent_at, message_id, reason, requested_by, created_at, updated_at`
+	next_attempt_at, claimed_at, sent_at, message_id, reason, requested_by, figures_digest, created_at, updated_at`
 
 func (r deliveryRow) Delivery() Delivery {
 	return Delivery{ID: r.ID, Kind: r.Kind, Key: r.Key, Recipient: r.Recipient, Generation: r.Generation,
 		Status: r.Status, Attempts: r.Attempts, LastError: r.LastError,
 		NextAttemptAt: r.NextAttemptAt.Time, ClaimedAt: r.ClaimedAt.Time, SentAt: r.SentAt.Time,
 		CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time,
-		MessageID: r.MessageID, Reason: r.Reason, RequestedBy: r.RequestedBy}
+		MessageID: r.MessageID, Reason: r.Reason, RequestedBy: r.RequestedBy, FiguresDigest: r.FiguresDigest}
 }
 
 // maxDeliveryError caps the error text kept for a failed attempt.
@@ -220,15 +225,16 @@ func (s *Store) ClaimDelivery(ctx context.Context, id int64, now time.Time, resp
 }
 
 // MarkDeliverySent records that the server accepted the message, with the
-// ID it carried, and puts audit (when given) on the audit trail in the same
+// ID it carried and, for a return, the digest of its figures (else ""),
+// and puts audit (when given) on the audit trail in the same
 // transaction: a delivery recorded sent is never without its audit line. A
 // sent delivery is never claimed again.
-func (s *Store) MarkDeliverySent(ctx context.Context, id int64, messageID string, now time.Time, audit *AuditEntry) error {
+func (s *Store) MarkDeliverySent(ctx context.Context, id int64, messageID, figuresDigest string, now time.Time, audit *AuditEntry) error {
 	at := s.instantArg(now)
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		r, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE deliveries
-			SET status = 'sent', sent_at = ?, message_id = ?, next_attempt_at = NULL, updated_at = ?
-			WHERE id = ?`), at, messageID, at, id)
+			SET status = 'sent', sent_at = ?, message_id = ?, figures_digest = ?, next_attempt_at = NULL, updated_at = ?
+			WHERE id = ?`), at, messageID, figuresDigest, at, id)
 		var n int64
 		if err == nil {
 			n, err = r.RowsAffected()

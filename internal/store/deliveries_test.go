@@ -161,7 +161,7 @@ func markSent(t *testing.T, s *store.Store, id int64) {
 	if !claim(t, s, id, sendAt, false) {
 		t.Fatal("claim refused")
 	}
-	if err := s.MarkDeliverySent(ctx, id, "return-2026-27Q2-1-0", sendAt.Add(time.Second), nil); err != nil {
+	if err := s.MarkDeliverySent(ctx, id, "return-2026-27Q2-1-0", "", sendAt.Add(time.Second), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -209,7 +209,7 @@ func TestMarkDelivery(t *testing.T) {
 			}
 		})
 		t.Run("marking a delivery that does not exist fails", func(t *testing.T) {
-			if err := s.MarkDeliverySent(ctx, 999999, "x", sendAt, nil); err == nil {
+			if err := s.MarkDeliverySent(ctx, 999999, "x", "", sendAt, nil); err == nil {
 				t.Error("MarkDeliverySent succeeded")
 			}
 			if err := s.MarkDeliveryFailed(ctx, 999999, "x", time.Time{}, sendAt); err == nil {

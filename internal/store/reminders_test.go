@@ -158,7 +158,7 @@ func TestReminderNoticesAndPending(t *testing.T) {
 					t.Fatal("claim refused")
 				}
 				if key == "lead/2026-11-01/a" {
-					if err := s.MarkDeliverySent(ctx, ds[0].ID, "id", remindAt, nil); err != nil {
+					if err := s.MarkDeliverySent(ctx, ds[0].ID, "id", "", remindAt, nil); err != nil {
 						t.Fatal(err)
 					}
 				} else if err := s.MarkDeliveryFailed(ctx, ds[0].ID, "421 try later", remindAt.Add(5*time.Minute), remindAt); err != nil {

@@ -72,6 +72,7 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		}
 	}
 	var msg *mail.Message
+	digest := ""
 	if owed > 0 {
 		r, trend, err := report.BuildReturn(ctx, d.Store, q, ReturnOptions(d.Config, d.now(), true))
 		if err != nil {
@@ -80,6 +81,7 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		if msg, err = r.Message(d.Config.MailFrom(), trend); err != nil {
 			return nil, err
 		}
+		digest = r.FiguresDigest()
 	}
 	build := func(string) (*mail.Message, error) {
 		if msg == nil { // sent meanwhile by another process, then resent?
@@ -88,6 +90,7 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		return msg, nil
 	}
 	opt := d.Delivery
+	opt.FiguresDigest = digest
 	// Each message sent goes on the audit trail as it is recorded sent, in
 	// the same transaction, so that a run stopped at any point leaves none
 	// of those it sent unrecorded.
@@ -98,4 +101,33 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		return delivery.Resend(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, resendReason, d.Operator, build, opt)
 	}
 	return delivery.Send(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, build, opt)
+}
+
+// ChangedSinceSent finds whether the figures of a quarter's return, as
+// built now (r), differ from those last sent to the commissioners: sent is
+// the quarter's return deliveries (others are passed over), of which the
+// one recorded sent last (of equal times, the later generation), with a
+// digest, is what they hold. It gives that
+// delivery when its figures differ. A return sent before the digests were
+// kept (migration 0017) says nothing.
+func ChangedSinceSent(r *returns.Return, sent []store.Delivery) (store.Delivery, bool) {
+	key := r.Quarter.String()
+	var last store.Delivery
+	for _, d := range sent {
+		if d.Kind != store.ReturnKind || d.Key != key || d.Status != store.DeliverySent || d.FiguresDigest == "" {
+			continue
+		}
+		if last.FiguresDigest == "" || d.SentAt.After(last.SentAt) || d.SentAt.Equal(last.SentAt) && d.Generation > last.Generation {
+			last = d
+		}
+	}
+	if last.FiguresDigest == "" || last.FiguresDigest == r.FiguresDigest() {
+		return store.Delivery{}, false
+	}
+	return last, true
+}
+
+// ResendAdvice is the command that sends a quarter's corrected return.
+func ResendAdvice(q returns.Quarter) string {
+	return fmt.Sprintf(`prevent return --quarter %s --send --resend --reason "WHY"`, q)
 }

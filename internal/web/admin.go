@@ -44,6 +44,11 @@ type quarterReturn struct {
 	XLSX     string
 	CSV      string
 	Sent     []store.Delivery
+	// Changed is the delivery last recorded sent when its figures are
+	// not these (data imported since changed the quarter); Resend is then
+	// the command that sends the corrected return.
+	Changed *store.Delivery
+	Resend  string
 }
 
 type deliveryGroup struct {
@@ -97,6 +102,9 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: f.Snapshot,
 			Meets: ret.Total.MeetsThreshold(th), XLSX: "/returns/" + q.String() + ".xlsx",
 			CSV: "/returns/" + q.String() + ".csv", Sent: byKey[q.String()]}
+		if last, ok := submission.ChangedSinceSent(ret, qr.Sent); ok {
+			qr.Changed, qr.Resend = &last, submission.ResendAdvice(q)
+		}
 		for _, l := range compliance.Levels {
 			qr.Levels = append(qr.Levels, ret.Total.Level(l))
 		}

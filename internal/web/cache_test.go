@@ -452,7 +452,7 @@ func TestPageContentsKept(t *testing.T) {
 	if _, err := st.ClaimDelivery(ctx, d.ID, testNow, false, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.MarkDeliverySent(ctx, d.ID, "m1", testNow, nil); err != nil {
+	if err := st.MarkDeliverySent(ctx, d.ID, "m1", "", testNow, nil); err != nil {
 		t.Fatal(err)
 	}
 	ask("/returns", "ann@example.nhs.net")

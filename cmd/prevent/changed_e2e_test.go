@@ -1,0 +1,65 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A return sent, then a corrected staff extract for the quarter's date:
+// sending again sends nothing and says that the figures changed since they
+// were sent, as deliveries does; a resend with a reason quiets both; a
+// return whose figures are as sent says nothing.
+func TestReturnChangedSinceSent(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig)
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)},
+		{"import", "completions", write(t, dir, "lms.csv", e2eCompletions)},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	const note = "the figures of 2026-27Q2 have changed since its return was sent on"
+	send := func(args ...string) run {
+		t.Helper()
+		r := prevent(t, dir, db, append([]string{"return", "--quarter", "2026-27Q2", "--send"}, args...)...)
+		if r.code != 0 {
+			t.Fatalf("return --send %v: exit %d: %s", args, r.code, r.stderr)
+		}
+		return r
+	}
+	send()
+	if r := send(); strings.Contains(r.stderr, note) {
+		t.Errorf("sent again on the same data, it says the figures changed: %s", r.stderr)
+	}
+	if r := prevent(t, dir, db, "deliveries"); r.code != 0 || strings.Contains(r.stderr, note) {
+		t.Errorf("deliveries on the same data: exit %d: %s", r.code, r.stderr)
+	}
+
+	// The corrected extract for 30 September: Bob the porter has left.
+	corrected := strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1)
+	if r := prevent(t, dir, db, "import", "staff", "--effective", "2026-09-30", write(t, dir, "esr_staff_2026-09-30 corrected.csv", corrected)); r.code != 0 {
+		t.Fatalf("corrected extract: exit %d: %s", r.code, r.stderr)
+	}
+	r := send()
+	if !strings.Contains(r.stderr, note) || !strings.Contains(r.stderr, `prevent return --quarter 2026-27Q2 --send --resend --reason "WHY"`) {
+		t.Errorf("sent again after a correction: no note that the figures changed:\n%s%s", r.stdout, r.stderr)
+	}
+	if strings.Count(r.stdout, "already sent") != 2 {
+		t.Errorf("sent again after a correction, it sent:\n%s", r.stdout)
+	}
+	if r := prevent(t, dir, db, "deliveries"); r.code != 0 || !strings.Contains(r.stderr, note) {
+		t.Errorf("deliveries after a correction: exit %d, no note: %s", r.code, r.stderr)
+	}
+
+	send("--resend", "--reason", "corrected extract")
+	if r := send(); strings.Contains(r.stderr, note) {
+		t.Errorf("after the resend, it still says the figures changed: %s", r.stderr)
+	}
+	if r := prevent(t, dir, db, "deliveries"); r.code != 0 || strings.Contains(r.stderr, note) {
+		t.Errorf("deliveries after the resend: exit %d: %s", r.code, r.stderr)
+	}
+}

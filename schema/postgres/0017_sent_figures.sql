@@ -1,0 +1,11 @@
+-- 0017: a digest of the figures each return delivery carried.
+--
+-- A quarter's return is rebuilt from the data whenever it is shown or
+-- sent. When extracts imported after it was sent change that quarter's
+-- figures (a corrected staff extract, exemptions for past dates, late
+-- completions), the commissioners hold figures the trust no longer
+-- reports. The digest of the training figures sent (returns.Return's
+-- FiguresDigest), recorded as a delivery is recorded sent, lets the
+-- returns page and `prevent deliveries` say so. '' for deliveries sent
+-- before this migration and for other kinds of message: not known.
+ALTER TABLE deliveries ADD COLUMN figures_digest TEXT NOT NULL DEFAULT '';
