@@ -54,6 +54,9 @@ type serverOptions struct {
 	username, password string
 	rcptReply          map[string]*smtp.SMTPError
 	dropNext           int
+	// insecureAuth offers sign-in over an unencrypted connection, as a
+	// relay on the local host does.
+	insecureAuth bool
 }
 
 // startServer listens on 127.0.0.1:0 and stops when the test ends.
@@ -69,7 +72,7 @@ func startServer(t *testing.T, opts serverOptions) *testServer {
 	srv.Domain = "localhost"
 	srv.ReadTimeout = testTimeout
 	srv.WriteTimeout = testTimeout
-	srv.AllowInsecureAuth = false
+	srv.AllowInsecureAuth = opts.insecureAuth
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

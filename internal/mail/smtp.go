@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -187,6 +188,13 @@ func (s *SMTP) dial(ctx context.Context, fresh bool) (*gomail.Client, *gomailsmt
 	opts := append([]gomail.Option(nil), s.opts...)
 	switch s.creds.Auth() {
 	case AuthPassword:
+		if s.cfg.TLS == TLSNone {
+			// Only to a relay on this machine (New refuses any other host):
+			// auto-discovery would never choose PLAIN or LOGIN here, which
+			// is what a local relay offers.
+			opts = append(opts, gomail.WithSMTPAuthCustom(&localAuth{user: s.cfg.Username, pass: s.cfg.Password, host: s.cfg.Host}))
+			break
+		}
 		// Auto-discovery picks the strongest mechanism the server offers,
 		// and offers PLAIN and LOGIN only over an encrypted connection.
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
@@ -231,6 +239,34 @@ type deliveryError struct {
 func (e *deliveryError) Error() string { return e.text }
 
 func (e *deliveryError) Unwrap() error { return e.cause }
+
+// localAuth signs in with a password over an unencrypted connection to a
+// relay on the loopback interface, with the first of PLAIN, LOGIN and
+// CRAM-MD5 the relay offers.
+type localAuth struct {
+	user, pass, host string
+	chosen           gomailsmtp.Auth
+}
+
+func (a *localAuth) Start(si *gomailsmtp.ServerInfo) (string, []byte, error) {
+	offers := func(m string) bool {
+		return slices.ContainsFunc(si.Auth, func(o string) bool { return strings.EqualFold(o, m) })
+	}
+	switch {
+	case offers("PLAIN"):
+		a.chosen = gomailsmtp.PlainAuth("", a.user, a.pass, a.host, true)
+	case offers("LOGIN"):
+		a.chosen = gomailsmtp.LoginAuth(a.user, a.pass, a.host, true)
+	case offers("CRAM-MD5"):
+		a.chosen = gomailsmtp.CRAMMD5Auth(a.user, a.pass)
+	default:
+		return "", nil, fmt.Errorf("server does not support SMTP AUTH with a password over an unencrypted connection (it offers %s; prevent uses PLAIN, LOGIN or CRAM-MD5)",
+			strings.Join(si.Auth, " "))
+	}
+	return a.chosen.Start(si)
+}
+
+func (a *localAuth) Next(from []byte, more bool) ([]byte, error) { return a.chosen.Next(from, more) }
 
 // isLoginFailure reports whether a dial error happened at SMTP AUTH.
 func isLoginFailure(err error) bool {

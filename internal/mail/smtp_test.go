@@ -51,10 +51,11 @@ func TestSMTPDelivery(t *testing.T) {
 		{name: "STARTTLS with login delivers the message intact", tls: TLSStartTLS, auth: true, wantTLS: true},
 		{name: "implicit TLS with login delivers the message intact", tls: TLSImplicit, auth: true, wantTLS: true},
 		{name: "a local relay without TLS or login delivers the message intact", tls: TLSNone},
+		{name: "a local relay without TLS, with a password, signs in and delivers", tls: TLSNone, auth: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := serverOptions{tls: tt.tls}
+			opts := serverOptions{tls: tt.tls, insecureAuth: tt.tls == TLSNone}
 			if tt.auth {
 				opts.username, opts.password = testUser, testPassword
 			}
