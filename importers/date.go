@@ -421,7 +421,7 @@ func parseWeekdayDate(s string, date1904 bool) (time.Time, string) {
 		return time.Time{}, reasonNotDate
 	}
 	rest := strings.TrimLeft(s[j+1:], " ")
-	if rest == "" || !isDigit(rest[0]) {
+	if rest == "" || !isDigit(rest[0]) || isSerial(rest) { // a weekday names a day, not a number
 		return time.Time{}, reasonNotDate
 	}
 	t, reason := parseDate(rest, date1904)

@@ -68,6 +68,11 @@ func TestDateForm(t *testing.T) {
 		"45231":                             "Excel date",
 		"yesterday":                         "not a date",
 		"31/02/2026":                        "not a date",
+		"Thu 14 Mar 2024":                   "Weekday d Mon yyyy",
+		"Thursday 14 March 2024":            "Weekday d Month yyyy",
+		"Tuesday 14 March 2024":             "Weekday d Month yyyy", // read, and a row error for its weekday
+		"Monday 2024":                       "not a date",           // a weekday before a number is no date
+		"Monday, 45231":                     "not a date",
 	} {
 		if got := DateForm(in); got != want {
 			t.Errorf("DateForm(%q) = %q, want %q", in, got, want)

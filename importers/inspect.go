@@ -290,12 +290,24 @@ func DateForm(raw string) string {
 		return "Excel date"
 	}
 	prefix, suffix := "", ""
-	if isLetter(s[0]) {
-		_, s, _ = strings.Cut(s, ",")
-		s = strings.TrimLeft(s, " ")
-		prefix, suffix = "Weekday, ", " (Moodle)"
+	if s != "" && isLetter(s[0]) {
+		// A weekday first: "Thursday, 14 March 2024" (Moodle) or
+		// "Thu 14 Mar 2024".
+		word := strings.IndexAny(s, ", ")
+		if word < 0 {
+			return "not a date"
+		}
+		if s[word] == ',' {
+			prefix, suffix = "Weekday, ", " (Moodle)"
+		} else {
+			prefix = "Weekday "
+		}
+		s = strings.TrimLeft(s[word+1:], " ")
 	}
 	_, i := digits(s, 0)
+	if i == 0 || i >= len(s) {
+		return "not a date"
+	}
 	var form, rest string
 	if s[i] == ' ' { // d Mon yyyy: three words
 		f := strings.SplitN(s, " ", 4)
@@ -393,7 +405,11 @@ func (in *Inspection) Write(w io.Writer) {
 		fmt.Fprintf(w, "\nAn import would refuse this file: %s\n", in.Err)
 		return
 	}
-	fmt.Fprintf(w, "\nNothing was imported. To import it: prevent import %s %q\n", in.Kind, in.File)
+	course := ""
+	if in.Course != "" && in.Kind == Completions {
+		course = fmt.Sprintf(" --course %q", in.Course)
+	}
+	fmt.Fprintf(w, "\nNothing was imported. To import it: prevent import %s%s %q\n", in.Kind, course, in.File)
 }
 
 // writeRead prints the date forms, the row counts and the first rows.

@@ -68,6 +68,16 @@ func TestInspect(t *testing.T) {
 			[]string{folderOf(t, dir, "hub.csv", "hub2.csv")}, 1, []string{
 				"hub.csv: a completions file\n", "hub2.csv: a completions file\n",
 			}},
+		{"weekdays without a comma, and a weekday before a bare number, inspect as an import reads them",
+			[]string{write(t, dir, "weekday.csv", "Employee Number,Course,Completion Date\n1,Prevent Awareness,Thu 14 Mar 2024\n2,Prevent Awareness,Monday 2024\n")}, 0, []string{
+				"  Weekday d Mon yyyy                     1\n",
+				"  not a date                             1\n",
+				`weekday.csv row 3, column "Completion Date": "Monday 2024" is not a date`,
+			}},
+		{"a one-course report's import line keeps its --course",
+			[]string{write(t, dir, "wrap.csv", "Employee Number,Date Attended\n1,14/03/2024\n"), "--course", "Prevent WRAP"}, 0, []string{
+				`To import it: prevent import completions --course "Prevent WRAP" "wrap.csv"`,
+			}},
 		{"row errors are those an import would report",
 			[]string{write(t, dir, "bad.csv", "Email,Course,Completion Date\na@x,Prevent,31/02/2024\n")}, 0, []string{
 				"Row errors an import would report",
