@@ -116,6 +116,12 @@ func Files(ctx context.Context, s *store.Store, paths []string, opt FileOptions)
 			res.Err = err
 			continue
 		}
+		if q := opt.Rules.Quarter; ref != nil && q != (returns.Quarter{}) && ref.Quarter != q {
+			// As a training return for another quarter is refused: the
+			// section would stand as this quarter's.
+			res.Err = fmt.Errorf("%s: the referrals section is for %s, but %s is being collated", ref.File, ref.Quarter, q)
+			continue
+		}
 		res.Referrals = ref
 		if res.Referrals != nil {
 			if _, err := s.SaveProviderReferrals(ctx, storeReferrals(res, opt.Now)); err != nil {

@@ -70,3 +70,46 @@ func TestCollateReferrals(t *testing.T) {
 		}
 	})
 }
+
+// A referrals section for another quarter than the one being collated is
+// refused, as a training return for another quarter is, and stored
+// nowhere; the same file is taken when its quarter is collated.
+func TestCollateReferralsOfAnotherQuarterRefused(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		dir := t.TempDir()
+		q1 := build(t, q2.Prev(), "RB2", "Beta Hospitals NHS Trust", map[string]counts{"Beta Hospital": {compliance.Basic: {20, 18}}})
+		q1.Activity = &returns.Activity{Counts: activity.QuarterCounts{ConcernsRaised: 7, ReferredToPrevent: 5}}
+		var refs bytes.Buffer
+		if err := q1.WriteReferralsCSV(&refs); err != nil {
+			t.Fatal(err)
+		}
+		file(t, dir, "beta referrals.csv", refs.Bytes(), uk(time.October, 6, 11))
+		paths, err := collate.Dir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := collate.Files(ctx, s, paths, collate.FileOptions{Providers: fiveProviders[:2], Rules: collate.Rules{Threshold: 0.85, Quarter: q2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "beta referrals.csv: the referrals section is for " + q2.Prev().String() + ", but " + q2.String() + " is being collated"
+		if len(results) != 1 || results[0].Err == nil || results[0].Err.Error() != want {
+			t.Fatalf("results %+v, want the error %q", results, want)
+		}
+		for _, q := range []returns.Quarter{q2, q2.Prev()} {
+			a, err := collate.Load(ctx, s, fiveProviders[:2], q, 0.85, 15, uk(time.November, 1, 9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			_ = a.WriteCSV(&out)
+			if strings.Contains(out.String(), "referred_to_prevent") {
+				t.Errorf("%s: the refused section was stored:\n%s", q, out.String())
+			}
+		}
+		results, err = collate.Files(ctx, s, paths, collate.FileOptions{Providers: fiveProviders[:2], Rules: collate.Rules{Threshold: 0.85, Quarter: q2.Prev()}})
+		if err != nil || len(results) != 1 || results[0].Err != nil || results[0].Referrals == nil {
+			t.Fatalf("collating its own quarter: %+v, %v", results, err)
+		}
+	})
+}
