@@ -48,6 +48,11 @@ type Options struct {
 	// such as "completion_date" are accepted too; see CanonicalField);
 	// unknown keys are ignored.
 	Aliases map[string][]string
+	// StartDatesUnused says the config counts no new starters
+	// (new_starter_days 0): a staff row's unreadable start date is then
+	// left blank, as a blank one is, rather than a row error that would
+	// drop the assignment from every figure for a column nothing reads.
+	StartDatesUnused bool
 	// Progress, when set, is called every few thousand rows and at the end
 	// with rows read so far and bytes read / total bytes. For xlsx, done is
 	// estimated from the sheet's row count (its dimension, which Excel
@@ -233,11 +238,13 @@ func (in *input) readStaff(opt Options, emit func(compliance.Assignment) error) 
 		}
 		if raw := cell(cells, h.col[fStartDate]); raw != "" {
 			day, reason := parseDate(raw, t.in.date1904)
-			if reason != "" {
+			switch {
+			case reason == "":
+				a.StartDate = day
+			case !opt.StartDatesUnused:
 				sum.Errors = append(sum.Errors, RowError{File: name, Row: row, Column: h.text[fStartDate], Value: text(raw), Reason: reason})
 				return nil
 			}
-			a.StartDate = day
 		}
 		if err := emit(a); err != nil {
 			return err

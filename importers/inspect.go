@@ -439,7 +439,8 @@ func (in *Inspection) writeRead(w io.Writer) {
 	if noun == "" {
 		noun, notDone = "completions", fmt.Sprintf(", %d not completed", s.NotCompleted)
 	}
-	fmt.Fprintf(w, "\nRows: %d read, %d %s%s, %d row errors\n", s.RowsRead, s.RowsOK, noun, notDone, len(s.Errors))
+	noun = plural(s.RowsOK, strings.TrimSuffix(noun, "s"), noun)
+	fmt.Fprintf(w, "\nRows: %d read, %d %s%s, %d row %s\n", s.RowsRead, s.RowsOK, noun, notDone, len(s.Errors), plural(len(s.Errors), "error", "errors"))
 	if in.Kind == Referrals {
 		fmt.Fprintf(w, "(A referral log's rows are not shown: its case references stay in the file.)\n")
 	}
@@ -501,4 +502,11 @@ func (in *Inspection) writeCourses(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-13s %q  %d\n", level, c.name, c.rows)
 	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -197,3 +197,33 @@ func str2(v any) string {
 	}
 	return "?"
 }
+
+// A start date that is not a date drops the assignment (a row error) only
+// when new starters are counted; with new_starter_days off the column is
+// read by nothing, so the person is counted as before the start-date
+// field existed, with no start date.
+func TestUnreadableStartDateOnlyMattersWhenCounted(t *testing.T) {
+	staff := "Employee Number,Full Name,Organisation,Staff Group,Assignment Start Date\n" +
+		"4,Y,Ward 1,Administrative and Clerical,01/01/2020\n5,Z,Ward 1,Administrative and Clerical,31/02/2020\n"
+	for _, tc := range []struct {
+		config   string
+		code     int
+		rejected string
+		people   int
+	}{
+		{"organisation: Test NHS Trust\n", 0, "0 rejected", 2},
+		{"organisation: Test NHS Trust\nnew_starter_days: 30\n", 0, "1 rejected", 1},
+	} {
+		dir := t.TempDir()
+		db := "sqlite:" + filepath.Join(dir, "prevent.db")
+		write(t, dir, "prevent.yaml", tc.config)
+		r := prevent(t, dir, db, "import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", staff))
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.rejected) {
+			t.Errorf("%q: exit %d, want %d and %q:\n%s%s", tc.config, r.code, tc.code, tc.rejected, r.stdout, r.stderr)
+		}
+		s := prevent(t, dir, db, "status", "--as-of", "2026-09-30", "--format", "csv")
+		if got := strings.Count(s.stdout, "\n") - 1; got != tc.people {
+			t.Errorf("%q: %d people, want %d:\n%s", tc.config, got, tc.people, s.stdout)
+		}
+	}
+}

@@ -49,7 +49,8 @@ func (m *Main) runInspect(ctx context.Context, args []string) error {
 	if files, err = setup.Files(files); err != nil {
 		return err
 	}
-	opt := importers.Options{Aliases: m.Config.Aliases(), Limits: m.Config.Limits(), Course: strings.TrimSpace(*course)}
+	opt := importers.Options{Aliases: m.Config.Aliases(), Limits: m.Config.Limits(), Course: strings.TrimSpace(*course),
+		StartDatesUnused: m.Config.Policy().NewStarterDays <= 0}
 	refused := 0
 	for i, f := range files {
 		if i > 0 {

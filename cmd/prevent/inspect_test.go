@@ -48,7 +48,7 @@ func TestInspect(t *testing.T) {
 			[]string{"--config", write(t, dir, "synonym.yaml", "columns:\n  completion_date: [\"Finished On\"]\n"),
 				filepath.Join(dir, "alias.csv")}, 0, []string{
 				`completed           column C   "Finished On"                  your columns: alias`,
-				"Rows: 1 read, 1 completions, 0 not completed, 0 row errors",
+				"Rows: 1 read, 1 completion, 0 not completed, 0 row errors",
 			}},
 		{"a missing column names the columns: line to add",
 			[]string{write(t, dir, "miss.csv", "Learner Email,Course,Finished On\na@x,Prevent,01/02/2024\n")}, 1, []string{
@@ -120,10 +120,10 @@ func TestInspectLogs(t *testing.T) {
 		not                 []string
 	}{
 		{"an exemptions list", "exemptions.csv", "Employee Number,Reason,From,Until\n100,Maternity leave,01/05/2026,\n200,Secondment,01/06/2026,01/03/2026\n", 0,
-			[]string{"exemptions.csv: an exemptions list", "Rows: 2 read, 1 exemptions, 1 row errors", "row 2: 100  Maternity leave  from 2026-05-01 until open",
+			[]string{"exemptions.csv: an exemptions list", "Rows: 2 read, 1 exemption, 1 row error", "row 2: 100  Maternity leave  from 2026-05-01 until open",
 				"prevent import exemptions"}, nil},
 		{"a referral log shows no reference", "refs.csv", "Reference,Date Raised,Subject,Outcome\nPRV-26-0042,01/07/2026,patient,referred\nPRV-26-0043,02/07/2026,martian,referred\n", 0,
-			[]string{"refs.csv: a referral log", "Rows: 2 read, 1 concerns, 1 row errors", "rows are not shown"}, []string{"PRV-26-0042"}},
+			[]string{"refs.csv: a referral log", "Rows: 2 read, 1 concern, 1 row error", "rows are not shown"}, []string{"PRV-26-0042"}},
 		{"a meetings log", "meetings.csv", "Date,Forum,Attended\n09/07/2026,Channel panel,Yes\n", 0,
 			[]string{"meetings.csv: a partnership meetings log", "row 2: 2026-07-09  Channel panel  attended: true"}, nil},
 		{"a log with a personal-data column", "named.csv", "Reference,Date,Patient Name,Outcome\nPRV-1,01/07/2026,Jane Doe,concern\n", 1,

@@ -115,7 +115,8 @@ func (o *Options) today() time.Time {
 }
 
 func (o *Options) readOptions(file string) importers.Options {
-	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits, RegularOnly: o.RegularOnly, Course: o.Course}
+	ro := importers.Options{Aliases: o.Aliases, Limits: o.Limits, RegularOnly: o.RegularOnly, Course: o.Course,
+		StartDatesUnused: o.Policy != nil && o.Policy.NewStarterDays <= 0}
 	if o.Progress != nil {
 		ro.Progress = func(rows int, done, total int64) { o.Progress(file, rows, done, total) }
 	}
