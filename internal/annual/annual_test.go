@@ -74,14 +74,28 @@ func TestOptionalSections(t *testing.T) {
 	t.Run("left out when there is nothing for them", func(t *testing.T) {
 		r := sample(true)
 		page := htmlOf(t, r)
-		for _, absent := range []string{"Referrals and partnership work", "Prevent lead", "Accountable lead", "New starters", "Face-to-face sessions a month", "Beside the figures"} {
+		for _, absent := range []string{"Prevent lead", "Accountable lead", "New starters", "Face-to-face sessions a month", "Beside the figures"} {
 			if strings.Contains(page, absent) {
 				t.Errorf("the HTML has %q with nothing to show", absent)
 			}
 		}
 		got := strings.Join(sheetNames(t, r), ",")
-		if want := "Cover,Quarter ends,Organisations,Trend,Plan,Data quality"; got != want {
+		if want := "Cover,Quarter ends,Organisations,Trend,Plan,Referrals,Partnership,Data quality"; got != want {
 			t.Errorf("sheets %s, want %s", got, want)
+		}
+	})
+	t.Run("the referrals section is always there, saying when nothing is recorded", func(t *testing.T) {
+		r := sample(true)
+		for _, q := range r.Year.Quarters() {
+			r.Referrals = append(r.Referrals, QuarterActivity{Quarter: q})
+		}
+		const note = "No referral log or partnership meetings log has been imported into prevent"
+		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || !strings.Contains(page, note) {
+			t.Errorf("with nothing recorded, the HTML lacks the section or its note")
+		}
+		r.ActivityRecorded = true
+		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || strings.Contains(page, note) {
+			t.Errorf("with logs imported, the HTML lacks the section or still says nothing is recorded")
 		}
 	})
 	t.Run("shown when given", func(t *testing.T) {

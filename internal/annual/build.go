@@ -93,6 +93,9 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 		return nil, err
 	}
 	r.Quality = qualityOf(q)
+	if r.ActivityRecorded, err = report.ActivityReported(ctx, src.Store, src.Lead); err != nil {
+		return nil, err
+	}
 	if r.Referrals, err = referrals(ctx, src, quarters); err != nil {
 		return nil, err
 	}
@@ -100,12 +103,8 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 }
 
 // referrals are the year's activity counts per quarter, as the return's
-// referrals section gives them; none unless that section is reported.
+// referrals section gives them (zeros before any log is imported).
 func referrals(ctx context.Context, src Source, quarters []returns.Quarter) ([]QuarterActivity, error) {
-	on, err := report.ActivityReported(ctx, src.Store, src.Lead)
-	if err != nil || !on {
-		return nil, err
-	}
 	counts, err := report.ActivityCounts(ctx, src.Store, quarters)
 	if err != nil {
 		return nil, err

@@ -43,9 +43,13 @@ type Report struct {
 	Trend []QuarterPosition
 	Plan  Plan
 
-	// Referrals are the Prevent activity counts per quarter; empty until
-	// referral and meeting logs are imported.
-	Referrals []QuarterActivity
+	// Referrals are the Prevent activity counts per quarter, zeros when
+	// nothing is recorded; ActivityRecorded is set when the return's
+	// referrals section is on (a Prevent lead configured, or a referral or
+	// meetings log imported), so that zeros can be told from counts not
+	// kept in prevent.
+	Referrals        []QuarterActivity
+	ActivityRecorded bool
 	Returns   []ReturnSent
 	Quality   Quality
 

@@ -25,11 +25,11 @@ func (d *pdfDoc) table(t table) {
 		d.AddPage()
 	}
 	if t.Caption != "" {
-		d.room(capH + headH + rowHeight(t.Rows[0]))
+		d.room(capH + headH + firstRowHeight(t))
 		d.font("B", 9.5, nhsText)
 		d.CellFormat(bodyW, capH, d.tr(t.Caption), "", 1, "L", false, 0, "")
 	}
-	d.room(headH + rowHeight(t.Rows[0]))
+	d.room(headH + firstRowHeight(t))
 	d.header(t, widths, headH)
 	for _, r := range t.Rows {
 		if d.GetY()+rowHeight(r) > bottomLimit {
@@ -39,6 +39,15 @@ func (d *pdfDoc) table(t table) {
 		d.row(t, r, widths)
 	}
 	d.Ln(4)
+}
+
+// firstRowHeight is the height of a table's first row, 0 for a table of
+// none (its header stands alone).
+func firstRowHeight(t table) float64 {
+	if len(t.Rows) == 0 {
+		return 0
+	}
+	return rowHeight(t.Rows[0])
 }
 
 func rowHeight(r row) float64 {

@@ -97,14 +97,12 @@ func (r *Report) meets(ok bool, any bool) cell {
 	return cell{Text: "no", Mark: "bad"}
 }
 
-// sections is the report's body in order; sections with nothing to show
-// are left out.
+// sections is the report's body in order. The referrals section is
+// always there, as the contract lists it; it says when nothing is
+// recorded.
 func (r *Report) sections() []section {
-	out := []section{r.quarterSection(), r.orgSection(), r.trendSection(), r.planSection()}
-	if len(r.Referrals) > 0 {
-		out = append(out, r.referralSection())
-	}
-	return append(out, r.returnsSection(), r.qualitySection())
+	return []section{r.quarterSection(), r.orgSection(), r.trendSection(), r.planSection(),
+		r.referralSection(), r.returnsSection(), r.qualitySection()}
 }
 
 func (r *Report) quarterSection() section {
