@@ -100,8 +100,8 @@ func openLog(in *input, k Kind) (*table, logHeader, error) {
 	for _, c := range t.hdr.raw {
 		if activity.IsPersonalHeader(c) {
 			t.close()
-			return nil, logHeader{}, fileError(name, fmt.Sprintf("has a column headed %q, which is personal data: a %s holds case references and counts, never a name, NHS number, date of birth or address; remove the column and import it again (nothing was imported)",
-				strings.TrimSpace(c), logNoun(k)), nil)
+			return nil, logHeader{}, fileError(name, fmt.Sprintf("has a column headed %q, which is personal data: a %s holds %s, never a name, NHS number, date of birth or address; remove the column and import it again (nothing was imported)",
+				strings.TrimSpace(c), logNoun(k), logHolds(k)), nil)
 		}
 	}
 	return t, readLogHeader(k, t.hdr.raw), nil
@@ -112,6 +112,14 @@ func logNoun(k Kind) string {
 		return "referral log"
 	}
 	return "meetings log"
+}
+
+// logHolds is what a log is for, as the personal-data refusal says.
+func logHolds(k Kind) string {
+	if k == Referrals {
+		return "case references and counts"
+	}
+	return "meeting dates, forums and attendance"
 }
 
 func logNeeds(k Kind) string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,5 +62,31 @@ func TestReturnChangedSinceSent(t *testing.T) {
 	}
 	if r := prevent(t, dir, db, "deliveries"); r.code != 0 || strings.Contains(r.stderr, note) {
 		t.Errorf("deliveries after the resend: exit %d: %s", r.code, r.stderr)
+	}
+}
+
+// A return whose first attempt failed and whose retry went shows no error
+// in deliveries: the row is sent, the error was an earlier attempt's.
+func TestDeliveriesShowNoErrorOnceSent(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	up := write(t, dir, "prevent.yaml", e2eConfig)
+	down := write(t, dir, "down.yaml", e2eConfig+fmt.Sprintf("smtp: {host: 127.0.0.1, port: %d, from: prevent@trust.nhs.uk, tls: none}\n", closedPort(t)))
+	if r := prevent(t, dir, db, "import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)); r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
+	if r := prevent(t, dir, db, "--config", down, "return", "--quarter", "2026-27Q2", "--send"); r.code != 1 {
+		t.Fatalf("to a closed port: exit %d: %s", r.code, r.stderr)
+	}
+	r := prevent(t, dir, db, "--config", down, "deliveries")
+	if !strings.Contains(r.stdout, "failed") || !strings.Contains(r.stdout, "connect") {
+		t.Fatalf("after the failed attempt, deliveries:\n%s", r.stdout)
+	}
+	if r := prevent(t, dir, db, "--config", up, "return", "--quarter", "2026-27Q2", "--send"); r.code != 0 {
+		t.Fatalf("retry: exit %d: %s", r.code, r.stderr)
+	}
+	r = prevent(t, dir, db, "--config", up, "deliveries")
+	if strings.Contains(r.stdout, "failed") || strings.Contains(r.stdout, "connect") || strings.Count(r.stdout, " sent ") != 2 {
+		t.Errorf("after the retry went, deliveries:\n%s", r.stdout)
 	}
 }

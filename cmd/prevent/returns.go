@@ -267,6 +267,9 @@ func (m *Main) runDeliveries(ctx context.Context, args []string) error {
 			sent = d.SentAt.Local().Format("2006-01-02 15:04")
 		}
 		note := d.LastError
+		if d.Status == store.DeliverySent {
+			note = "" // an error of an attempt before the one that went
+		}
 		if d.Reason != "" {
 			note = fmt.Sprintf("resend by %s: %s", d.RequestedBy, d.Reason)
 			if d.LastError != "" && d.Status != "sent" {

@@ -93,9 +93,9 @@ func ParseOutcome(s string) (Outcome, error) {
 // provider recorded there.
 func ParseAttended(s string) (bool, error) {
 	switch glob.Normalize(s) {
-	case "yes", "y", "true":
+	case "yes", "y", "true", "1":
 		return true, nil
-	case "", "no", "n", "false":
+	case "", "no", "n", "false", "0":
 		return false, nil
 	}
 	return false, fmt.Errorf("is not Yes or No")
@@ -120,9 +120,17 @@ type Meeting struct {
 // personalHeaders are the headers that mark a column of personal data,
 // normalised as normHeader does (letters and digits, lower case).
 var personalHeaders = map[string]bool{
+	// The contract's list.
 	"name": true, "patientname": true, "fullname": true, "firstname": true,
 	"surname": true, "nhsnumber": true, "dateofbirth": true, "dob": true,
 	"address": true, "postcode": true,
+	// The same data under the headers systems also write it with.
+	"lastname": true, "forename": true, "forenames": true, "givenname": true,
+	"familyname": true, "firstnames": true, "middlename": true, "clientname": true,
+	"personname": true, "staffname": true, "subjectname": true, "patientsurname": true,
+	"patientforename": true, "nhsno": true, "nhsnum": true, "patientnhsnumber": true,
+	"birthdate": true, "dateofbirthdob": true, "patientaddress": true, "homeaddress": true,
+	"addressline1": true, "patientpostcode": true,
 }
 
 // IsPersonalHeader reports whether a column header names personal data: a

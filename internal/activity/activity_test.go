@@ -46,12 +46,13 @@ func TestParseSubject(t *testing.T) {
 }
 
 func TestIsPersonalHeader(t *testing.T) {
-	for _, h := range []string{"Name", " patient name ", "FULL NAME", "First Name", "Surname", "NHS Number", "Date of Birth", "DOB", "Address", "Postcode", "Post Code"} {
+	for _, h := range []string{"Name", " patient name ", "FULL NAME", "First Name", "Surname", "NHS Number", "Date of Birth", "DOB", "Address", "Postcode", "Post Code",
+		"Last Name", "Forename", "NHS No", "NHS No.", "Patient Address", "Home Address", "Client Name", "Given Name", "Staff Name"} {
 		if !IsPersonalHeader(h) {
 			t.Errorf("%q is not taken for personal data", h)
 		}
 	}
-	for _, h := range []string{"Reference", "Service", "Service Name", "Forum", "Named professional", "Date", "Outcome"} {
+	for _, h := range []string{"Reference", "Service", "Service Name", "Forum", "Named professional", "Date", "Outcome", "Subject", "Forum Name"} {
 		if IsPersonalHeader(h) {
 			t.Errorf("%q is taken for personal data: only whole headers count", h)
 		}
@@ -120,5 +121,18 @@ func TestLeadSame(t *testing.T) {
 	}
 	if a.Same(Lead{Name: "Dr Amina Patel", Email: "amina.patel@nhs.net", Phone: "0114 271 1901"}) {
 		t.Error("a new phone number is not taken for a change")
+	}
+}
+
+func TestParseAttended(t *testing.T) {
+	for in, want := range map[string]bool{"Yes": true, " y ": true, "TRUE": true, "1": true, "No": false, "n": false, "False": false, "0": false, "": false} {
+		if got, err := ParseAttended(in); err != nil || got != want {
+			t.Errorf("ParseAttended(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"maybe", "2", "attended"} {
+		if _, err := ParseAttended(in); err == nil {
+			t.Errorf("ParseAttended(%q) took it", in)
+		}
 	}
 }
