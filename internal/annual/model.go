@@ -50,8 +50,8 @@ type Report struct {
 	// kept in prevent.
 	Referrals        []QuarterActivity
 	ActivityRecorded bool
-	Returns   []ReturnSent
-	Quality   Quality
+	Returns          []ReturnSent
+	Quality          Quality
 
 	// RAG, when set, colours a rate red, amber or green ("" for none).
 	// Nil until the config has rag: thresholds.
