@@ -53,13 +53,13 @@ func sameLetters(s, want string) bool {
 }
 
 // yesNo reads a Yes/No flag cell: yes, ok (true when it is one of Yes, Y,
-// No, N in any case).
+// No, N in any case, or True and False as a spreadsheet writes a tick box).
 func yesNo(s string) (yes, ok bool) {
 	s = strings.TrimSpace(s)
 	switch {
-	case strings.EqualFold(s, "yes") || strings.EqualFold(s, "y"):
+	case strings.EqualFold(s, "yes") || strings.EqualFold(s, "y") || strings.EqualFold(s, "true"):
 		return true, true
-	case strings.EqualFold(s, "no") || strings.EqualFold(s, "n"):
+	case strings.EqualFold(s, "no") || strings.EqualFold(s, "n") || strings.EqualFold(s, "false"):
 		return false, true
 	}
 	return false, false

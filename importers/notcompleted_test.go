@@ -25,6 +25,8 @@ func TestNotCompletedRows(t *testing.T) {
 			"Employee Number,Competence Name,Meets Requirement,Achievement Date\n1,Prevent,No,01/02/2024\n2,Prevent,No,\n", 1, 1, 0},
 		{"Completed No is not completed even with a time; Yes counts",
 			"Email address,Course full name,Completed,Time completed\na@x,Prevent,No,\"Thursday, 14 March 2024, 10:30 AM\"\nb@x,Prevent,Y,\"Thursday, 14 March 2024, 10:30 AM\"\n", 1, 1, 0},
+		{"a Completed column of True/False beside Date Completed is the flag, the other the date",
+			"Employee Number,Course,Completed,Date Completed\n1,Prevent,True,14/03/2024\n2,Prevent,FALSE,\n3,Prevent,false,15/03/2024\n", 1, 2, 0},
 		{"a Completed column of dates stays the date column",
 			"Email,Course,Completed,Time completed\na@x,Prevent,01/02/2024,\nb@x,Prevent,,03/04/2024\n", 1, 1, 0},
 		{"a weekday that disagrees is a row error",
