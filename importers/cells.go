@@ -45,6 +45,25 @@ func blankRow(cells []string) bool {
 	return true
 }
 
+// noteRow reports whether a row of a table of columns columns is a note
+// a report writes below (or among) its rows rather than data: its first
+// cell alone filled, with words in it ("Total rows: 5", "End of report",
+// "Report run by J Smith"), in a table of three columns or more. No
+// identifier, date or count has a space, so no data row whose first
+// column holds the only value is taken for one.
+func noteRow(cells []string, columns int) bool {
+	if columns < 3 || len(cells) == 0 {
+		return false
+	}
+	for _, c := range cells[1:] {
+		if !isBlank(c) {
+			return false
+		}
+	}
+	note := strings.TrimSpace(cells[0])
+	return strings.ContainsAny(note, " \t") && strings.IndexFunc(note, unicode.IsLetter) >= 0
+}
+
 // normID reads an identifier cell: a number that a spreadsheet wrote as
 // "12345678.0" or "1.2345678E7" reads as its digits, "12345678". Anything
 // else (including text with leading zeros) is kept as written.

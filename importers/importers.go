@@ -524,7 +524,7 @@ func (t *table) each(opt Options, sum *Summary, row func(cells []string, n int) 
 			return fileError(t.in.name, fmt.Sprintf("cannot be read after row %d: %v", last, err), err)
 		}
 		last = n
-		if blankRow(cells) || t.hdr.repeated(cells, key) {
+		if blankRow(cells) || t.hdr.repeated(cells, key) || noteRow(cells, len(t.hdr.raw)) {
 			continue
 		}
 		sum.RowsRead++

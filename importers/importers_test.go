@@ -628,3 +628,21 @@ func TestEmployeeIDHeaders(t *testing.T) {
 		}
 	}
 }
+
+// A note a report writes in its first column below the rows ("Total rows:
+// 2", "Report run by ...") is neither a person nor a row error; a row
+// whose only value is an employee number, or a name in another column, is
+// still read as data (and reported when it names nobody).
+func TestReadStaffSkipsReportNotes(t *testing.T) {
+	csv := "Employee Number,Full Name,Organisation,Staff Group\n" +
+		"1,A,Ward,Admin\n2,B,Ward,Admin\n3,,,\n,Ann Other,,\n" +
+		"Total rows: 4,,,\n\nReport run by J Smith on 01/10/2026\nEnd of report\n"
+	got, sum := readStaff(t, writeFile(t, "esr_2026-09-30.csv", []byte(csv)), Options{})
+	var emps []string
+	for _, a := range got {
+		emps = append(emps, a.EmployeeNumber)
+	}
+	if strings.Join(emps, ",") != "1,2,3" || sum.RowsRead != 4 || len(sum.Errors) != 1 || sum.Errors[0].Row != 5 {
+		t.Fatalf("people %v, %d rows read, errors %+v", emps, sum.RowsRead, sum.Errors)
+	}
+}
