@@ -67,6 +67,12 @@ func TestTrustNameFromOrganisations(t *testing.T) {
 	if got := w.trustName(); got != "" {
 		t.Errorf("trustName() = %q, want none", got)
 	}
+	// The top org level names the trust where the organisation does not.
+	w = &workforce{orgs: map[string]int{"RNF Surgery": 30, "RNF Medicine": 20},
+		levels: map[string]int{"RNF Northfield NHS Foundation Trust": 50, "Surgery Division": 30}}
+	if got := w.trustName(); got != "Northfield NHS Foundation Trust" {
+		t.Errorf("trustName() from Org L2 = %q", got)
+	}
 }
 
 // A course an LMS lists that nobody has completed yet (every row of it in

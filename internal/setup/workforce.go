@@ -19,13 +19,21 @@ type workforce struct {
 	hasGroup    bool // the extract has a staff group column
 	hasRole     bool // ... a job role column
 	orgs        map[string]int
+	// levels counts the org_l2 ... org_l7 values, of which the top level
+	// often names the trust ("RNF Northfield NHS Foundation Trust").
+	levels map[string]int
 }
 
 func readWorkforce(path string, opt importers.Options) (*workforce, importers.Summary, error) {
-	w := &workforce{file: filepath.Base(path), people: map[string]bool{}, orgs: map[string]int{}}
+	w := &workforce{file: filepath.Base(path), people: map[string]bool{}, orgs: map[string]int{}, levels: map[string]int{}}
 	sum, err := importers.ReadStaff(path, opt, func(a compliance.Assignment) error {
 		w.people[a.EmployeeNumber] = true
 		w.orgs[a.Organisation]++
+		for _, l := range a.OrgLevels {
+			if l != "" {
+				w.levels[l]++
+			}
+		}
 		w.assignments = append(w.assignments, a)
 		return nil
 	})
@@ -148,10 +156,18 @@ func (w *workforce) odsCode() string {
 
 // trustName is the provider's name when an organisation value carries it
 // ("RXX Example NHS Foundation Trust", as ESR's top level reads), the one
-// most assignments hold; "" when none does.
+// most assignments hold; "" when none does. The org levels are looked at
+// when no organisation value names the trust.
 func (w *workforce) trustName() string {
+	if name := trustNameIn(w.orgs); name != "" {
+		return name
+	}
+	return trustNameIn(w.levels)
+}
+
+func trustNameIn(values map[string]int) string {
 	best, most := "", 0
-	for org, n := range w.orgs {
+	for org, n := range values {
 		m := trustNamePattern.FindStringSubmatch(org)
 		if m == nil || n <= most {
 			continue
