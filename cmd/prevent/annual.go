@@ -57,7 +57,7 @@ func (m *Main) runReport(ctx context.Context, args []string) error {
 			return usagef("--year: %v", err)
 		}
 	}
-	if err := m.open(ctx); err != nil {
+	if err := m.openReport(ctx); err != nil {
 		return err
 	}
 	r, err := annual.Build(ctx, annual.SourceFor(m.Store, m.Config, m.Now()), y)

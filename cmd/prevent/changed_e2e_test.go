@@ -90,3 +90,44 @@ func TestDeliveriesShowNoErrorOnceSent(t *testing.T) {
 		t.Errorf("after the retry went, deliveries:\n%s", r.stdout)
 	}
 }
+
+// A completions file imported before a course rule counted one of its
+// courses: every report says so on stderr, with the command that counts
+// them, and quality lists the file; importing it again stores the rows,
+// counts them and quiets the note. Under the rules it was imported with
+// nothing is said.
+func TestReportsSayWhichFilesHoldNewlyCountedCourses(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", "organisation: Test NHS Trust\n")
+	later := write(t, dir, "later.yaml", "organisation: Test NHS Trust\ncourses:\n  - {level: basic, match: [\"*Prevent Basic*\", \"*Prevent Awareness*\"]}\n")
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Ward,Administrative and Clerical\n2,B,Ward,Administrative and Clerical\n")},
+		{"import", "completions", write(t, dir, "lms.csv", "Employee Number,Course,Completion Date\n1,Prevent Basic eLearning,01/02/2025\n2,Preventing Radicalisation - Basic Prevent Awareness,01/02/2025\n")},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	const note = `lms.csv, imported `
+	const advice = `holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions "lms.csv")`
+	for _, args := range [][]string{{"status", "--as-of", "2026-09-30"}, {"summary", "--as-of", "2026-09-30"}, {"return", "--quarter", "2026-27Q2", "--format", "csv"}} {
+		if r := prevent(t, dir, db, args...); r.code != 0 || strings.Contains(r.stderr, note) {
+			t.Errorf("%v under the rules of the import: exit %d, %s", args, r.code, r.stderr)
+		}
+		r := prevent(t, dir, db, append([]string{"--config", later}, args...)...)
+		if r.code != 0 || !strings.Contains(r.stderr, note) || !strings.Contains(r.stderr, `"Prevent Basic eLearning" (1 row)`) || !strings.Contains(r.stderr, advice) {
+			t.Errorf("%v under the new rule: exit %d, stderr %s", args, r.code, r.stderr)
+		}
+	}
+	if r := prevent(t, dir, db, "--config", later, "quality"); !strings.Contains(r.stdout, "Files with completions of courses the rules now count, not stored when imported: 1\n") {
+		t.Errorf("quality:\n%s", r.stdout)
+	}
+	if r := prevent(t, dir, db, "--config", later, "import", "completions", filepath.Join(dir, "lms.csv")); r.code != 0 {
+		t.Fatalf("import again: exit %d: %s", r.code, r.stderr)
+	}
+	r := prevent(t, dir, db, "--config", later, "status", "--as-of", "2026-09-30", "--format", "csv")
+	if strings.Contains(r.stderr, note) || !strings.Contains(r.stdout, "1,A,Ward,basic,compliant,2025-02-01,2028-02-01") {
+		t.Errorf("after importing it again:\n%s%s", r.stdout, r.stderr)
+	}
+}

@@ -385,7 +385,7 @@ func (m *Main) runStatus(ctx context.Context, args []string) error {
 	if *format == "xlsx" && *out == "" && m.isTerminal(m.Stdout) {
 		return usagef("--format xlsx needs --out FILE (or redirect standard output to a file)")
 	}
-	if err := m.open(ctx); err != nil {
+	if err := m.openReport(ctx); err != nil {
 		return err
 	}
 	pos2, err := report.LoadFor(ctx, m.Store, m.Config.Policy(), asOf, report.NeedName)
@@ -481,7 +481,7 @@ func (m *Main) runSummary(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.open(ctx); err != nil {
+	if err := m.openReport(ctx); err != nil {
 		return err
 	}
 	var need report.Need

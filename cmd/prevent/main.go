@@ -332,6 +332,31 @@ func (m *Main) open(ctx context.Context) error {
 	return m.auditConfig(ctx)
 }
 
+// openReport opens the store for a command that reports figures, and says
+// on stderr which completions files hold courses the course rules now
+// count but that were not stored when the files were imported (they count
+// for nobody until each is imported again).
+func (m *Main) openReport(ctx context.Context) error {
+	if err := m.open(ctx); err != nil {
+		return err
+	}
+	files, err := report.Unstored(ctx, m.Store, m.Config.Policy())
+	if err != nil {
+		return err
+	}
+	for i, f := range files {
+		if i == maxUnstoredNotes {
+			fmt.Fprintf(m.Stderr, "prevent: note: ... and %d more such files ('prevent quality' lists them)\n", len(files)-i)
+			break
+		}
+		fmt.Fprintf(m.Stderr, "prevent: note: %s\n", f.Advice())
+	}
+	return nil
+}
+
+// maxUnstoredNotes caps the notes openReport writes.
+const maxUnstoredNotes = 5
+
 // parseDate reads an ISO date flag.
 func parseDate(flagName, v string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, strings.TrimSpace(v))

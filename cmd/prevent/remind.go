@@ -56,7 +56,7 @@ func (m *Main) runRemind(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := m.open(ctx); err != nil {
+	if err := m.openReport(ctx); err != nil {
 		return err
 	}
 	var sender mail.Sender

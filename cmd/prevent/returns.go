@@ -87,7 +87,7 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 		return err
 	}
 	m.noteUnfinished(q, now)
-	if err := m.open(ctx); err != nil {
+	if err := m.openReport(ctx); err != nil {
 		return err
 	}
 	if *section == "referrals" {

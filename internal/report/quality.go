@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,59 @@ type Quality struct {
 	// Shared are the emails keying completions that more than one person
 	// holds in a staff extract: the completions count for the first only.
 	Shared []store.SharedEmail
+	// Unstored are the completions files holding courses the rules now
+	// count whose rows were counted, not stored, at import.
+	Unstored []UnstoredFile
+}
+
+// UnstoredFile is a completions file imported before the course rules
+// counted some of its courses: their rows were counted, not stored, and
+// count for nobody until the file is imported again (which stores them).
+type UnstoredFile struct {
+	FileName   string
+	ImportedAt time.Time
+	Courses    []string
+	Rows       int
+}
+
+// Unstored lists, by import, the courses the policy now counts that
+// imports counted without storing.
+func Unstored(ctx context.Context, s *store.Store, pol compliance.Policy) ([]UnstoredFile, error) {
+	counted, err := s.CountedCourses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []UnstoredFile
+	last := int64(-1)
+	for _, c := range counted {
+		if pol.CourseGroup(c.Course) == 0 {
+			continue
+		}
+		if c.ImportID != last {
+			out = append(out, UnstoredFile{FileName: c.FileName, ImportedAt: c.ImportedAt})
+			last = c.ImportID
+		}
+		f := &out[len(out)-1]
+		f.Courses = append(f.Courses, c.Course)
+		f.Rows += c.Rows
+	}
+	return out, nil
+}
+
+// Advice says what an unstored file's courses are and how to count them,
+// as quality and every report's note put it.
+func (f UnstoredFile) Advice() string {
+	names := make([]string, 0, min(len(f.Courses), 3))
+	for i, c := range f.Courses {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(f.Courses)-3))
+			break
+		}
+		names = append(names, strconv.Quote(figures.Printable(c)))
+	}
+	return fmt.Sprintf("%s, imported %s before a course rule counted %s (%d %s), holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions %q)",
+		figures.Printable(f.FileName), f.ImportedAt.Local().Format("2006-01-02"), strings.Join(names, ", "), f.Rows,
+		pluralWord(f.Rows, "row", "rows"), figures.Printable(f.FileName))
 }
 
 var suspectWords = glob.Set{glob.MustCompile("*prevent *"), glob.MustCompile("*prevent"), glob.MustCompile("*radicali*"), glob.MustCompile("*wrap*")}
@@ -83,6 +137,9 @@ func LoadQuality(ctx context.Context, s *store.Store, pol compliance.Policy) (*Q
 		}
 	}
 	sort.SliceStable(q.Unmapped, func(i, j int) bool { return q.Unmapped[i].Count > q.Unmapped[j].Count })
+	if q.Unstored, err = Unstored(ctx, s, pol); err != nil {
+		return nil, err
+	}
 	return &q, nil
 }
 
@@ -282,6 +339,19 @@ func (q *Quality) Write(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "  %s row %d: %s, %q dated %s, imported %s\n", figures.Printable(f.FileName), f.Row, figures.Printable(who), f.Course,
 			f.CompletedOn.Format(time.DateOnly), f.ImportedAt.Format(time.DateOnly))
+	}
+
+	// Printed only when there are some: a report without them reads as
+	// it always has.
+	if len(q.Unstored) > 0 {
+		fmt.Fprintf(w, "\nFiles with completions of courses the rules now count, not stored when imported: %d\n", len(q.Unstored))
+		for i, f := range q.Unstored {
+			if i == listLimit {
+				fmt.Fprintf(w, "  ... %d more\n", len(q.Unstored)-listLimit)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", f.Advice())
+		}
 	}
 
 	fmt.Fprintf(w, "\nCourse names that look like Prevent training but match no course rule: %d\n", len(q.Suspect))

@@ -369,3 +369,34 @@ func (t *CompletionImport) StoredSkipped(importID int64, courses []string) error
 	}
 	return nil
 }
+
+// CountedCourse is a course whose rows an import counted without storing
+// them (course_counts): the course rules mapped it to no level then.
+type CountedCourse struct {
+	Course     string
+	Rows       int
+	ImportID   int64
+	FileName   string
+	ImportedAt time.Time
+}
+
+// CountedCourses lists every course an import counted without storing
+// its rows, by import then course.
+func (s *Store) CountedCourses(ctx context.Context) ([]CountedCourse, error) {
+	var rows []struct {
+		Course   string  `db:"course"`
+		Rows     int     `db:"rows_read"`
+		ImportID int64   `db:"import_id"`
+		FileName string  `db:"file_name"`
+		At       instant `db:"imported_at"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT c.course, c.rows_read, c.import_id, i.file_name, i.imported_at
+		FROM course_counts c JOIN imports i ON i.id = c.import_id ORDER BY c.import_id, c.course`); err != nil {
+		return nil, s.wrap("read the courses counted without storing", err)
+	}
+	out := make([]CountedCourse, len(rows))
+	for i, r := range rows {
+		out[i] = CountedCourse{Course: r.Course, Rows: r.Rows, ImportID: r.ImportID, FileName: r.FileName, ImportedAt: r.At.Time}
+	}
+	return out, nil
+}

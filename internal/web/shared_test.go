@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/nhs-prevent/prevent/internal/compliance"
+	"github.com/nhs-prevent/prevent/internal/glob"
 	"github.com/nhs-prevent/prevent/internal/ingest"
 )
 
@@ -49,5 +50,41 @@ func TestImportsPageListsSharedEmails(t *testing.T) {
 	}
 	if !strings.Contains(r.body, "<strong>1</strong> email keys completions but more than one person holds it") {
 		t.Errorf("the summary does not count the shared email:\n%s", r.body)
+	}
+}
+
+// The imports page lists a completions file imported before a course rule
+// counted one of its courses (here the dashboard's config counts "Prevent
+// Level 1 eLearning", which the import's rules did not), whose rows were
+// counted, not stored.
+func TestImportsPageListsUnstoredCourses(t *testing.T) {
+	s, srv, c := emptyServer(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	staff := filepath.Join(dir, "esr_staff_2026-10-31.csv")
+	lms := filepath.Join(dir, "lms.csv")
+	if err := os.WriteFile(staff, []byte("Employee Number,Staff Group\n100,Medical and Dental\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lms, []byte("Employee Number,Course Name,Completion Date\n100,Prevent Level 1 eLearning,02/11/2023\n100,Prevent Awareness,02/11/2023\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := glob.CompileSet([]string{"*Prevent Awareness*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := compliance.DefaultPolicy()
+	pol.Courses = []compliance.CourseRule{{Level: compliance.Basic, Match: set}}
+	opt := ingest.Options{Today: compliance.Date(2026, 11, 1), Policy: &pol}
+	if _, err := ingest.Staff(ctx, s, staff, opt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Completions(ctx, s, lms, opt); err != nil {
+		t.Fatal(err)
+	}
+	rows := tableRows(t, parse(t, get(t, c, srv.URL+"/imports").body), "unstored-table")
+	if want := "lms.csv|Prevent Level 1 eLearning|1"; len(rows) != 1 || len(rows[0]) != 4 ||
+		strings.Join([]string{rows[0][0], rows[0][2], rows[0][3]}, "|") != want {
+		t.Errorf("unstored table %q, want one row %s", rows, want)
 	}
 }
