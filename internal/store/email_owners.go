@@ -147,12 +147,20 @@ func (s *Store) SharedEmails(ctx context.Context) ([]SharedEmail, error) {
 		Effective   day    `db:"effective_date"`
 		Completions int    `db:"completions"`
 	}
+	// The owners whose snapshot holds their email under another number
+	// first, each a look at the index on (email, snapshot_id,
+	// employee_number) (migration 0018); then the few of them joined to
+	// their holders.
 	err := s.db.SelectContext(ctx, &rows, `SELECT o.email, o.employee_number AS owner, a.employee_number AS holder,
 			o.effective_date,
 			(SELECT COUNT(*) FROM completions c WHERE c.employee_number = '' AND c.email_key = o.email) AS completions
-		FROM email_owners o JOIN assignments a ON a.email = o.email AND a.snapshot_id = o.snapshot_id
-		WHERE o.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '')
-			AND a.employee_number <> o.employee_number
+		FROM (
+			SELECT w.email, w.employee_number, w.snapshot_id, w.effective_date FROM email_owners w
+			WHERE w.email IN (SELECT email_key FROM completions WHERE employee_number = '' AND email_key <> '')
+				AND EXISTS (SELECT 1 FROM assignments x
+					WHERE x.email = w.email AND x.snapshot_id = w.snapshot_id AND x.employee_number <> w.employee_number)
+		) o JOIN assignments a ON a.email = o.email AND a.snapshot_id = o.snapshot_id
+		WHERE a.employee_number <> o.employee_number
 		ORDER BY o.email, a.row_no, a.id`)
 	if err != nil {
 		return nil, s.wrap("find emails held by more than one person", err)
