@@ -390,3 +390,42 @@ func TestAnnualReportActivityAndCountingMatchTheCommands(t *testing.T) {
 		t.Errorf("nothing counted: referrals %q, beside %q", referrals, beside)
 	}
 }
+
+// The annual report's returns table counts each correction sent once,
+// however many recipients it went to, and the original not at all.
+func TestAnnualReportCountsCorrections(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig)
+	for _, args := range [][]string{
+		{"import", "staff", write(t, dir, "esr_staff_2025-04-30.csv", annualStaff(1, 20))},
+		{"return", "--quarter", "2025-26Q2", "--send"},
+		{"return", "--quarter", "2025-26Q2", "--resend", "--reason", "corrected extract"},
+		{"return", "--quarter", "2025-26Q2", "--resend", "--reason", "corrected again"},
+		{"return", "--quarter", "2025-26Q3", "--send"},
+		{"report", "annual", "--year", "2025-26", "--format", "xlsx", "--out", "annual.xlsx"},
+	} {
+		if r := prevent(t, dir, db, args...); r.code != 0 {
+			t.Fatalf("prevent %v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	book, err := excelize.OpenFile(filepath.Join(dir, "annual.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	rows, err := book.GetRows("Returns sent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		got[r[0]] = r[1] + " recipients, sent to " + r[2] + ", " + r[5] + " corrections"
+	}
+	for q, want := range map[string]string{"Q2 2025-26": "2 recipients, sent to 2, 2 corrections", "Q3 2025-26": "2 recipients, sent to 2, 0 corrections"} {
+		if got[q] != want {
+			t.Errorf("%s: %q, want %q (rows %q)", q, got[q], want, rows)
+		}
+	}
+}

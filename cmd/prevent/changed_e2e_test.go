@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nhs-prevent/prevent/internal/returns"
 )
 
 // A return sent, then a corrected staff extract for the quarter's date:
@@ -129,5 +132,29 @@ func TestReportsSayWhichFilesHoldNewlyCountedCourses(t *testing.T) {
 	r := prevent(t, dir, db, "--config", later, "status", "--as-of", "2026-09-30", "--format", "csv")
 	if strings.Contains(r.stderr, note) || !strings.Contains(r.stdout, "1,A,Ward,basic,compliant,2025-02-01,2028-02-01") {
 		t.Errorf("after importing it again:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+// A quarter that has not ended is not sent: a return sent now would be a
+// projection and the quarter's one send. Nothing is queued.
+func TestReturnOfAQuarterNotEndedIsNotSent(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", e2eConfig)
+	if r := prevent(t, dir, db, "import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)); r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
+	q := returns.QuarterOf(time.Now()).String() // the quarter running now
+	for _, args := range [][]string{{"--send"}, {"--resend", "--reason", "early"}} {
+		r := prevent(t, dir, db, append([]string{"return", "--quarter", q}, args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, q+" has not ended") {
+			t.Errorf("return --quarter %s %v: exit %d, %s", q, args, r.code, r.stderr)
+		}
+	}
+	if r := prevent(t, dir, db, "deliveries"); !strings.Contains(r.stdout, "no deliveries yet") {
+		t.Errorf("deliveries after the refusals:\n%s", r.stdout)
+	}
+	if r := prevent(t, dir, db, "return", "--quarter", q, "--format", "csv"); r.code != 0 {
+		t.Errorf("the figures so far without --send: exit %d: %s", r.code, r.stderr)
 	}
 }

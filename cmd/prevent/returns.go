@@ -86,6 +86,10 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if (*send || *resend) && !ended(q, now) {
+		return usagef("%s has not ended (its last day is %s): its return is sent once the quarter is over (from %s; serve sends it on the first working day after), and a return sent now would be the quarter's one send; run it without --send to see its figures so far",
+			q, q.End().Format(time.DateOnly), q.End().AddDate(0, 0, 1).Format(time.DateOnly))
+	}
 	m.noteUnfinished(q, now)
 	if err := m.openReport(ctx); err != nil {
 		return err
@@ -121,12 +125,16 @@ func (m *Main) runReturn(ctx context.Context, args []string) error {
 	return m.sendReturn(ctx, q, why)
 }
 
+// ended reports whether a quarter's last day is over by now.
+func ended(q returns.Quarter, now time.Time) bool {
+	return q.End().Before(compliance.Date(now.Year(), now.Month(), now.Day()))
+}
+
 // noteUnfinished warns, on stderr, that a quarter that has not ended is
 // reported as of a day still to come: its figures are a projection from
 // the extracts held now, and its referral counts are the quarter so far.
 func (m *Main) noteUnfinished(q returns.Quarter, now time.Time) {
-	today := compliance.Date(now.Year(), now.Month(), now.Day())
-	if q.End().Before(today) {
+	if ended(q, now) {
 		return
 	}
 	fmt.Fprintf(m.Stderr, "prevent: note: %s has not ended (its last day is %s): its figures are as of that day from the extracts held today, and will change as later extracts arrive\n",
@@ -314,7 +322,7 @@ func (m *Main) noteChangedReturns(ctx context.Context, sent []store.Delivery) er
 			continue // no longer built (its extracts purged): nothing to compare
 		}
 		if last, ok := submission.ChangedSinceSent(r, sent); ok {
-			fmt.Fprintf(m.Stderr, "prevent: note: the figures of %s have changed since its return was sent on %s (extracts imported since changed the quarter); the commissioners hold the figures as sent. To send them the corrected return: %s\n",
+			fmt.Fprintf(m.Stderr, "prevent: note: the figures of %s have changed since its return was sent on %s (extracts imported since, or a change to the config's rules, changed the quarter); the commissioners hold the figures as sent. To send them the corrected return: %s\n",
 				q, last.SentAt.Local().Format("2006-01-02 15:04"), submission.ResendAdvice(q))
 		}
 	}

@@ -85,7 +85,7 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 	r.YearEnd = returns.BuildBy(last, src.Provider, pos.People, src.Policy.Threshold, by)
 	r.YearEnd.SnapshotDate, r.YearEnd.SnapshotFile = pos.Snapshot.EffectiveDate, pos.Snapshot.FileName
 	r.Plan = plan(pos.People, r.LastDay, src)
-	if r.Returns, err = returnsSent(ctx, src.Store, y); err != nil {
+	if r.Returns, err = returnsSent(ctx, src.Store, quarters); err != nil {
 		return nil, err
 	}
 	q, err := report.LoadQuality(ctx, src.Store, src.Policy)
@@ -229,9 +229,9 @@ func plan(people []compliance.Person, from time.Time, src Source) Plan {
 }
 
 // returnsSent sums up the deliveries of each quarter's return.
-func returnsSent(ctx context.Context, s *store.Store, y returns.Year) ([]ReturnSent, error) {
+func returnsSent(ctx context.Context, s *store.Store, quarters []returns.Quarter) ([]ReturnSent, error) {
 	var out []ReturnSent
-	for _, q := range y.Quarters() {
+	for _, q := range quarters {
 		list, err := s.Deliveries(ctx, store.ReturnKind, q.String())
 		if err != nil {
 			return nil, err
@@ -241,14 +241,15 @@ func returnsSent(ctx context.Context, s *store.Store, y returns.Year) ([]ReturnS
 		}
 		rs := ReturnSent{Quarter: q}
 		owed, sent := map[string]bool{}, map[string]bool{}
+		corrections := map[int]bool{} // resends (generation 1 on) that went to anyone
 		for _, d := range list {
 			owed[d.Recipient] = true
 			if d.Status != store.DeliverySent {
 				continue
 			}
 			sent[d.Recipient] = true
-			if d.Generation > 1 {
-				rs.Resent++
+			if d.Generation > 0 {
+				corrections[d.Generation] = true
 			}
 			if rs.FirstSent.IsZero() || d.SentAt.Before(rs.FirstSent) {
 				rs.FirstSent = d.SentAt
@@ -257,7 +258,7 @@ func returnsSent(ctx context.Context, s *store.Store, y returns.Year) ([]ReturnS
 				rs.LastSent = d.SentAt
 			}
 		}
-		rs.Recipients, rs.Sent = len(owed), len(sent)
+		rs.Recipients, rs.Sent, rs.Resent = len(owed), len(sent), len(corrections)
 		out = append(out, rs)
 	}
 	return out, nil

@@ -132,7 +132,7 @@ type ReturnSent struct {
 	Sent       int       // of those, sent at least once
 	FirstSent  time.Time // zero when none was sent
 	LastSent   time.Time
-	Resent     int // corrected returns sent again
+	Resent     int // corrections sent (resends with a reason), however many recipients each went to
 }
 
 // Quality is the data-quality summary: the counts `prevent quality` gives,
