@@ -59,7 +59,25 @@ func TestReturnChangedSinceSent(t *testing.T) {
 		t.Errorf("deliveries after a correction: exit %d, no note: %s", r.code, r.stderr)
 	}
 
-	send("--resend", "--reason", "corrected extract")
+	before := len(readOutbox(t, filepath.Join(dir, "outbox")))
+	send("--resend", "--reason", "Bob's leaving date corrected")
+	mails := readOutbox(t, filepath.Join(dir, "outbox"))
+	if len(mails) != before+2 {
+		t.Fatalf("%d emails after the resend, want %d", len(mails), before+2)
+	}
+	resent := 0
+	for _, m := range mails {
+		if strings.HasPrefix(m.subject, "Corrected: Prevent quarterly data return 2026-27Q2") &&
+			strings.HasPrefix(m.text, "This corrected return replaces the 2026-27Q2 return sent on ") {
+			resent++
+		}
+		if strings.Contains(m.text, "Bob") {
+			t.Errorf("%s carries the resend's reason, free text that may name someone", m.file)
+		}
+	}
+	if resent != 2 {
+		t.Errorf("%d of the resent returns say they are corrections, want 2", resent)
+	}
 	if r := send(); strings.Contains(r.stderr, note) {
 		t.Errorf("after the resend, it still says the figures changed: %s", r.stderr)
 	}

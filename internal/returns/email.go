@@ -145,3 +145,22 @@ func (r *Return) ReferralsFileName() string {
 // activity.Columns order.
 var activityLabels = []string{"Concerns raised", "Referred to Prevent", "Discussed at Channel", "Adopted by Channel",
 	"About patients", "About staff", "In mental health services", "Partnership meetings", "Meetings attended"}
+
+// CorrectedMessage is Message for a corrected return sent again: its
+// subject begins "Corrected:" and its body first says which sending it
+// replaces, so that a commissioner files it over the earlier one. The
+// operator's reason for the resend is not in it (it is free text, kept on
+// the audit trail).
+func (r *Return) CorrectedMessage(from string, trend []TrendPoint, replaces time.Time) (*mail.Message, error) {
+	m, err := r.Message(from, trend)
+	if err != nil {
+		return nil, err
+	}
+	when := replaces.UTC().Format("2 January 2006")
+	note := fmt.Sprintf("This corrected return replaces the %s return sent on %s: the figures below and attached supersede those sent then.", r.Quarter, when)
+	m.Subject = "Corrected: " + m.Subject
+	m.Text = note + "\n\n" + m.Text
+	const body = `<body style="font-family:Arial,sans-serif;color:#212b32">`
+	m.HTML = strings.Replace(m.HTML, body, body+`<p style="color:#d5281b"><b>`+html.EscapeString(note)+`</b></p>`, 1)
+	return m, nil
+}

@@ -78,7 +78,18 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		if err != nil {
 			return nil, err
 		}
-		if msg, err = r.Message(d.Config.MailFrom(), trend); err != nil {
+		var replaces time.Time // a corrected return names the sending it replaces
+		if resendReason != "" {
+			if replaces, err = lastSent(ctx, d.Store, key); err != nil {
+				return nil, err
+			}
+		}
+		if !replaces.IsZero() {
+			msg, err = r.CorrectedMessage(d.Config.MailFrom(), trend, replaces)
+		} else {
+			msg, err = r.Message(d.Config.MailFrom(), trend)
+		}
+		if err != nil {
 			return nil, err
 		}
 		digest = r.FiguresDigest()
@@ -101,6 +112,19 @@ func SendReturn(ctx context.Context, d Deps, q returns.Quarter, resendReason str
 		return delivery.Resend(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, resendReason, d.Operator, build, opt)
 	}
 	return delivery.Send(ctx, d.Store, d.Sender, store.ReturnKind, key, recipients, build, opt)
+}
+
+// lastSent is when the quarter's return last went to anyone; zero when it
+// never has.
+func lastSent(ctx context.Context, s *store.Store, key string) (time.Time, error) {
+	sent, err := s.Deliveries(ctx, store.ReturnKind, key)
+	var last time.Time
+	for _, d := range sent {
+		if d.Status == store.DeliverySent && d.SentAt.After(last) {
+			last = d.SentAt
+		}
+	}
+	return last, err
 }
 
 // ChangedSinceSent finds whether the figures of a quarter's return, as
