@@ -502,7 +502,12 @@ func noHeaderError(name string, m *matcher, best *header, k Kind) *FileError {
 	if best.sheet != "" {
 		where += fmt.Sprintf(" of sheet %q", best.sheet)
 	}
-	return fileError(name, m.missing(best, k)+" in its header row ("+where+")", nil)
+	msg := m.missing(best, k) + " in its header row (" + where + ")"
+	if k == Completions && !best.has(fCourse) && best.has(fCompleted) {
+		// A report of one course has a person and a date but no course.
+		msg += `; a report of one course is imported with the course named: prevent import completions --course "COURSE NAME" FILE`
+	}
+	return fileError(name, msg, nil)
 }
 
 // summary starts a Summary from the header row.

@@ -131,7 +131,7 @@ func TestReportsSayWhichFilesHoldNewlyCountedCourses(t *testing.T) {
 		}
 	}
 	const note = `lms.csv, imported `
-	const advice = `holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions "lms.csv")`
+	const advice = `holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions "lms.csv", from the folder it was imported from; import dir keeps the files it took in processed/)`
 	for _, args := range [][]string{{"status", "--as-of", "2026-09-30"}, {"summary", "--as-of", "2026-09-30"}, {"return", "--quarter", "2026-27Q2", "--format", "csv"}} {
 		if r := prevent(t, dir, db, args...); r.code != 0 || strings.Contains(r.stderr, note) {
 			t.Errorf("%v under the rules of the import: exit %d, %s", args, r.code, r.stderr)

@@ -93,9 +93,14 @@ func TestOptionalSections(t *testing.T) {
 		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || !strings.Contains(page, note) {
 			t.Errorf("with nothing recorded, the HTML lacks the section or its note")
 		}
-		r.ActivityRecorded = true
-		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || strings.Contains(page, note) {
-			t.Errorf("with logs imported, the HTML lacks the section or still says nothing is recorded")
+		r.Quality.ReferralImports = 1
+		const meetingsNote = "No partnership meetings log has been imported into prevent"
+		if page := htmlOf(t, r); strings.Contains(page, note) || !strings.Contains(page, meetingsNote) {
+			t.Errorf("with a referral log only, the HTML does not say just the meetings are not recorded")
+		}
+		r.Quality.MeetingImports = 1
+		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || strings.Contains(page, note) || strings.Contains(page, meetingsNote) {
+			t.Errorf("with both logs imported, the HTML lacks the section or still says something is not recorded")
 		}
 	})
 	t.Run("shown when given", func(t *testing.T) {

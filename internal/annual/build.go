@@ -93,9 +93,6 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 		return nil, err
 	}
 	r.Quality = qualityOf(q)
-	if r.ActivityRecorded, err = report.ActivityReported(ctx, src.Store, src.Lead); err != nil {
-		return nil, err
-	}
 	if r.Referrals, err = referrals(ctx, src, quarters); err != nil {
 		return nil, err
 	}

@@ -44,14 +44,11 @@ type Report struct {
 	Plan  Plan
 
 	// Referrals are the Prevent activity counts per quarter, zeros when
-	// nothing is recorded; ActivityRecorded is set when the return's
-	// referrals section is on (a Prevent lead configured, or a referral or
-	// meetings log imported), so that zeros can be told from counts not
-	// kept in prevent.
-	Referrals        []QuarterActivity
-	ActivityRecorded bool
-	Returns          []ReturnSent
-	Quality          Quality
+	// nothing is recorded (the section says so, from the imports counted
+	// in Quality).
+	Referrals []QuarterActivity
+	Returns   []ReturnSent
+	Quality   Quality
 
 	// RAG, when set, colours a rate red, amber or green ("" for none).
 	// Nil until the config has rag: thresholds.

@@ -44,8 +44,13 @@ func (r *Report) planSection() section {
 func (r *Report) referralSection() section {
 	s := section{ID: "activity", Heading: "Referrals and partnership work",
 		Paras: []string{"Concerns raised and referrals to Prevent, and the partnership meetings held and attended, in each quarter."}}
-	if !r.ActivityRecorded {
+	switch q := r.Quality; {
+	case q.ReferralImports == 0 && q.MeetingImports == 0:
 		s.Paras = append(s.Paras, "No referral log or partnership meetings log has been imported into prevent, so every count below is 0: nothing was recorded here, which does not mean that no concern was raised. The safeguarding team's logs (prevent import referrals, prevent import meetings) fill this section.")
+	case q.ReferralImports == 0:
+		s.Paras = append(s.Paras, "No referral log has been imported into prevent, so the concerns and referrals below are 0: nothing was recorded here, which does not mean that no concern was raised (prevent import referrals fills them).")
+	case q.MeetingImports == 0:
+		s.Paras = append(s.Paras, "No partnership meetings log has been imported into prevent, so the meetings below are 0: nothing was recorded here (prevent import meetings fills them).")
 	}
 	// Two tables, so that every heading fits an A4 column unbroken.
 	t := table{Sheet: "Referrals", Header: []string{"Quarter", "Concerns raised", "Referred to Prevent", "Discussed at Channel",

@@ -86,7 +86,7 @@ func (f UnstoredFile) Advice() string {
 		}
 		names = append(names, strconv.Quote(figures.Printable(c)))
 	}
-	return fmt.Sprintf("%s, imported %s before a course rule counted %s (%d %s), holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions %q)",
+	return fmt.Sprintf("%s, imported %s before a course rule counted %s (%d %s), holds completions counted then but not stored, which count for nobody: import it again to count them (prevent import completions %q, from the folder it was imported from; import dir keeps the files it took in processed/)",
 		figures.Printable(f.FileName), f.ImportedAt.Local().Format("2006-01-02"), strings.Join(names, ", "), f.Rows,
 		pluralWord(f.Rows, "row", "rows"), figures.Printable(f.FileName))
 }
