@@ -48,9 +48,9 @@ func blankRow(cells []string) bool {
 // noteRow reports whether a row of a table of columns columns is a note
 // a report writes below (or among) its rows rather than data: its first
 // cell alone filled, with words in it ("Total rows: 5", "End of report",
-// "Report run by J Smith"), in a table of three columns or more. No
-// identifier, date or count has a space, so no data row whose first
-// column holds the only value is taken for one.
+// "Report run by J Smith"), in a table of three columns or more. The
+// caller asks only where the first column holds an identifier (employee
+// number, assignment number, email), which has no space.
 func noteRow(cells []string, columns int) bool {
 	if columns < 3 || len(cells) == 0 {
 		return false

@@ -519,6 +519,10 @@ func (t *table) summary() Summary {
 // rows and repeats of the header row, and reports progress.
 func (t *table) each(opt Options, sum *Summary, row func(cells []string, n int) error) error {
 	key := t.hdr.keyColumn()
+	// A note below the rows ("Total rows: 5") stands in the first column;
+	// it is told from data only where that column holds an identifier,
+	// which never has a space.
+	idFirst := t.hdr.col[fEmployee] == 0 || t.hdr.col[fAssignment] == 0 || t.hdr.col[fEmail] == 0
 	last := t.hdr.row
 	for {
 		cells, n, err := t.src.next()
@@ -529,7 +533,7 @@ func (t *table) each(opt Options, sum *Summary, row func(cells []string, n int) 
 			return fileError(t.in.name, fmt.Sprintf("cannot be read after row %d: %v", last, err), err)
 		}
 		last = n
-		if blankRow(cells) || t.hdr.repeated(cells, key) || noteRow(cells, len(t.hdr.raw)) {
+		if blankRow(cells) || t.hdr.repeated(cells, key) || (idFirst && noteRow(cells, len(t.hdr.raw))) {
 			continue
 		}
 		sum.RowsRead++

@@ -645,4 +645,12 @@ func TestReadStaffSkipsReportNotes(t *testing.T) {
 	if strings.Join(emps, ",") != "1,2,3" || sum.RowsRead != 4 || len(sum.Errors) != 1 || sum.Errors[0].Row != 5 {
 		t.Fatalf("people %v, %d rows read, errors %+v", emps, sum.RowsRead, sum.Errors)
 	}
+	// Where the first column is not an identifier, a row with only it
+	// filled is data: a name with nobody's number is a row error, not a
+	// note passed over.
+	csv = "Full Name,Employee Number,Organisation,Staff Group\nAnn Smith,1,Ward,Admin\nJohn Doe,,,\n"
+	got, sum = readStaff(t, writeFile(t, "esr_names_2026-09-30.csv", []byte(csv)), Options{})
+	if len(got) != 1 || sum.RowsRead != 2 || len(sum.Errors) != 1 || sum.Errors[0].Row != 3 {
+		t.Fatalf("name first: %d people, %d rows read, errors %+v", len(got), sum.RowsRead, sum.Errors)
+	}
 }

@@ -116,11 +116,14 @@ func Files(ctx context.Context, s *store.Store, paths []string, opt FileOptions)
 			res.Err = err
 			continue
 		}
+		// A referrals section for another quarter than the one being
+		// collated is refused, as a training return for another quarter
+		// is: it would stand as this quarter's.
+		var wrongQuarter *Problem
 		if q := opt.Rules.Quarter; ref != nil && q != (returns.Quarter{}) && ref.Quarter != q {
-			// As a training return for another quarter is refused: the
-			// section would stand as this quarter's.
-			res.Err = fmt.Errorf("%s: the referrals section is for %s, but %s is being collated", ref.File, ref.Quarter, q)
-			continue
+			wrongQuarter = &Problem{File: ref.File, Column: "quarter",
+				Reason: fmt.Sprintf("the referrals section is for %s, but %s is being collated", ref.Quarter, q)}
+			ref = nil
 		}
 		res.Referrals = ref
 		if res.Referrals != nil {
@@ -130,12 +133,20 @@ func Files(ctx context.Context, s *store.Store, paths []string, opt FileOptions)
 		}
 		t, err := ReadFile(res.Path)
 		if err != nil {
-			if res.Referrals == nil || !IsNotReturn(err) {
+			switch {
+			case wrongQuarter != nil && IsNotReturn(err): // a referrals file alone
+				res.Err = errors.New(wrongQuarter.Error())
+			case res.Referrals == nil || !IsNotReturn(err):
 				res.Err = err
 			}
 			continue
 		}
 		res.Return, res.Problems = Check(t, opt.Rules)
+		if wrongQuarter != nil {
+			// A workbook whose Referrals sheet is for another quarter is
+			// refused whole, whatever its training table says.
+			res.Problems = append(res.Problems, *wrongQuarter)
+		}
 		res.Known = known[res.Return.Provider.ODSCode]
 		if len(res.Problems) > 0 {
 			if err := reject(ctx, s, res, opt); err != nil {

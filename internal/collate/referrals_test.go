@@ -92,7 +92,7 @@ func TestCollateReferralsOfAnotherQuarterRefused(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := "beta referrals.csv: the referrals section is for " + q2.Prev().String() + ", but " + q2.String() + " is being collated"
+		want := "beta referrals.csv column quarter: the referrals section is for " + q2.Prev().String() + ", but " + q2.String() + " is being collated"
 		if len(results) != 1 || results[0].Err == nil || results[0].Err.Error() != want {
 			t.Fatalf("results %+v, want the error %q", results, want)
 		}
@@ -110,6 +110,46 @@ func TestCollateReferralsOfAnotherQuarterRefused(t *testing.T) {
 		results, err = collate.Files(ctx, s, paths, collate.FileOptions{Providers: fiveProviders[:2], Rules: collate.Rules{Threshold: 0.85, Quarter: q2.Prev()}})
 		if err != nil || len(results) != 1 || results[0].Err != nil || results[0].Referrals == nil {
 			t.Fatalf("collating its own quarter: %+v, %v", results, err)
+		}
+	})
+}
+
+// A workbook of another quarter with a Referrals sheet is refused as a
+// return and recorded so (its training table's quarter and its referrals
+// section's both named), and neither part is stored.
+func TestCollateWorkbookOfAnotherQuarterRefusedWithItsReferrals(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, s *store.Store) {
+		dir := t.TempDir()
+		q1 := build(t, q2.Prev(), "RA1", "Alpha NHS Trust", map[string]counts{"Acute": {compliance.Basic: {10, 9}}})
+		q1.Activity = &returns.Activity{Counts: activity.QuarterCounts{ConcernsRaised: 9, ReferredToPrevent: 4}}
+		file(t, dir, "alpha.xlsx", xlsxOf(t, q1), uk(time.October, 5, 10))
+		paths, err := collate.Dir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		results, err := collate.Files(ctx, s, paths, collate.FileOptions{Providers: fiveProviders[:2], Rules: collate.Rules{Threshold: 0.85, Quarter: q2}})
+		if err != nil || len(results) != 1 {
+			t.Fatalf("%+v, %v", results, err)
+		}
+		var text []string
+		for _, p := range results[0].Problems {
+			text = append(text, p.Error())
+		}
+		got := strings.Join(text, "\n")
+		if results[0].Err != nil || !strings.Contains(got, "the return is for "+q2.Prev().String()) ||
+			!strings.Contains(got, "the referrals section is for "+q2.Prev().String()) {
+			t.Fatalf("err %v, problems:\n%s", results[0].Err, got)
+		}
+		for _, q := range []returns.Quarter{q2, q2.Prev()} {
+			a, err := collate.Load(ctx, s, fiveProviders[:2], q, 0.85, 15, uk(time.November, 1, 9))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			_ = a.WriteCSV(&out)
+			if strings.Contains(out.String(), "referred_to_prevent") {
+				t.Errorf("%s: the refused section was stored:\n%s", q, out.String())
+			}
 		}
 	})
 }
