@@ -176,3 +176,56 @@ func TestReturnOfAQuarterNotEndedIsNotSent(t *testing.T) {
 		t.Errorf("the figures so far without --send: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// LMS exports are cumulative: when a later export, imported under the new
+// rule, stores the course's rows, the earlier file is not reported as
+// holding rows that count for nobody.
+func TestNoUnstoredNoteOnceALaterExportStoredTheCourse(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	write(t, dir, "prevent.yaml", "organisation: Test NHS Trust\n")
+	later := write(t, dir, "later.yaml", "organisation: Test NHS Trust\ncourses:\n  - {level: basic, match: [\"*Prevent Basic*\"]}\n")
+	rows := "Employee Number,Course,Completion Date\n1,Prevent Basic eLearning,01/02/2025\n"
+	for _, imp := range [][]string{
+		{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", "Employee Number,Full Name,Organisation,Staff Group\n1,A,Ward,Administrative and Clerical\n")},
+		{"import", "completions", write(t, dir, "lms_oct.csv", rows)},
+		{"--config", later, "import", "completions", write(t, dir, "lms_nov.csv", rows+"1,Fire Safety,01/03/2025\n")},
+	} {
+		if r := prevent(t, dir, db, imp...); r.code != 0 {
+			t.Fatalf("%v: exit %d: %s", imp, r.code, r.stderr)
+		}
+	}
+	r := prevent(t, dir, db, "--config", later, "status", "--as-of", "2026-09-30", "--format", "csv")
+	if strings.Contains(r.stderr, "lms_oct.csv") || !strings.Contains(r.stdout, "1,A,Ward,basic,compliant") {
+		t.Errorf("after the later export stored the course:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+// A recipient added after the figures changed is sent the figures of now,
+// but the first recipient still holds the earlier ones: the note stays
+// until the corrected return goes to every recipient.
+func TestChangedSinceSentPerRecipient(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	one := write(t, dir, "one.yaml", strings.Replace(e2eConfig, `recipients: ["commissioner@icb.nhs.net", "second@icb.nhs.net"]`, `recipients: ["commissioner@icb.nhs.net"]`, 1))
+	two := write(t, dir, "two.yaml", e2eConfig)
+	corrected := strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1)
+	const note = "the figures of 2026-27Q2 have changed since its return was sent"
+	for _, step := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)}, false},
+		{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--send"}, false},
+		{[]string{"import", "staff", "--effective", "2026-09-30", write(t, dir, "corrected.csv", corrected)}, false},
+		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false}, // sends to the second only
+		{[]string{"--config", two, "deliveries"}, true},
+		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
+		{[]string{"--config", two, "deliveries"}, false},
+	} {
+		r := prevent(t, dir, db, step.args...)
+		if r.code != 0 || strings.Contains(r.stderr, note) != step.note {
+			t.Errorf("%v: exit %d, note %v wanted %v:\n%s%s", step.args, r.code, !step.note, step.note, r.stdout, r.stderr)
+		}
+	}
+}

@@ -301,26 +301,33 @@ func allAlreadySent(outcomes []delivery.Outcome) bool {
 // noteChangedReturns says, on stderr, which quarters' returns among the
 // deliveries have figures other than those last sent, and how to send the
 // corrected return. Only quarters sent with their figures' digest (from
-// migration 0017 on) are built to compare.
+// migration 0017 on) are compared, their figures summed in one pass as the
+// returns page sums them; a quarter whose extracts were purged is not.
 func (m *Main) noteChangedReturns(ctx context.Context, sent []store.Delivery) error {
-	var keys []string
+	var qs []returns.Quarter
 	for _, d := range sent {
-		if d.Kind == store.ReturnKind && d.Status == store.DeliverySent && d.FiguresDigest != "" && !slices.Contains(keys, d.Key) {
-			keys = append(keys, d.Key)
-		}
-	}
-	for _, key := range keys {
-		q, err := returns.ParseQuarter(key)
-		if err != nil {
+		if d.Kind != store.ReturnKind || d.Status != store.DeliverySent || d.FiguresDigest == "" {
 			continue
 		}
-		r, _, err := report.BuildReturn(ctx, m.Store, q, submission.ReturnOptions(m.Config, m.Now(), false))
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			continue // no longer built (its extracts purged): nothing to compare
+		if q, err := returns.ParseQuarter(d.Key); err == nil && !slices.Contains(qs, q) {
+			qs = append(qs, q)
 		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	pol := m.Config.Policy()
+	figs, err := report.LoadQuarterFigures(ctx, m.Store, pol, qs, m.Config.ReturnBy())
+	if err != nil {
+		return err
+	}
+	provider := returns.Provider{Name: m.Config.Organisation, ODSCode: m.Config.ODSCode}
+	for i, q := range qs {
+		f := figs[i]
+		if f.None != nil {
+			continue // no staff extract held for its last day any more
+		}
+		r := returns.BuildFrom(q, provider, f.Groups, f.Total, pol.Threshold)
 		if last, ok := submission.ChangedSinceSent(r, sent); ok {
 			fmt.Fprintf(m.Stderr, "prevent: note: the figures of %s have changed since its return was sent on %s (extracts imported since, or a change to the config's rules, changed the quarter); the commissioners hold the figures as sent. To send them the corrected return: %s\n",
 				q, last.SentAt.Local().Format("2006-01-02 15:04"), submission.ResendAdvice(q))

@@ -52,7 +52,7 @@ type UnstoredFile struct {
 }
 
 // Unstored lists, by import, the courses the policy now counts that
-// imports counted without storing.
+// imports counted without storing, and that no later import stored.
 func Unstored(ctx context.Context, s *store.Store, pol compliance.Policy) ([]UnstoredFile, error) {
 	counted, err := s.CountedCourses(ctx)
 	if err != nil {
@@ -62,6 +62,16 @@ func Unstored(ctx context.Context, s *store.Store, pol compliance.Policy) ([]Uns
 	last := int64(-1)
 	for _, c := range counted {
 		if pol.CourseGroup(c.Course) == 0 {
+			continue
+		}
+		// A later export holding the course stored its rows (LMS exports
+		// are cumulative). Asked only of the courses left, which are few:
+		// none once the rules stand still.
+		later, err := s.StoredAfter(ctx, c.CourseKey, c.ImportID)
+		if err != nil {
+			return nil, err
+		}
+		if later {
 			continue
 		}
 		if c.ImportID != last {

@@ -374,6 +374,7 @@ func (t *CompletionImport) StoredSkipped(importID int64, courses []string) error
 // them (course_counts): the course rules mapped it to no level then.
 type CountedCourse struct {
 	Course     string
+	CourseKey  string
 	Rows       int
 	ImportID   int64
 	FileName   string
@@ -385,18 +386,30 @@ type CountedCourse struct {
 func (s *Store) CountedCourses(ctx context.Context) ([]CountedCourse, error) {
 	var rows []struct {
 		Course   string  `db:"course"`
+		Key      string  `db:"course_key"`
 		Rows     int     `db:"rows_read"`
 		ImportID int64   `db:"import_id"`
 		FileName string  `db:"file_name"`
 		At       instant `db:"imported_at"`
 	}
-	if err := s.db.SelectContext(ctx, &rows, `SELECT c.course, c.rows_read, c.import_id, i.file_name, i.imported_at
+	if err := s.db.SelectContext(ctx, &rows, `SELECT c.course, c.course_key, c.rows_read, c.import_id, i.file_name, i.imported_at
 		FROM course_counts c JOIN imports i ON i.id = c.import_id ORDER BY c.import_id, c.course`); err != nil {
 		return nil, s.wrap("read the courses counted without storing", err)
 	}
 	out := make([]CountedCourse, len(rows))
 	for i, r := range rows {
-		out[i] = CountedCourse{Course: r.Course, Rows: r.Rows, ImportID: r.ImportID, FileName: r.FileName, ImportedAt: r.At.Time}
+		out[i] = CountedCourse{Course: r.Course, CourseKey: r.Key, Rows: r.Rows, ImportID: r.ImportID, FileName: r.FileName, ImportedAt: r.At.Time}
 	}
 	return out, nil
+}
+
+// StoredAfter reports whether an import after the one given stored
+// completions of the course (by course key): an LMS export is cumulative,
+// so a later one holding the course brings the rows an earlier import
+// only counted.
+func (s *Store) StoredAfter(ctx context.Context, courseKey string, importID int64) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM (
+		SELECT 1 FROM completions WHERE course_key = ? AND import_id > ? LIMIT 1) x`), courseKey, importID)
+	return n > 0, s.wrap("look for completions stored later", err)
 }

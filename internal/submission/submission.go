@@ -128,27 +128,33 @@ func lastSent(ctx context.Context, s *store.Store, key string) (time.Time, error
 }
 
 // ChangedSinceSent finds whether the figures of a quarter's return, as
-// built now (r), differ from those last sent to the commissioners: sent is
-// the quarter's return deliveries (others are passed over), of which the
-// one recorded sent last (of equal times, the later generation), with a
-// digest, is what they hold. It gives that
-// delivery when its figures differ. A return sent before the digests were
-// kept (migration 0017) says nothing.
+// built now (r), differ from those a recipient last received: sent is the
+// quarter's return deliveries (others are passed over). For each
+// recipient, the delivery recorded sent last (of equal times, the later
+// generation) with a digest is what they hold; the latest of those whose
+// figures differ is given. A return sent before the digests were kept
+// (migration 0017) says nothing.
 func ChangedSinceSent(r *returns.Return, sent []store.Delivery) (store.Delivery, bool) {
 	key := r.Quarter.String()
-	var last store.Delivery
+	held := map[string]store.Delivery{} // by recipient
 	for _, d := range sent {
 		if d.Kind != store.ReturnKind || d.Key != key || d.Status != store.DeliverySent || d.FiguresDigest == "" {
 			continue
 		}
-		if last.FiguresDigest == "" || d.SentAt.After(last.SentAt) || d.SentAt.Equal(last.SentAt) && d.Generation > last.Generation {
-			last = d
+		last, ok := held[d.Recipient]
+		if !ok || d.SentAt.After(last.SentAt) || d.SentAt.Equal(last.SentAt) && d.Generation > last.Generation {
+			held[d.Recipient] = d
 		}
 	}
-	if last.FiguresDigest == "" || last.FiguresDigest == r.FiguresDigest() {
-		return store.Delivery{}, false
+	now := r.FiguresDigest()
+	var changed store.Delivery
+	found := false
+	for _, d := range held {
+		if d.FiguresDigest != now && (!found || d.SentAt.After(changed.SentAt)) {
+			changed, found = d, true
+		}
 	}
-	return last, true
+	return changed, found
 }
 
 // ResendAdvice is the command that sends a quarter's corrected return.
