@@ -89,12 +89,30 @@ func TestOptionalSections(t *testing.T) {
 		for _, q := range r.Year.Quarters() {
 			r.Referrals = append(r.Referrals, QuarterActivity{Quarter: q})
 		}
-		const note = "No referral log or partnership meetings log has been imported into prevent"
+		const note = "No referral log has been imported into prevent"
 		if page := htmlOf(t, r); !strings.Contains(page, "Referrals and partnership work") || !strings.Contains(page, note) {
 			t.Errorf("with nothing recorded, the HTML lacks the section or its note")
 		}
-		r.Quality.ReferralImports = 1
 		const meetingsNote = "No partnership meetings log has been imported into prevent"
+		if page := htmlOf(t, r); !strings.Contains(page, meetingsNote) {
+			t.Errorf("with nothing recorded, the HTML does not say the meetings are not recorded")
+		}
+		var b bytes.Buffer
+		if err := r.WriteXLSX(&b); err != nil {
+			t.Fatal(err)
+		}
+		book, err := excelize.OpenReader(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for sheet, want := range map[string]string{"Referrals": note, "Partnership": meetingsNote} {
+			rows, err := book.GetRows(sheet)
+			if err != nil || len(rows) == 0 || len(rows[len(rows)-1]) == 0 || !strings.HasPrefix(rows[len(rows)-1][0], want) {
+				t.Errorf("sheet %s does not end with %q: %q %v", sheet, want, rows, err)
+			}
+		}
+		book.Close()
+		r.Quality.ReferralImports = 1
 		if page := htmlOf(t, r); strings.Contains(page, note) || !strings.Contains(page, meetingsNote) {
 			t.Errorf("with a referral log only, the HTML does not say just the meetings are not recorded")
 		}

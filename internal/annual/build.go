@@ -88,7 +88,7 @@ func Build(ctx context.Context, src Source, y returns.Year) (*Report, error) {
 	if r.Returns, err = returnsSent(ctx, src.Store, quarters); err != nil {
 		return nil, err
 	}
-	q, err := report.LoadQuality(ctx, src.Store, src.Policy)
+	q, err := report.LoadQualityCounts(ctx, src.Store, src.Policy)
 	if err != nil {
 		return nil, err
 	}

@@ -44,14 +44,11 @@ func (r *Report) planSection() section {
 func (r *Report) referralSection() section {
 	s := section{ID: "activity", Heading: "Referrals and partnership work",
 		Paras: []string{"Concerns raised and referrals to Prevent, and the partnership meetings held and attended, in each quarter."}}
-	switch q := r.Quality; {
-	case q.ReferralImports == 0 && q.MeetingImports == 0:
-		s.Paras = append(s.Paras, "No referral log or partnership meetings log has been imported into prevent, so every count below is 0: nothing was recorded here, which does not mean that no concern was raised. The safeguarding team's logs (prevent import referrals, prevent import meetings) fill this section.")
-	case q.ReferralImports == 0:
-		s.Paras = append(s.Paras, "No referral log has been imported into prevent, so the concerns and referrals below are 0: nothing was recorded here, which does not mean that no concern was raised (prevent import referrals fills them).")
-	case q.MeetingImports == 0:
-		s.Paras = append(s.Paras, "No partnership meetings log has been imported into prevent, so the meetings below are 0: nothing was recorded here (prevent import meetings fills them).")
-	}
+	// Zeros from a log never imported are not "no concerns": said above
+	// the tables, and on each sheet, which may be read alone.
+	const noReferrals = "No referral log has been imported into prevent, so the concerns and referrals are 0: nothing was recorded here, which does not mean that no concern was raised (prevent import referrals fills them)."
+	const noMeetings = "No partnership meetings log has been imported into prevent, so the meetings are 0: nothing was recorded here (prevent import meetings fills them)."
+	var referralsNote, meetingsNote string
 	// Two tables, so that every heading fits an A4 column unbroken.
 	t := table{Sheet: "Referrals", Header: []string{"Quarter", "Concerns raised", "Referred to Prevent", "Discussed at Channel",
 		"Adopted by Channel", "About patients", "About staff", "Mental health services"}}
@@ -63,6 +60,15 @@ func (r *Report) referralSection() section {
 			count(c.MentalHealthServices)}})
 		m.Rows = append(m.Rows, row{Cells: []cell{label(quarterName(a.Quarter)), count(c.PartnershipMeetings), count(c.PartnershipAttended)}})
 	}
+	if r.Quality.ReferralImports == 0 {
+		referralsNote = noReferrals
+		s.Paras = append(s.Paras, noReferrals)
+	}
+	if r.Quality.MeetingImports == 0 {
+		meetingsNote = noMeetings
+		s.Paras = append(s.Paras, noMeetings)
+	}
+	t.SheetNote, m.SheetNote = referralsNote, meetingsNote
 	s.Tables = []table{t, m}
 	return s
 }

@@ -30,6 +30,10 @@ type table struct {
 	// Rows: the year-end table exactly as the return's CSV writes it.
 	RawHeader []string
 	Raw       [][]string
+	// SheetNote, when set, is written below the table on its XLSX sheet:
+	// what the section's text says of it that a sheet read alone needs
+	// (the HTML and PDF have the section's paragraphs above it).
+	SheetNote string
 }
 
 // LeftColumn reports whether column i holds labels, aligned left: those

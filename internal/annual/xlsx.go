@@ -119,6 +119,9 @@ func (x *sheets) table(t table) {
 		}
 		x.row(t.Sheet, n, values)
 	}
+	if t.SheetNote != "" {
+		x.row(t.Sheet, n+2, []any{figures.SafeCell(t.SheetNote)})
+	}
 	x.set(x.f.SetCellStyle(t.Sheet, "A1", colName(len(t.Header))+"1", x.boldStyle()))
 	x.set(x.f.SetColWidth(t.Sheet, "A", colName(len(t.Header)), 16))
 	x.set(x.f.SetColWidth(t.Sheet, "A", "A", 40))
