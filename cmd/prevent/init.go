@@ -57,8 +57,10 @@ func (m *Main) runInit(ctx context.Context, args []string) error {
 	if len(files) == 0 {
 		return fmt.Errorf("no extracts found in %v: give the folder or files of the trust's ESR and LMS exports", args)
 	}
-	// A new trust has no config yet: the built-in headers and limits.
-	p, err := setup.Propose(files, importers.Options{})
+	// A new trust has no config yet: the built-in headers and limits, and
+	// no new starters counted (so start dates are read as an import with
+	// the written config reads them).
+	p, err := setup.Propose(files, importers.Options{StartDatesUnused: true})
 	if err != nil {
 		return err
 	}

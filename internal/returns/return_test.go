@@ -224,11 +224,13 @@ func TestFiguresDigest(t *testing.T) {
 	oneMore := append(example(), staff("Acute Medicine", compliance.Basic, 1, 1)...)
 	renamed := example()
 	renamed[0].Organisation = "Safeguarding"
+	lapsed := example()
+	lapsed[0].Status = compliance.Expired // the same people, one no longer in date
 	for name, r := range map[string]*Return{
 		"a person more":       Build(q, provider, oneMore, 0.85),
 		"an organisation":     Build(q, provider, renamed, 0.85),
 		"another quarter":     Build(mustQuarter(t, "2026-27Q3"), provider, example(), 0.85),
-		"a person's training": Build(q, provider, append(example()[1:], staff("Safeguarding Team", compliance.FaceToFace, 2, 0)[1]), 0.85),
+		"a person's training": Build(q, provider, lapsed, 0.85),
 	} {
 		if r.FiguresDigest() == base {
 			t.Errorf("%s: the digest did not change", name)

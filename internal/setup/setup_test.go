@@ -68,10 +68,17 @@ func TestTrustNameFromOrganisations(t *testing.T) {
 		t.Errorf("trustName() = %q, want none", got)
 	}
 	// The top org level names the trust where the organisation does not.
-	w = &workforce{orgs: map[string]int{"RNF Surgery": 30, "RNF Medicine": 20},
-		levels: map[string]int{"RNF Northfield NHS Foundation Trust": 50, "Surgery Division": 30}}
-	if got := w.trustName(); got != "Northfield NHS Foundation Trust" {
-		t.Errorf("trustName() from Org L2 = %q", got)
+	w = &workforce{orgs: map[string]int{"Ward 7": 30, "Ward 9": 20},
+		top: map[string]int{"RNF Northfield NHS Foundation Trust": 50}}
+	if got, code := w.trustName(), w.odsCode(); got != "Northfield NHS Foundation Trust" || code != "RNF" {
+		t.Errorf("from Org L2: trustName() = %q, odsCode() = %q", got, code)
+	}
+	// Of names as common as each other, the same one every run.
+	w = &workforce{orgs: map[string]int{"Beta NHS Trust": 10, "Alpha NHS Trust": 10}}
+	for range 20 {
+		if got := w.trustName(); got != "Alpha NHS Trust" {
+			t.Fatalf("a tie gave %q", got)
+		}
 	}
 }
 

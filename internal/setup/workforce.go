@@ -19,19 +19,21 @@ type workforce struct {
 	hasGroup    bool // the extract has a staff group column
 	hasRole     bool // ... a job role column
 	orgs        map[string]int
-	// levels counts the org_l2 ... org_l7 values, of which the top level
-	// often names the trust ("RNF Northfield NHS Foundation Trust").
-	levels map[string]int
+	// top counts each assignment's highest org level given (org_l2, else
+	// org_l3 ...), which often names the trust ("RNF Northfield NHS
+	// Foundation Trust") where the organisation is a ward.
+	top map[string]int
 }
 
 func readWorkforce(path string, opt importers.Options) (*workforce, importers.Summary, error) {
-	w := &workforce{file: filepath.Base(path), people: map[string]bool{}, orgs: map[string]int{}, levels: map[string]int{}}
+	w := &workforce{file: filepath.Base(path), people: map[string]bool{}, orgs: map[string]int{}, top: map[string]int{}}
 	sum, err := importers.ReadStaff(path, opt, func(a compliance.Assignment) error {
 		w.people[a.EmployeeNumber] = true
 		w.orgs[a.Organisation]++
 		for _, l := range a.OrgLevels {
 			if l != "" {
-				w.levels[l]++
+				w.top[l]++
+				break
 			}
 		}
 		w.assignments = append(w.assignments, a)
@@ -135,11 +137,19 @@ func (w *workforce) groupsHeld() []valueCount {
 }
 
 // odsCode is the code that begins (nearly) every organisation name, as
-// ESR writes "RXX Surgery Division"; "" when there is none.
+// ESR writes "RXX Surgery Division", else the one that begins (nearly)
+// every top org level; "" when there is none.
 func (w *workforce) odsCode() string {
+	if c := odsCodeIn(w.orgs); c != "" {
+		return c
+	}
+	return odsCodeIn(w.top)
+}
+
+func odsCodeIn(values map[string]int) string {
 	codes := map[string]int{}
 	total := 0
-	for org, n := range w.orgs {
+	for org, n := range values {
 		total += n
 		first, _, _ := strings.Cut(strings.TrimSpace(org), " ")
 		if looksODS(first) {
@@ -162,21 +172,23 @@ func (w *workforce) trustName() string {
 	if name := trustNameIn(w.orgs); name != "" {
 		return name
 	}
-	return trustNameIn(w.levels)
+	return trustNameIn(w.top)
 }
 
 func trustNameIn(values map[string]int) string {
 	best, most := "", 0
 	for org, n := range values {
 		m := trustNamePattern.FindStringSubmatch(org)
-		if m == nil || n <= most {
+		if m == nil || n < most {
 			continue
 		}
 		name := strings.Join(strings.Fields(m[1]), " ")
 		if first, rest, ok := strings.Cut(name, " "); ok && looksODS(first) {
 			name = rest
 		}
-		best, most = name, n
+		if n > most || name < best { // of equal counts, the first by name: the same every run
+			best, most = name, n
+		}
 	}
 	return best
 }
