@@ -40,6 +40,7 @@ type testServer struct {
 	received  []receivedMail
 	rcptReply map[string]*smtp.SMTPError // canned refusals by recipient
 	dropNext  int                        // deliveries to break off in the middle of DATA
+	mechs     []string                   // SASL mechanisms offered (PLAIN when empty)
 }
 
 type receivedMail struct {
@@ -57,6 +58,9 @@ type serverOptions struct {
 	// insecureAuth offers sign-in over an unencrypted connection, as a
 	// relay on the local host does.
 	insecureAuth bool
+	// mechanisms are the SASL mechanisms offered with a username (PLAIN
+	// when empty); PLAIN and LOGIN are served.
+	mechanisms []string
 }
 
 // startServer listens on 127.0.0.1:0 and stops when the test ends.
@@ -67,6 +71,7 @@ func startServer(t *testing.T, opts serverOptions) *testServer {
 		password:  opts.password,
 		rcptReply: opts.rcptReply,
 		dropNext:  opts.dropNext,
+		mechs:     opts.mechanisms,
 	}
 	srv := smtp.NewServer(ts)
 	srv.Domain = "localhost"
@@ -129,17 +134,48 @@ func (s *testSession) AuthMechanisms() []string {
 	if s.server.username == "" {
 		return nil
 	}
+	if len(s.server.mechs) > 0 {
+		return s.server.mechs
+	}
 	return []string{sasl.Plain}
 }
 
-func (s *testSession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, username, password string) error {
+func (s *testSession) Auth(mech string) (sasl.Server, error) {
+	check := func(username, password string) error {
 		if username != s.server.username || password != s.server.password {
 			return smtp.ErrAuthFailed
 		}
 		s.authed = true
 		return nil
-	}), nil
+	}
+	if mech == sasl.Login {
+		return &loginServer{check: check}, nil
+	}
+	return sasl.NewPlainServer(func(_, username, password string) error { return check(username, password) }), nil
+}
+
+// loginServer is the server side of SASL LOGIN, which go-sasl no longer
+// serves: "Username:", then "Password:".
+type loginServer struct {
+	check    func(username, password string) error
+	username string
+	step     int
+}
+
+func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		if len(response) > 0 { // the username as an initial response
+			l.username, l.step = string(response), 2
+			return []byte("Password:"), false, nil
+		}
+		return []byte("Username:"), false, nil
+	case 2:
+		l.username = string(response)
+		return []byte("Password:"), false, nil
+	}
+	return nil, true, l.check(l.username, string(response))
 }
 
 func (s *testSession) Mail(from string, _ *smtp.MailOptions) error {

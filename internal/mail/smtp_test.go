@@ -297,3 +297,26 @@ func closedPort(t *testing.T) int {
 	}
 	return port
 }
+
+// A relay on this machine without TLS is signed in to with what it offers:
+// PLAIN first, else LOGIN; one that offers neither (nor CRAM-MD5) is a
+// sign-in failure naming what it offers.
+func TestLocalRelaySignIn(t *testing.T) {
+	for _, tc := range []struct {
+		offers []string
+		ok     bool
+	}{
+		{[]string{"LOGIN"}, true},
+		{[]string{"LOGIN", "PLAIN"}, true},
+		{[]string{"XOAUTH2"}, false},
+	} {
+		ts := startServer(t, serverOptions{tls: TLSNone, insecureAuth: true, username: testUser, password: testPassword, mechanisms: tc.offers})
+		err := send(t, clientConfig(ts, TLSNone), sampleMessage())
+		switch {
+		case tc.ok && (err != nil || len(ts.messages()) != 1):
+			t.Errorf("offering %v: %v, %d messages", tc.offers, err, len(ts.messages()))
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "it offers XOAUTH2")):
+			t.Errorf("offering %v: %v", tc.offers, err)
+		}
+	}
+}
