@@ -229,3 +229,32 @@ func TestChangedSinceSentPerRecipient(t *testing.T) {
 		}
 	}
 }
+
+// An address taken off return.recipients holds the figures it was sent,
+// but is no longer asked about: a corrected return sent to the recipients
+// configured now quiets the note.
+func TestChangedSinceSentAsksTheRecipientsConfigured(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "prevent.db")
+	two := write(t, dir, "two.yaml", e2eConfig)
+	one := write(t, dir, "one.yaml", strings.Replace(e2eConfig, `recipients: ["commissioner@icb.nhs.net", "second@icb.nhs.net"]`, `recipients: ["commissioner@icb.nhs.net"]`, 1))
+	corrected := strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1)
+	const note = "the figures of 2026-27Q2 have changed since its return was sent"
+	for _, step := range []struct {
+		args []string
+		note bool
+	}{
+		{[]string{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)}, false},
+		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false},
+		{[]string{"import", "staff", "--effective", "2026-09-30", write(t, dir, "corrected.csv", corrected)}, false},
+		{[]string{"--config", one, "deliveries"}, true},
+		{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
+		{[]string{"--config", one, "deliveries"}, false},
+		{[]string{"--config", two, "deliveries"}, true}, // second@ still holds the first figures
+	} {
+		r := prevent(t, dir, db, step.args...)
+		if r.code != 0 || strings.Contains(r.stderr, note) != step.note {
+			t.Errorf("%v: exit %d, note %v wanted %v:\n%s%s", step.args, r.code, !step.note, step.note, r.stdout, r.stderr)
+		}
+	}
+}

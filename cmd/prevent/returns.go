@@ -328,7 +328,7 @@ func (m *Main) noteChangedReturns(ctx context.Context, sent []store.Delivery) er
 			continue // no staff extract held for its last day any more
 		}
 		r := returns.BuildFrom(q, provider, f.Groups, f.Total, pol.Threshold)
-		if last, ok := submission.ChangedSinceSent(r, sent); ok {
+		if last, ok := submission.ChangedSinceSent(r, sent, m.Config.Return.Recipients); ok {
 			fmt.Fprintf(m.Stderr, "prevent: note: the figures of %s have changed since its return was sent on %s (extracts imported since, or a change to the config's rules, changed the quarter); the commissioners hold the figures as sent. To send them the corrected return: %s\n",
 				q, last.SentAt.Local().Format("2006-01-02 15:04"), submission.ResendAdvice(q))
 		}

@@ -9,6 +9,7 @@ package submission
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nhs-prevent/prevent/internal/config"
@@ -128,17 +129,22 @@ func lastSent(ctx context.Context, s *store.Store, key string) (time.Time, error
 }
 
 // ChangedSinceSent finds whether the figures of a quarter's return, as
-// built now (r), differ from those a recipient last received: sent is the
-// quarter's return deliveries (others are passed over). For each
-// recipient, the delivery recorded sent last (of equal times, the later
-// generation) with a digest is what they hold; the latest of those whose
-// figures differ is given. A return sent before the digests were kept
-// (migration 0017) says nothing.
-func ChangedSinceSent(r *returns.Return, sent []store.Delivery) (store.Delivery, bool) {
+// built now (r), differ from those one of the recipients (the config's
+// return.recipients; an address no longer there is not asked about) last
+// received: sent is the quarter's return deliveries (others are passed
+// over). For each recipient, the delivery recorded sent last (of equal
+// times, the later generation) with a digest is what they hold; the latest
+// of those whose figures differ is given. A return sent before the digests
+// were kept (migration 0017) says nothing.
+func ChangedSinceSent(r *returns.Return, sent []store.Delivery, recipients []string) (store.Delivery, bool) {
 	key := r.Quarter.String()
+	current := make(map[string]bool, len(recipients))
+	for _, to := range recipients {
+		current[strings.ToLower(strings.TrimSpace(to))] = true
+	}
 	held := map[string]store.Delivery{} // by recipient
 	for _, d := range sent {
-		if d.Kind != store.ReturnKind || d.Key != key || d.Status != store.DeliverySent || d.FiguresDigest == "" {
+		if d.Kind != store.ReturnKind || d.Key != key || d.Status != store.DeliverySent || d.FiguresDigest == "" || !current[d.Recipient] {
 			continue
 		}
 		last, ok := held[d.Recipient]

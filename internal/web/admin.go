@@ -102,7 +102,7 @@ func (s *server) returnsPage(w http.ResponseWriter, r *http.Request) {
 		qr := quarterReturn{Quarter: q, Start: q.Start(), End: q.End(), Return: ret, Snapshot: f.Snapshot,
 			Meets: ret.Total.MeetsThreshold(th), XLSX: "/returns/" + q.String() + ".xlsx",
 			CSV: "/returns/" + q.String() + ".csv", Sent: byKey[q.String()]}
-		if last, ok := submission.ChangedSinceSent(ret, qr.Sent); ok {
+		if last, ok := submission.ChangedSinceSent(ret, qr.Sent, s.cfg.Return.Recipients); ok {
 			qr.Changed, qr.Resend = &last, submission.ResendAdvice(q)
 		}
 		for _, l := range compliance.Levels {

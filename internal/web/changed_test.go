@@ -36,7 +36,7 @@ func TestReturnsPageSaysFiguresChangedSinceSent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := st.EnsureDelivery(ctx, store.ReturnKind, q.String(), "icb@example.nhs.net", testNow)
+	d, err := st.EnsureDelivery(ctx, store.ReturnKind, q.String(), "commissioner@example.nhs.net", testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestReturnsPageSaysFiguresChangedSinceSent(t *testing.T) {
 	srv, _ := testServer(t, st, cfg, false)
 	c := client(t)
 	if r := get(t, c, srv.URL+"/returns"); r.status != 200 || strings.Contains(r.body, `id="changed-2026-27Q2"`) ||
-		!strings.Contains(r.body, "icb@example.nhs.net") {
+		!strings.Contains(r.body, "commissioner@example.nhs.net") {
 		t.Fatalf("the figures as sent: %d, notice shown or delivery missing", r.status)
 	}
 	importInto(t, st, cfg, "exemptions", "exemptions 2026-12-01.csv")
