@@ -56,6 +56,11 @@ func (m *Main) runAudit(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usagef("audit takes no arguments (got %q)", pos[0])
 	}
+	if *action != "" {
+		if err := oneOf("action", *action, store.AuditActions); err != nil {
+			return err
+		}
+	}
 	if err := m.open(ctx); err != nil {
 		return err
 	}

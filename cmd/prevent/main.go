@@ -287,10 +287,16 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 // arguments, returning the positional ones.
 func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	// The flag package prints the usage on any error; only --help asks
+	// for it (on stdout): a bad flag is one sentence on stderr.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				return nil, err // the flag package has printed the usage
+				usage()
+				return nil, err
 			}
 			return nil, usagef("%s: %v (run 'prevent help %s')", fs.Name(), err, fs.Name())
 		}
@@ -375,6 +381,15 @@ func (m *Main) asOf(v string) (time.Time, error) {
 	return parseDate("as-of", v)
 }
 
+// noArguments is the error of a command that takes no arguments: the
+// flags' own, else the first argument given.
+func noArguments(command string, pos []string, err error) error {
+	if err != nil {
+		return err
+	}
+	return usagef("%s takes no arguments (got %q)", command, pos[0])
+}
+
 func oneOf(flagName, v string, allowed []string) error {
 	for _, a := range allowed {
 		if v == a {
@@ -386,8 +401,8 @@ func oneOf(flagName, v string, allowed []string) error {
 
 func (m *Main) runVersion(ctx context.Context, args []string) error {
 	fs := m.newFlags("version", "Usage: prevent version\n\nPrints the version of this binary.\n")
-	if _, err := parse(fs, args); err != nil {
-		return err
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		return noArguments("version", pos, err)
 	}
 	v := Version
 	if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
@@ -403,8 +418,8 @@ func (m *Main) runMigrate(ctx context.Context, args []string) error {
 Creates or updates the database schema. Every command does this on first use;
 run it on its own to prepare a PostgreSQL database before the first import.
 `)
-	if _, err := parse(fs, args); err != nil {
-		return err
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		return noArguments("migrate", pos, err)
 	}
 	if err := m.open(ctx); err != nil {
 		return err

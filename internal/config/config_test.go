@@ -238,6 +238,20 @@ func TestLoadValues(t *testing.T) {
 			t.Errorf("password %q", c.SMTPPassword())
 		}
 	})
+	t.Run("without from the sender is the mailbox signed in as, else prevent at the server's host", func(t *testing.T) {
+		for cfg, want := range map[string]string{
+			"smtp: {host: smtp.office365.com, username: prevent.team@nhs.net, password_env: PW}\n": "prevent.team@nhs.net",
+			"smtp: {host: relay.trust.nhs.uk, auth: none}\n":                                          "prevent@relay.trust.nhs.uk",
+			"smtp: {host: 127.0.0.1, port: 2525, tls: none}\n":                                        "prevent@localhost",
+		} {
+			c, err := Load(write(t, cfg))
+			if err != nil {
+				t.Errorf("%s: %v", cfg, err)
+			} else if c.MailFrom() != want {
+				t.Errorf("%s: from %q, want %q", cfg, c.MailFrom(), want)
+			}
+		}
+	})
 	t.Run("implicit tls defaults to port 465", func(t *testing.T) {
 		c, err := Load(write(t, "smtp: {host: smtp.example.nhs.net, from: \"Prevent <prevent@example.nhs.net>\", tls: TLS}\n"))
 		if err != nil {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -283,6 +284,18 @@ func (c *Config) validateMail() *Error {
 		return err
 	}
 	if s := c.SMTP; s != nil {
+		if strings.TrimSpace(s.From) == "" {
+			// No sender given: the mailbox signed in as, as NHSmail
+			// requires, else prevent at the mail server's host.
+			if _, err := mail.ParseAddress(s.Username); err == nil && strings.Contains(s.Username, "@") {
+				s.From = strings.TrimSpace(s.Username)
+			} else if h := strings.TrimSpace(s.Host); h != "" {
+				if net.ParseIP(h) != nil {
+					h = "localhost" // an address is no mail domain
+				}
+				s.From = "prevent@" + h
+			}
+		}
 		switch {
 		case strings.TrimSpace(s.Host) == "":
 			return c.errorf(path{"smtp", "host"}, "no mail server given")

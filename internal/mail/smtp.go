@@ -165,6 +165,8 @@ func (s *SMTP) send(ctx context.Context, m *Message) (string, error) {
 	if err != nil {
 		var se *signInError
 		switch {
+		case errors.As(err, &se) && s.creds.Auth() == AuthPassword:
+			return "", s.fail(m, se.temporary, fmt.Errorf("logging in as %q: %w", s.cfg.Username, err))
 		case errors.As(err, &se):
 			return "", s.fail(m, se.temporary, fmt.Errorf("getting an access token: %w", err))
 		case isLoginFailure(err):
@@ -188,17 +190,21 @@ func (s *SMTP) dial(ctx context.Context, fresh bool) (*gomail.Client, *gomailsmt
 	opts := append([]gomail.Option(nil), s.opts...)
 	switch s.creds.Auth() {
 	case AuthPassword:
+		password, err := s.creds.password() // "" when its variable is unset: say so, not the server
+		if err != nil {
+			return nil, nil, err
+		}
 		if s.cfg.TLS == TLSNone {
 			// Only to a relay on this machine (New refuses any other host):
 			// auto-discovery would never choose PLAIN or LOGIN here, which
 			// is what a local relay offers.
-			opts = append(opts, gomail.WithSMTPAuthCustom(&localAuth{user: s.cfg.Username, pass: s.cfg.Password, host: s.cfg.Host}))
+			opts = append(opts, gomail.WithSMTPAuthCustom(&localAuth{user: s.cfg.Username, pass: password, host: s.cfg.Host}))
 			break
 		}
 		// Auto-discovery picks the strongest mechanism the server offers,
 		// and offers PLAIN and LOGIN only over an encrypted connection.
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
+			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(password))
 	case AuthXOAUTH2:
 		token, err := s.creds.accessToken(ctx, fresh)
 		if err != nil {

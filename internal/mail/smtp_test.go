@@ -320,3 +320,16 @@ func TestLocalRelaySignIn(t *testing.T) {
 		}
 	}
 }
+
+// A password whose environment variable is unset fails the send saying
+// so, before the server is asked to sign in without one.
+func TestUnsetPasswordSaysSo(t *testing.T) {
+	ts := startServer(t, serverOptions{tls: TLSNone, insecureAuth: true, username: testUser, password: testPassword})
+	cfg := clientConfig(ts, TLSNone)
+	cfg.Password, cfg.PasswordFrom = "", "the environment variable MY_SMTP_PW (smtp.password_env)"
+	err := send(t, cfg, sampleMessage())
+	if err == nil || !strings.Contains(err.Error(), "the password is not set: put it in the environment variable MY_SMTP_PW (smtp.password_env)") ||
+		len(ts.messages()) != 0 {
+		t.Fatalf("send: %v, %d messages", err, len(ts.messages()))
+	}
+}

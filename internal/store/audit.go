@@ -34,6 +34,11 @@ const (
 	AuditRemindersSent = "reminders-sent"
 )
 
+// AuditActions are every action the trail records, in the order the
+// audit command lists them.
+var AuditActions = []string{AuditImport, AuditConfig, AuditReturnSent, AuditReturnResent, AuditPurge,
+	AuditRemindersSent, AuditExport, AuditSignIn, AuditSignInFailed, AuditProxyRefused}
+
 // ReturnAudit is the audit-trail line of a quarterly return sent to a
 // recipient; with a reason, a resend.
 func ReturnAudit(at time.Time, who, quarter, recipient, resendReason string) AuditEntry {
