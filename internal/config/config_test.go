@@ -241,8 +241,8 @@ func TestLoadValues(t *testing.T) {
 	t.Run("without from the sender is the mailbox signed in as, else prevent at the server's host", func(t *testing.T) {
 		for cfg, want := range map[string]string{
 			"smtp: {host: smtp.office365.com, username: prevent.team@nhs.net, password_env: PW}\n": "prevent.team@nhs.net",
-			"smtp: {host: relay.trust.nhs.uk, auth: none}\n":                                          "prevent@relay.trust.nhs.uk",
-			"smtp: {host: 127.0.0.1, port: 2525, tls: none}\n":                                        "prevent@localhost",
+			"smtp: {host: relay.trust.nhs.uk, auth: none}\n":                                       "prevent@relay.trust.nhs.uk",
+			"smtp: {host: 127.0.0.1, port: 2525, tls: none}\n":                                     "prevent@localhost",
 		} {
 			c, err := Load(write(t, cfg))
 			if err != nil {
