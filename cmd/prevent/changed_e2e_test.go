@@ -201,28 +201,28 @@ func TestNoUnstoredNoteOnceALaterExportStoredTheCourse(t *testing.T) {
 	}
 }
 
-// A recipient added after the figures changed is sent the figures of now,
-// but the first recipient still holds the earlier ones: the note stays
-// until the corrected return goes to every recipient.
-func TestChangedSinceSentPerRecipient(t *testing.T) {
+// noteStep is a command and whether it says the figures changed since sent.
+type noteStep struct {
+	args []string
+	note bool
+}
+
+// recipientSteps runs steps on a database of its own holding the e2e
+// staff extract for 30 September 2026, given the configs naming one
+// recipient and two, and the file of the extract corrected (Bob the porter
+// has left).
+func recipientSteps(t *testing.T, steps func(one, two, corrected string) []noteStep) {
+	t.Helper()
 	dir := t.TempDir()
 	db := "sqlite:" + filepath.Join(dir, "prevent.db")
 	one := write(t, dir, "one.yaml", strings.Replace(e2eConfig, `recipients: ["commissioner@icb.nhs.net", "second@icb.nhs.net"]`, `recipients: ["commissioner@icb.nhs.net"]`, 1))
 	two := write(t, dir, "two.yaml", e2eConfig)
-	corrected := strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1)
+	corrected := write(t, dir, "corrected.csv", strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1))
+	if r := prevent(t, dir, db, "import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)); r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
 	const note = "the figures of 2026-27Q2 have changed since its return was sent"
-	for _, step := range []struct {
-		args []string
-		note bool
-	}{
-		{[]string{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)}, false},
-		{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--send"}, false},
-		{[]string{"import", "staff", "--effective", "2026-09-30", write(t, dir, "corrected.csv", corrected)}, false},
-		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false}, // sends to the second only
-		{[]string{"--config", two, "deliveries"}, true},
-		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
-		{[]string{"--config", two, "deliveries"}, false},
-	} {
+	for _, step := range steps(one, two, corrected) {
 		r := prevent(t, dir, db, step.args...)
 		if r.code != 0 || strings.Contains(r.stderr, note) != step.note {
 			t.Errorf("%v: exit %d, note %v wanted %v:\n%s%s", step.args, r.code, !step.note, step.note, r.stdout, r.stderr)
@@ -230,31 +230,34 @@ func TestChangedSinceSentPerRecipient(t *testing.T) {
 	}
 }
 
+// A recipient added after the figures changed is sent the figures of now,
+// but the first recipient still holds the earlier ones: the note stays
+// until the corrected return goes to every recipient.
+func TestChangedSinceSentPerRecipient(t *testing.T) {
+	recipientSteps(t, func(one, two, corrected string) []noteStep {
+		return []noteStep{
+			{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--send"}, false},
+			{[]string{"import", "staff", "--effective", "2026-09-30", corrected}, false},
+			{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false}, // sends to the second only
+			{[]string{"--config", two, "deliveries"}, true},
+			{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
+			{[]string{"--config", two, "deliveries"}, false},
+		}
+	})
+}
+
 // An address taken off return.recipients holds the figures it was sent,
 // but is no longer asked about: a corrected return sent to the recipients
 // configured now quiets the note.
 func TestChangedSinceSentAsksTheRecipientsConfigured(t *testing.T) {
-	dir := t.TempDir()
-	db := "sqlite:" + filepath.Join(dir, "prevent.db")
-	two := write(t, dir, "two.yaml", e2eConfig)
-	one := write(t, dir, "one.yaml", strings.Replace(e2eConfig, `recipients: ["commissioner@icb.nhs.net", "second@icb.nhs.net"]`, `recipients: ["commissioner@icb.nhs.net"]`, 1))
-	corrected := strings.Replace(e2eStaff, "Porter;Active Assignment", "Porter;Terminate Assignment", 1)
-	const note = "the figures of 2026-27Q2 have changed since its return was sent"
-	for _, step := range []struct {
-		args []string
-		note bool
-	}{
-		{[]string{"import", "staff", write(t, dir, "esr_staff_2026-09-30.csv", e2eStaff)}, false},
-		{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false},
-		{[]string{"import", "staff", "--effective", "2026-09-30", write(t, dir, "corrected.csv", corrected)}, false},
-		{[]string{"--config", one, "deliveries"}, true},
-		{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
-		{[]string{"--config", one, "deliveries"}, false},
-		{[]string{"--config", two, "deliveries"}, true}, // second@ still holds the first figures
-	} {
-		r := prevent(t, dir, db, step.args...)
-		if r.code != 0 || strings.Contains(r.stderr, note) != step.note {
-			t.Errorf("%v: exit %d, note %v wanted %v:\n%s%s", step.args, r.code, !step.note, step.note, r.stdout, r.stderr)
+	recipientSteps(t, func(one, two, corrected string) []noteStep {
+		return []noteStep{
+			{[]string{"--config", two, "return", "--quarter", "2026-27Q2", "--send"}, false},
+			{[]string{"import", "staff", "--effective", "2026-09-30", corrected}, false},
+			{[]string{"--config", one, "deliveries"}, true},
+			{[]string{"--config", one, "return", "--quarter", "2026-27Q2", "--resend", "--reason", "corrected"}, false},
+			{[]string{"--config", one, "deliveries"}, false},
+			{[]string{"--config", two, "deliveries"}, true}, // second@ still holds the first figures
 		}
-	}
+	})
 }
