@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -250,6 +251,20 @@ func (q *Quality) Totals() ImportTotals {
 // listLimit caps each section on the terminal; the counts are always whole.
 const listLimit = 20
 
+// writeList writes a section of the report: a blank line, its heading with
+// the whole count, then the first listLimit items a line each and how
+// many more there are.
+func writeList[T any](w io.Writer, heading string, items []T, line func(T) string) {
+	fmt.Fprintf(w, "\n%s: %d\n", heading, len(items))
+	for i, it := range items {
+		if i == listLimit {
+			fmt.Fprintf(w, "  ... %d more\n", len(items)-listLimit)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", line(it))
+	}
+}
+
 // Write prints the report for people to read.
 func (q *Quality) Write(w io.Writer) error {
 	fmt.Fprintf(w, "Data quality\n\n")
@@ -297,83 +312,34 @@ func (q *Quality) Write(w io.Writer) error {
 		fmt.Fprintf(w, "\nCompletion rows not completed yet (blank date, in progress, not started; skipped, not errors): %d\n", n)
 	}
 
-	fmt.Fprintf(w, "\nRejected rows: %d\n", len(q.RowErrors))
-	for i, e := range q.RowErrors {
-		if i == listLimit {
-			fmt.Fprintf(w, "  ... %d more\n", len(q.RowErrors)-listLimit)
-			break
-		}
+	writeList(w, "Rejected rows", q.RowErrors, func(e store.ImportRowError) string {
 		// The sentence the import gave: the cell's value before its reason.
-		switch {
-		case e.Value != "":
-			fmt.Fprintf(w, "  %s row %d, column %q: %q %s\n", figures.Printable(e.FileName), e.Row, e.Column, e.Value, figures.Printable(e.Reason))
-		default:
-			fmt.Fprintf(w, "  %s row %d, column %q: %s\n", figures.Printable(e.FileName), e.Row, e.Column, figures.Printable(e.Reason))
+		if e.Value != "" {
+			return fmt.Sprintf("%s row %d, column %q: %q %s", figures.Printable(e.FileName), e.Row, e.Column, e.Value, figures.Printable(e.Reason))
 		}
-	}
-
-	fmt.Fprintf(w, "\nCompletions naming nobody in any staff extract: %d\n", len(q.Unmatched))
-	for i, u := range q.Unmatched {
-		if i == listLimit {
-			fmt.Fprintf(w, "  ... %d more\n", len(q.Unmatched)-listLimit)
-			break
-		}
-		who := u.EmployeeNumber
-		if who == "" {
-			who = u.Email
-		}
-		fmt.Fprintf(w, "  %s row %d: %s, %q on %s\n", figures.Printable(u.FileName), u.Row, figures.Printable(who), u.Course, u.CompletedOn.Format(time.DateOnly))
-	}
-
+		return fmt.Sprintf("%s row %d, column %q: %s", figures.Printable(e.FileName), e.Row, e.Column, figures.Printable(e.Reason))
+	})
+	writeList(w, "Completions naming nobody in any staff extract", q.Unmatched, func(u store.UnmatchedCompletion) string {
+		return fmt.Sprintf("%s row %d: %s, %q on %s", figures.Printable(u.FileName), u.Row, figures.Printable(cmp.Or(u.EmployeeNumber, u.Email)),
+			u.Course, u.CompletedOn.Format(time.DateOnly))
+	})
 	// Printed only when there are some: a report without them reads as
 	// it always has.
 	if len(q.Shared) > 0 {
-		fmt.Fprintf(w, "\nEmails keying completions that more than one person holds in a staff extract (each counts for the first holder only): %d\n", len(q.Shared))
-		for i, e := range q.Shared {
-			if i == listLimit {
-				fmt.Fprintf(w, "  ... %d more\n", len(q.Shared)-listLimit)
-				break
-			}
-			fmt.Fprintf(w, "  %s: %s\n", figures.Printable(e.Email), SharedNote(e))
-		}
+		writeList(w, "Emails keying completions that more than one person holds in a staff extract (each counts for the first holder only)", q.Shared,
+			func(e store.SharedEmail) string { return figures.Printable(e.Email) + ": " + SharedNote(e) })
 	}
-
 	if q.Exemptions {
-		fmt.Fprintf(w, "\nExemptions for employee numbers in no staff extract (kept, in case they appear later): %d\n", len(q.UnknownExemptions))
-		for i, e := range q.UnknownExemptions {
-			if i == listLimit {
-				fmt.Fprintf(w, "  ... %d more\n", len(q.UnknownExemptions)-listLimit)
-				break
-			}
-			fmt.Fprintf(w, "  %s row %d: %s, %q from %s\n", e.FileName, e.Row, e.EmployeeNumber, e.Reason, e.From.Format(time.DateOnly))
-		}
+		writeList(w, "Exemptions for employee numbers in no staff extract (kept, in case they appear later)", q.UnknownExemptions, func(e store.HeldExemption) string {
+			return fmt.Sprintf("%s row %d: %s, %q from %s", e.FileName, e.Row, e.EmployeeNumber, e.Reason, e.From.Format(time.DateOnly))
+		})
 	}
-
-	fmt.Fprintf(w, "\nCompletions dated after the day they were imported: %d\n", len(q.Future))
-	for i, f := range q.Future {
-		if i == listLimit {
-			fmt.Fprintf(w, "  ... %d more\n", len(q.Future)-listLimit)
-			break
-		}
-		who := f.EmployeeNumber
-		if who == "" {
-			who = f.Email
-		}
-		fmt.Fprintf(w, "  %s row %d: %s, %q dated %s, imported %s\n", figures.Printable(f.FileName), f.Row, figures.Printable(who), f.Course,
-			f.CompletedOn.Format(time.DateOnly), f.ImportedAt.Format(time.DateOnly))
-	}
-
-	// Printed only when there are some: a report without them reads as
-	// it always has.
-	if len(q.Unstored) > 0 {
-		fmt.Fprintf(w, "\nFiles with completions of courses the rules now count, not stored when imported: %d\n", len(q.Unstored))
-		for i, f := range q.Unstored {
-			if i == listLimit {
-				fmt.Fprintf(w, "  ... %d more\n", len(q.Unstored)-listLimit)
-				break
-			}
-			fmt.Fprintf(w, "  %s\n", f.Advice())
-		}
+	writeList(w, "Completions dated after the day they were imported", q.Future, func(f store.FutureCompletion) string {
+		return fmt.Sprintf("%s row %d: %s, %q dated %s, imported %s", figures.Printable(f.FileName), f.Row, figures.Printable(cmp.Or(f.EmployeeNumber, f.Email)),
+			f.Course, f.CompletedOn.Format(time.DateOnly), f.ImportedAt.Format(time.DateOnly))
+	})
+	if len(q.Unstored) > 0 { // as the shared emails, only when there are some
+		writeList(w, "Files with completions of courses the rules now count, not stored when imported", q.Unstored, UnstoredFile.Advice)
 	}
 
 	fmt.Fprintf(w, "\nCourse names that look like Prevent training but match no course rule: %d\n", len(q.Suspect))
