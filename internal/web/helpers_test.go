@@ -293,3 +293,19 @@ func writeFile(t testing.TB, dir, name, content string) string {
 	}
 	return p
 }
+
+// importText writes an extract of the given kind (staff or completions)
+// into dir and imports it into s.
+func importText(t testing.TB, s *store.Store, opt ingest.Options, dir, kind, name, content string) {
+	t.Helper()
+	p := writeFile(t, dir, name, content)
+	var err error
+	if kind == "staff" {
+		_, err = ingest.Staff(context.Background(), s, p, opt)
+	} else {
+		_, err = ingest.Completions(context.Background(), s, p, opt)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

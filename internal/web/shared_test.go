@@ -1,9 +1,6 @@
 package web
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,24 +14,9 @@ import (
 // such email it has no such section.
 func TestImportsPageListsSharedEmails(t *testing.T) {
 	s, srv, c := emptyServer(t)
-	ctx := context.Background()
 	dir := t.TempDir()
 	opt := ingest.Options{Today: compliance.Date(2026, 11, 1)}
-	imp := func(kind, name, body string) {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		if kind == "staff" {
-			_, err = ingest.Staff(ctx, s, p, opt)
-		} else {
-			_, err = ingest.Completions(ctx, s, p, opt)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	imp := func(kind, name, body string) { importText(t, s, opt, dir, kind, name, body) }
 	imp("staff", "esr_staff_2026-10-31.csv", "Employee Number,Staff Group,Email Address\n"+
 		"100,Medical and Dental,ward7@nhs.net\n200,Medical and Dental,ward7@nhs.net\n300,Medical and Dental,own@nhs.net\n")
 	imp("completions", "lms.csv", "Email,Course Name,Completion Date\nown@nhs.net,Prevent Awareness,02/11/2023\n")
@@ -59,16 +41,7 @@ func TestImportsPageListsSharedEmails(t *testing.T) {
 // counted, not stored.
 func TestImportsPageListsUnstoredCourses(t *testing.T) {
 	s, srv, c := emptyServer(t)
-	ctx := context.Background()
 	dir := t.TempDir()
-	staff := filepath.Join(dir, "esr_staff_2026-10-31.csv")
-	lms := filepath.Join(dir, "lms.csv")
-	if err := os.WriteFile(staff, []byte("Employee Number,Staff Group\n100,Medical and Dental\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(lms, []byte("Employee Number,Course Name,Completion Date\n100,Prevent Level 1 eLearning,02/11/2023\n100,Prevent Awareness,02/11/2023\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	set, err := glob.CompileSet([]string{"*Prevent Awareness*"})
 	if err != nil {
 		t.Fatal(err)
@@ -76,12 +49,9 @@ func TestImportsPageListsUnstoredCourses(t *testing.T) {
 	pol := compliance.DefaultPolicy()
 	pol.Courses = []compliance.CourseRule{{Level: compliance.Basic, Match: set}}
 	opt := ingest.Options{Today: compliance.Date(2026, 11, 1), Policy: &pol}
-	if _, err := ingest.Staff(ctx, s, staff, opt); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Completions(ctx, s, lms, opt); err != nil {
-		t.Fatal(err)
-	}
+	importText(t, s, opt, dir, "staff", "esr_staff_2026-10-31.csv", "Employee Number,Staff Group\n100,Medical and Dental\n")
+	importText(t, s, opt, dir, "completions", "lms.csv",
+		"Employee Number,Course Name,Completion Date\n100,Prevent Level 1 eLearning,02/11/2023\n100,Prevent Awareness,02/11/2023\n")
 	rows := tableRows(t, parse(t, get(t, c, srv.URL+"/imports").body), "unstored-table")
 	if want := "lms.csv|Prevent Level 1 eLearning|1"; len(rows) != 1 || len(rows[0]) != 4 ||
 		strings.Join([]string{rows[0][0], rows[0][2], rows[0][3]}, "|") != want {
